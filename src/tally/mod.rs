@@ -1,0 +1,8 @@
+//! The counting engine: ballots in, result out.
+//!
+//! Pure Rust: no I/O, no actix, no diesel, no logging. Every rule is deterministic:
+//! the same election and options always give the same report.
+
+mod types;
+
+pub use types::*;
