@@ -1,0 +1,3 @@
+//! Command-line commands that are more than a call into the service.
+
+pub mod tally;

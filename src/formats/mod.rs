@@ -1,0 +1,1 @@
+//! Ballot file formats read and written by `christen tally` and the ballot export.
