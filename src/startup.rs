@@ -67,6 +67,7 @@ impl Application {
                 }))
                 .configure(api::configure)
                 .default_service(web::to(api::no_route))
+                .wrap(from_fn(api::cors::cors))
                 .wrap(from_fn(api::metrics::track))
                 .wrap(from_fn(echo_request_id))
                 .wrap(TracingLogger::default())

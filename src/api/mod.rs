@@ -3,9 +3,11 @@
 pub mod api_keys;
 pub mod auth;
 pub mod contests;
+pub mod cors;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod origins;
 
 use std::sync::Arc;
 
@@ -88,6 +90,7 @@ routes! {
     "/v1/contests" => { get: contests::list, post: contests::create },
     "/v1/contests/{contest_id}" => { get: contests::get, patch: contests::patch },
     "/v1/contests/{contest_id}/phase" => { post: contests::move_phase },
+    "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {

@@ -9,6 +9,7 @@ mod helpers;
 mod api_keys;
 mod cli;
 mod contests;
+mod cors;
 mod errors;
 mod migrations;
 mod ops;
