@@ -8,5 +8,7 @@ pub mod contests;
 pub mod orgs;
 mod pool;
 pub mod schema;
+pub mod suggestions;
+pub mod voters;
 
 pub use pool::*;

@@ -7,8 +7,11 @@ mod pg;
 mod helpers;
 
 mod api_keys;
+mod audit;
 mod cli;
 mod contests;
 mod errors;
 mod migrations;
 mod ops;
+mod suggestions;
+mod voters;
