@@ -2,7 +2,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
@@ -79,13 +79,17 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = state_of(req);
+        let req = req.clone();
         Box::pin(async move {
             let token = token?.ok_or_else(|| {
                 ApiError::Unauthorized(
                     "this needs an API key: send `Authorization: Bearer <api key>`".into(),
                 )
             })?;
-            admin_from_token(state?, token).await
+            let admin = admin_from_token(state?, token).await?;
+            // Middleware that runs after the handler (CORS) reads the caller here.
+            req.extensions_mut().insert(admin);
+            Ok(admin)
         })
     }
 }
@@ -102,10 +106,13 @@ impl FromRequest for MaybeAdmin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = state_of(req);
+        let req = req.clone();
         Box::pin(async move {
             match token? {
                 Some(token) if looks_like_api_key(&token) => {
-                    Ok(MaybeAdmin(Some(admin_from_token(state?, token).await?)))
+                    let admin = admin_from_token(state?, token).await?;
+                    req.extensions_mut().insert(admin);
+                    Ok(MaybeAdmin(Some(admin)))
                 }
                 _ => Ok(MaybeAdmin(None)),
             }

@@ -4,9 +4,11 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod contests;
+pub mod cors;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod origins;
 pub mod suggestions;
 pub mod voter;
 pub mod voters;
@@ -102,6 +104,7 @@ routes! {
     "/v1/contests/{contest_id}/suggestions/{suggestion_id}" => { patch: suggestions::patch },
     "/v1/contests/{contest_id}/audit" => { get: audit::contest_log },
     "/v1/audit" => { get: audit::org_log },
+    "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod contests;
 pub mod orgs;
+pub mod origins;
 mod pool;
 pub mod schema;
 pub mod suggestions;

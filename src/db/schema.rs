@@ -62,6 +62,17 @@ diesel::joinable!(audit_log -> contests (contest_id));
 
 diesel::allow_tables_to_appear_in_same_query!(organisations, api_keys, contests, audit_log);
 
+diesel::table! {
+    allowed_origins (org_id, origin) {
+        org_id -> Uuid,
+        origin -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(allowed_origins -> organisations (org_id));
+diesel::allow_tables_to_appear_in_same_query!(allowed_origins, contests);
+
 // Participation (migration 2026-11-27-000002_participation).
 
 diesel::table! {

@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 mod cli;
 mod contests;
+mod cors;
 mod errors;
 mod migrations;
 mod ops;
