@@ -7,9 +7,12 @@ mod pg;
 mod helpers;
 
 mod api_keys;
+mod audit;
 mod cli;
 mod contests;
 mod cors;
 mod errors;
 mod migrations;
 mod ops;
+mod suggestions;
+mod voters;
