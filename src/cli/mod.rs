@@ -1,3 +1,6 @@
-//! Command-line commands that are more than a call into the service.
+//! The command-line commands.
 
+pub mod org;
+pub mod runtime;
+pub mod serve;
 pub mod tally;

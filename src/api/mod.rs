@@ -1,0 +1,110 @@
+//! HTTP handlers, one module per resource, and the route table.
+
+pub mod api_keys;
+pub mod auth;
+pub mod contests;
+pub mod cors;
+pub mod extract;
+pub mod metrics;
+pub mod ops;
+pub mod origins;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
+
+use crate::config::Secret;
+use crate::db::PgPool;
+use crate::error::{ApiError, ApiResult};
+
+/// What every handler can reach. Holds no per-contest state, so any number of
+/// instances can serve one database.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    /// A read replica for result reads, when configured; else the primary.
+    pub read_pool: PgPool,
+    pub secret: Secret,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on the blocking thread pool. Waiting
+    /// for a connection happens there too, never on an actix worker.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// As [`AppState::db`], on the read pool.
+    pub async fn db_read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read_pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Declares the route table once: it both registers the handlers and lists
+/// `(method, path)` pairs, which a test compares with `openapi.yaml`.
+macro_rules! routes {
+    ($($path:literal => { $($method:ident: $handler:path),+ $(,)? }),* $(,)?) => {
+        /// Every route: `(method, path)` as written in `openapi.yaml`.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),*];
+
+        /// Registers every route; other methods on a known path get a 405.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(method_not_allowed)),
+                );
+            )*
+        }
+    };
+}
+
+routes! {
+    "/healthz" => { get: ops::healthz },
+    "/readyz" => { get: ops::readyz },
+    "/metrics" => { get: ops::metrics },
+    "/openapi.yaml" => { get: ops::openapi },
+    "/v1/api-keys" => { get: api_keys::list, post: api_keys::create },
+    "/v1/api-keys/{key_id}" => { delete: api_keys::revoke },
+    "/v1/contests" => { get: contests::list, post: contests::create },
+    "/v1/contests/{contest_id}" => { get: contests::get, patch: contests::patch },
+    "/v1/contests/{contest_id}/phase" => { post: contests::move_phase },
+    "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
+}
+
+async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {
+    Err(ApiError::MethodNotAllowed(format!(
+        "{} is not allowed on {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// The answer for paths no route matches.
+pub async fn no_route(req: HttpRequest) -> ApiResult<HttpResponse> {
+    Err(ApiError::NotFound(format!(
+        "no resource at {}; see /openapi.yaml for the routes",
+        req.path()
+    )))
+}

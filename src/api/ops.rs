@@ -1,0 +1,44 @@
+//! Operations: liveness, readiness, metrics and the API description.
+
+use actix_web::{web, HttpResponse};
+use diesel::RunQueryDsl;
+use serde_json::json;
+
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// The OpenAPI document, compiled in so the served copy always matches the build.
+pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
+
+/// `GET /healthz`: the process is up and answering. Never touches the database.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: 200 when the database answers a query, 503 otherwise.
+pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    state
+        .db(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn).map_err(|e| {
+                tracing::warn!(error = %e, "readiness query failed");
+                ApiError::Unavailable("the database does not answer".into())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let body = state.metrics.render(&state.pool)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(body))
+}
+
+/// `GET /openapi.yaml`.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(OPENAPI_YAML)
+}

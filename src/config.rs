@@ -1,0 +1,121 @@
+//! Settings: from the environment, overridable by command-line flags (clap reads
+//! both). Secrets are wrapped so they never print.
+
+use std::path::PathBuf;
+
+/// A secret string: `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Where the database is and how to reach it; shared by every command that
+/// touches the database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL. Unset: start a private cluster under `<data dir>/postgres`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<Secret>,
+
+    /// Optional read replica for result reads.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true, global = true)]
+    pub database_read_url: Option<Secret>,
+
+    /// Data directory of the embedded mode (cluster and generated secret).
+    #[arg(
+        long,
+        env = "CHRISTEN_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Maximum connections in the pool.
+    #[arg(
+        long,
+        env = "CHRISTEN_DB_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_pool_size: u32,
+
+    /// How long a request waits for a database connection before a 503, in ms.
+    #[arg(
+        long,
+        env = "CHRISTEN_DB_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub db_timeout_ms: u64,
+}
+
+/// Settings of `christen serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSettings {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "CHRISTEN_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    /// Server secret for voter-identity HMACs and voter tokens (at least 32
+    /// characters). Required with DATABASE_URL, so every instance shares it;
+    /// generated once and kept in the data directory in the embedded mode.
+    #[arg(long, env = "CHRISTEN_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<Secret>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "CHRISTEN_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
+    pub max_body_bytes: usize,
+}
+
+/// Settings of logging, for every command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogSettings {
+    /// Log line format.
+    #[arg(
+        long,
+        env = "CHRISTEN_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+/// The shortest secret accepted.
+pub const MIN_SECRET_LEN: usize = 32;

@@ -1,0 +1,13 @@
+//! PostgreSQL access: the schema, the r2d2 pool, embedded migrations and one module
+//! of queries per table. Everything here is synchronous diesel; the API layer runs
+//! it on the blocking pool (`web::block`), never on an actix worker.
+
+pub mod api_keys;
+pub mod audit;
+pub mod contests;
+pub mod orgs;
+pub mod origins;
+mod pool;
+pub mod schema;
+
+pub use pool::*;

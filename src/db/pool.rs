@@ -1,0 +1,117 @@
+//! The connection pool and the embedded migrations.
+
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Every migration in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// How the pool is sized and how long a request may wait for a connection.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 16,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Builds a pool without connecting: the service starts even while the database
+/// is down, answers 503 meanwhile, and recovers by itself.
+pub fn build_pool(url: &str, options: PoolOptions) -> PgPool {
+    Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(options.connection_timeout)
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("applying migrations failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Connects once to `url` and applies pending migrations.
+pub fn migrate_url(url: &str) -> anyhow::Result<Vec<String>> {
+    let mut conn = PgConnection::establish(url)
+        .map_err(|e| anyhow::anyhow!("connecting to the database failed: {e}"))?;
+    run_migrations(&mut conn)
+}
+
+/// Creates the database named in `url` when it does not exist yet, by connecting
+/// to the server's `postgres` database. Does nothing when it exists.
+pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
+    if PgConnection::establish(url).is_ok() {
+        return Ok(());
+    }
+    let (admin_url, name) =
+        admin_url_for(url).ok_or_else(|| anyhow::anyhow!("DATABASE_URL has no database name"))?;
+    let mut conn = PgConnection::establish(&admin_url)
+        .map_err(|e| anyhow::anyhow!("connecting to the database server failed: {e}"))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    use diesel::RunQueryDsl;
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut conn) {
+        Ok(_) => Ok(()),
+        // Another instance created it meanwhile.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(anyhow::anyhow!("creating database {name} failed: {e}")),
+    }
+}
+
+/// For `postgres://user@host:port/name?params`, the URL of the same server's
+/// `postgres` database (same params) and the database name.
+fn admin_url_for(url: &str) -> Option<(String, String)> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://")? + 3;
+    let slash = base[scheme_end..].find('/')? + scheme_end;
+    let name = &base[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    Some((
+        format!("{}/postgres{query}", &base[..slash]),
+        name.to_owned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::admin_url_for;
+
+    #[test]
+    fn the_admin_url_keeps_server_and_parameters() {
+        assert_eq!(
+            admin_url_for("postgres://u@h:5432/christen?sslmode=require"),
+            Some((
+                "postgres://u@h:5432/postgres?sslmode=require".into(),
+                "christen".into()
+            ))
+        );
+        assert_eq!(admin_url_for("postgres://u@h:5432/"), None);
+        assert_eq!(admin_url_for("postgres://u@h:5432"), None);
+    }
+}

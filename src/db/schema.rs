@@ -1,0 +1,74 @@
+// The diesel schema of `migrations/`, as `diesel print-schema` writes it.
+
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        name -> Text,
+        key_hash -> Bytea,
+        key_prefix -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    contests (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        slug -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        method -> Text,
+        seats -> Int4,
+        electorate -> Text,
+        moderation -> Text,
+        results_visibility -> Text,
+        max_suggestions_per_participant -> Int4,
+        max_rankings -> Nullable<Int4>,
+        phase -> Text,
+        suggestions_open_at -> Nullable<Timestamptz>,
+        voting_open_at -> Nullable<Timestamptz>,
+        voting_close_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        org_id -> Uuid,
+        contest_id -> Nullable<Uuid>,
+        actor -> Text,
+        action -> Text,
+        details -> Jsonb,
+        at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_keys -> organisations (org_id));
+diesel::joinable!(contests -> organisations (org_id));
+diesel::joinable!(audit_log -> organisations (org_id));
+diesel::joinable!(audit_log -> contests (contest_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organisations, api_keys, contests, audit_log);
+
+diesel::table! {
+    allowed_origins (org_id, origin) {
+        org_id -> Uuid,
+        origin -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(allowed_origins -> organisations (org_id));
+diesel::allow_tables_to_appear_in_same_query!(allowed_origins, contests);

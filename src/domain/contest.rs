@@ -1,0 +1,279 @@
+//! Contest settings, phases and the schedule.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed set of names stored as text (with a CHECK constraint in the
+/// schema) and sent as snake_case strings in JSON.
+macro_rules! name_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses the stored or sent name; the error lists the allowed names.
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                match raw {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "`{}` is not one of: {}",
+                        other,
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+name_enum!(
+    /// Where a contest is in its life. Phases only move forward.
+    Phase {
+        Draft = "draft",
+        Suggesting = "suggesting",
+        Voting = "voting",
+        Closed = "closed",
+    }
+);
+
+name_enum!(
+    /// The counting method of a contest (see `tally`).
+    VotingMethod {
+        Plurality = "plurality",
+        Irv = "irv",
+        Stv = "stv",
+        Schulze = "schulze",
+        RankedPairs = "ranked_pairs",
+        Borda = "borda",
+        Copeland = "copeland",
+    }
+);
+
+name_enum!(
+    /// Who may vote and how a voter gets a token.
+    Electorate {
+        Open = "open",
+        Codes = "codes",
+        Jwt = "jwt",
+    }
+);
+
+name_enum!(
+    /// `pre`: suggestions wait for approval; `post`: visible at once, removable.
+    Moderation {
+        Pre = "pre",
+        Post = "post",
+    }
+);
+
+name_enum!(
+    /// Who may see results, and when.
+    ResultsVisibility {
+        Live = "live",
+        AfterClose = "after_close",
+        Hidden = "hidden",
+    }
+);
+
+impl Phase {
+    /// The only phase this one may move to, if any.
+    pub fn next(self) -> Option<Phase> {
+        match self {
+            Phase::Draft => Some(Phase::Suggesting),
+            Phase::Suggesting => Some(Phase::Voting),
+            Phase::Voting => Some(Phase::Closed),
+            Phase::Closed => None,
+        }
+    }
+
+    /// Checks a manual move from `self` to `to`: one step forward only.
+    pub fn check_move(self, to: Phase) -> Result<(), String> {
+        match self.next() {
+            Some(next) if next == to => Ok(()),
+            Some(next) => Err(format!(
+                "the contest is in `{self}`; phases move forward one step at a time, so the only move now is to `{next}`"
+            )),
+            None => Err(format!(
+                "the contest is `{self}`; a closed contest cannot change phase"
+            )),
+        }
+    }
+}
+
+/// Optional times at which the phase moves forward by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub suggestions_open_at: Option<DateTime<Utc>>,
+    pub voting_open_at: Option<DateTime<Utc>>,
+    pub voting_close_at: Option<DateTime<Utc>>,
+}
+
+impl Schedule {
+    pub fn is_empty(&self) -> bool {
+        self.suggestions_open_at.is_none()
+            && self.voting_open_at.is_none()
+            && self.voting_close_at.is_none()
+    }
+
+    /// The times in phase order, with the phase each one opens.
+    pub fn steps(&self) -> [(Phase, Option<DateTime<Utc>>); 3] {
+        [
+            (Phase::Suggesting, self.suggestions_open_at),
+            (Phase::Voting, self.voting_open_at),
+            (Phase::Closed, self.voting_close_at),
+        ]
+    }
+
+    /// The time at which `phase` starts by schedule, if one is set.
+    pub fn time_of(&self, phase: Phase) -> Option<DateTime<Utc>> {
+        self.steps()
+            .into_iter()
+            .find(|(p, _)| *p == phase)
+            .and_then(|(_, t)| t)
+    }
+
+    /// Checks that the times that are set come in phase order, strictly.
+    pub fn check_order(&self) -> Result<(), (&'static str, String)> {
+        let names = ["suggestions_open_at", "voting_open_at", "voting_close_at"];
+        let mut previous: Option<(usize, DateTime<Utc>)> = None;
+        for (i, (_, time)) in self.steps().into_iter().enumerate() {
+            if let Some(t) = time {
+                if let Some((j, p)) = previous {
+                    if t <= p {
+                        return Err((
+                            names[i],
+                            format!("must be later than {} ({})", names[j], p.to_rfc3339()),
+                        ));
+                    }
+                }
+                previous = Some((i, t));
+            }
+        }
+        Ok(())
+    }
+
+    /// The phase a contest stored in `stored` is in at `now`: the stored phase,
+    /// moved forward by every schedule time that has passed. Never moves back.
+    pub fn effective_phase(&self, stored: Phase, now: DateTime<Utc>) -> Phase {
+        self.steps()
+            .into_iter()
+            .filter(|(_, t)| t.is_some_and(|t| t <= now))
+            .map(|(p, _)| p)
+            .fold(stored, Ord::max)
+    }
+}
+
+/// Limits on contest settings, shared by create and patch.
+pub const MAX_SEATS: i32 = 100;
+pub const MAX_SUGGESTIONS_PER_PARTICIPANT: i32 = 100;
+pub const MAX_RANKINGS: i32 = 1_000;
+
+/// Cross-field rules of a contest's settings.
+pub fn check_seats(method: VotingMethod, seats: i32) -> Result<(), String> {
+    if !(1..=MAX_SEATS).contains(&seats) {
+        return Err(format!("seats must be between 1 and {MAX_SEATS}"));
+    }
+    if seats > 1 && method != VotingMethod::Stv {
+        return Err(format!(
+            "seats > 1 needs method `stv`; `{method}` elects one winner"
+        ));
+    }
+    Ok(())
+}
+
+/// A stored contest, with its settings parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contest {
+    pub id: super::ContestId,
+    pub org_id: super::OrgId,
+    pub slug: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub method: VotingMethod,
+    pub seats: i32,
+    pub electorate: Electorate,
+    pub moderation: Moderation,
+    pub results_visibility: ResultsVisibility,
+    pub max_suggestions_per_participant: i32,
+    pub max_rankings: Option<i32>,
+    /// The phase last written; see [`Contest::phase_at`] for the current one.
+    pub stored_phase: Phase,
+    pub schedule: Schedule,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contest {
+    /// The phase at `now`: the stored phase moved forward by the schedule.
+    pub fn phase_at(&self, now: DateTime<Utc>) -> Phase {
+        self.schedule.effective_phase(self.stored_phase, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn phases_move_one_step_forward_only() {
+        assert!(Phase::Draft.check_move(Phase::Suggesting).is_ok());
+        assert!(Phase::Draft.check_move(Phase::Voting).is_err());
+        assert!(Phase::Voting.check_move(Phase::Suggesting).is_err());
+        assert!(Phase::Closed.check_move(Phase::Closed).is_err());
+    }
+
+    #[test]
+    fn schedule_moves_the_phase_forward_but_never_back() {
+        let s = Schedule {
+            suggestions_open_at: Some(at(1)),
+            voting_open_at: Some(at(2)),
+            voting_close_at: Some(at(3)),
+        };
+        assert_eq!(s.effective_phase(Phase::Draft, at(0)), Phase::Draft);
+        assert_eq!(s.effective_phase(Phase::Draft, at(1)), Phase::Suggesting);
+        assert_eq!(s.effective_phase(Phase::Suggesting, at(2)), Phase::Voting);
+        assert_eq!(s.effective_phase(Phase::Closed, at(0)), Phase::Closed);
+        assert_eq!(s.effective_phase(Phase::Draft, at(5)), Phase::Closed);
+    }
+
+    #[test]
+    fn schedule_times_must_be_in_order() {
+        let s = Schedule {
+            suggestions_open_at: Some(at(3)),
+            voting_open_at: None,
+            voting_close_at: Some(at(2)),
+        };
+        assert_eq!(s.check_order().unwrap_err().0, "voting_close_at");
+        assert!(Schedule::default().check_order().is_ok());
+    }
+
+    #[test]
+    fn seats_above_one_need_stv() {
+        assert!(check_seats(VotingMethod::Stv, 3).is_ok());
+        assert!(check_seats(VotingMethod::Irv, 2).is_err());
+        assert!(check_seats(VotingMethod::Irv, 0).is_err());
+    }
+}

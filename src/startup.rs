@@ -1,0 +1,146 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::api::{self, extract::BodyLimit, AppState};
+use crate::config::Secret;
+use crate::db::{build_pool, PoolOptions};
+use crate::error::ApiError;
+
+/// Everything the server needs, resolved (database URL known, secret loaded).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub database_url: Secret,
+    pub database_read_url: Option<Secret>,
+    pub bind: String,
+    pub secret: Secret,
+    pub pool: PoolOptions,
+    pub max_body_bytes: usize,
+    /// How long in-flight requests get to finish on shutdown.
+    pub shutdown_timeout: Duration,
+}
+
+/// A bound, not yet running server. Bind to port 0 to get a free port (tests).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener and builds the server. Does not touch the database:
+    /// migrations are the caller's step, and a database that is down only makes
+    /// requests answer 503 until it is back.
+    pub fn build(config: AppConfig) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let pool = build_pool(config.database_url.expose(), config.pool);
+        let read_pool = match &config.database_read_url {
+            Some(url) => build_pool(url.expose(), config.pool),
+            None => pool.clone(),
+        };
+        let state = web::Data::new(AppState {
+            pool,
+            read_pool,
+            secret: config.secret.clone(),
+            metrics: Arc::new(api::metrics::Metrics::new()),
+        });
+        let limit = config.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(BodyLimit(limit))
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::bad_request("invalid_query", format!("bad query string: {e}")).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::bad_request("invalid_path", format!("bad path: {e}")).into()
+                }))
+                .configure(api::configure)
+                .default_service(web::to(api::no_route))
+                .wrap(from_fn(api::cors::cors))
+                .wrap(from_fn(api::metrics::track))
+                .wrap(from_fn(echo_request_id))
+                .wrap(TracingLogger::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer")),
+                )
+        })
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server (gracefully: in-flight requests finish).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through a [`ServerHandle`].
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Middleware: returns the request id that every log line of the request
+/// carries, as `X-Request-Id`, so a user can quote it in a bug report.
+async fn echo_request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let mut response = next.call(req).await?;
+    if let Some(id) = id {
+        if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), value);
+        }
+    }
+    Ok(response)
+}
+
+/// Stops the server gracefully on SIGINT or SIGTERM.
+pub async fn stop_on_signal(handle: ServerHandle) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    handle.stop(true).await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => tracing::info!("SIGINT received: finishing requests in flight"),
+            _ = term.recv() => tracing::info!("SIGTERM received: finishing requests in flight"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    handle.stop(true).await;
+}

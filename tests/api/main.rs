@@ -1,0 +1,15 @@
+//! Integration tests: the real service on a random port, a fresh PostgreSQL
+//! database per test, requests over HTTP.
+
+#[path = "../support/pg.rs"]
+mod pg;
+
+mod helpers;
+
+mod api_keys;
+mod cli;
+mod contests;
+mod cors;
+mod errors;
+mod migrations;
+mod ops;
