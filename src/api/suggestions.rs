@@ -174,8 +174,16 @@ pub async fn create(
                     )?;
                     let existing = db::suggestions::find(conn, contest_id, SuggestionId(existing.id))?
                         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
+                    let visible = db::suggestions::visible_statuses(contest.moderation)
+                        .contains(&existing.status.as_str());
+                    let mut existing = view(conn, existing)?;
+                    if !visible {
+                        // Not public (pending or rejected): the participant learns
+                        // that the name exists and its status, not its note.
+                        existing.note = None;
+                    }
                     return Ok(Created::Duplicate {
-                        existing: view(conn, existing)?,
+                        existing,
                         support_recorded: recorded,
                     });
                 }

@@ -77,7 +77,8 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJsonBody<
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-        if !has_type && !chunked && length.unwrap_or(0) == 0 {
+        // An explicit `Content-Length: 0` is no body whatever the content type.
+        if length == Some(0) || (!has_type && !chunked && length.is_none()) {
             return Box::pin(async { Ok(OptionalJsonBody(None)) });
         }
         let body = JsonBody::<T>::from_request(req, payload);

@@ -112,7 +112,8 @@ pub fn dedupe_key(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect();
     let skip = usize::from(words.len() > 1 && ARTICLES.contains(&words[0]));
-    words[skip..].concat()
+    // Joining words can put a combining mark after a letter it composes with.
+    words[skip..].concat().nfkc().collect()
 }
 
 /// An optional note with a suggestion: trimmed, at most 500 characters, no
@@ -215,6 +216,30 @@ mod tests {
         assert!(SuggestionName::parse(&"é".repeat(81)).is_err());
         // Length counts after collapsing whitespace.
         assert!(SuggestionName::parse(&format!("{}   {}", "a".repeat(39), "b".repeat(40))).is_ok());
+    }
+
+    proptest::proptest! {
+        /// The display form is a fixed point, and it keeps the dedupe key.
+        #[test]
+        fn normalising_twice_changes_nothing(raw in "\\PC{0,60}") {
+            if let Ok(name) = SuggestionName::parse(&raw) {
+                let again = SuggestionName::parse(name.as_str()).unwrap();
+                proptest::prop_assert_eq!(again.as_str(), name.as_str());
+                proptest::prop_assert_eq!(again.dedupe_key(), name.dedupe_key());
+                proptest::prop_assert!(!name.dedupe_key().is_empty());
+                proptest::prop_assert_eq!(dedupe_key(name.dedupe_key()), name.dedupe_key());
+            }
+        }
+
+        /// Case, spacing and punctuation around the words never matter.
+        #[test]
+        fn case_spacing_and_punctuation_do_not_matter(words in proptest::collection::vec("[a-zA-Z0-9]{1,8}", 1..5)) {
+            let plain = words.join(" ");
+            let shouted = words.iter().map(|w| w.to_uppercase()).collect::<Vec<_>>().join("  -  ");
+            let a = SuggestionName::parse(&plain).unwrap();
+            let b = SuggestionName::parse(&format!("  {shouted}!! ")).unwrap();
+            proptest::prop_assert_eq!(a.dedupe_key(), b.dedupe_key());
+        }
     }
 
     #[test]

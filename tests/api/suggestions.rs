@@ -664,3 +664,38 @@ fn concurrent_suggestions_of_one_name_make_one_candidate() {
     let page = list(&app, &contest, false, "");
     assert_eq!(page["items"][0]["support_count"], 8);
 }
+
+#[test]
+fn a_duplicate_of_a_hidden_suggestion_does_not_reveal_its_note() {
+    let app = spawn_app();
+    let contest = app.suggesting_contest(json!({ "moderation": "pre" }));
+    let first = app.voter_token(&contest);
+    let res = app
+        .as_voter(
+            &first,
+            Method::POST,
+            &format!("/v1/contests/{contest}/suggestions"),
+        )
+        .json(&json!({ "name": "Stacks", "note": "a private thought" }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let sid = id_of(&res.json::<Value>().unwrap());
+    let second = app.voter_token(&contest);
+    let body = assert_problem(
+        app.suggest(&contest, &second, "stacks"),
+        409,
+        "duplicate_suggestion",
+    );
+    assert_eq!(body["suggestion"]["status"], "pending");
+    assert_eq!(body["suggestion"]["note"], Value::Null, "{body}");
+    app.approve(&contest, &sid);
+    let third = app.voter_token(&contest);
+    let body = assert_problem(
+        app.suggest(&contest, &third, "STACKS"),
+        409,
+        "duplicate_suggestion",
+    );
+    assert_eq!(body["suggestion"]["note"], "a private thought");
+    assert_eq!(body["suggestion"]["support_count"], 3);
+}

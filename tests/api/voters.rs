@@ -107,6 +107,22 @@ fn the_open_electorate_hands_out_a_token_per_request() {
     assert_ne!(claims_of(&other)["sub"], claims["sub"]);
     // The token works on the contest's participant endpoints.
     assert_eq!(suggest_status(&app, &contest, token).status(), 201);
+    // So is an empty body sent as JSON.
+    let res = app
+        .public(Method::POST, &format!("/v1/contests/{contest}/voters"))
+        .header("Content-Type", "application/json")
+        .body("")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    // A body that is not JSON is still refused.
+    let res = app
+        .public(Method::POST, &format!("/v1/contests/{contest}/voters"))
+        .header("Content-Type", "text/plain")
+        .body("hello")
+        .send()
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type");
     // A code makes no sense here.
     let res = app
         .public(Method::POST, &format!("/v1/contests/{contest}/voters"))
