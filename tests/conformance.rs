@@ -13,6 +13,8 @@
 mod common;
 #[path = "conformance/rctab.rs"]
 mod rctab;
+#[path = "conformance/real.rs"]
+mod real;
 
 use std::path::PathBuf;
 
@@ -37,6 +39,7 @@ fn conformance() {
 
     let mut outcomes: Vec<Outcome> = Vec::new();
     outcomes.extend(rctab::cases(&root));
+    outcomes.extend(real::cases(&root));
 
     let mut failed = Vec::new();
     for o in &outcomes {
