@@ -4,10 +4,12 @@ pub mod api_keys;
 pub mod auth;
 pub mod contests;
 pub mod cors;
+pub mod embed;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod origins;
+pub mod svg;
 
 use std::sync::Arc;
 
