@@ -7,9 +7,11 @@ pub mod cors;
 pub mod embed;
 pub mod extract;
 pub mod metrics;
+pub mod oembed;
 pub mod ops;
 pub mod origins;
 pub mod svg;
+pub mod widget;
 
 use std::sync::Arc;
 
@@ -93,6 +95,8 @@ routes! {
     "/v1/contests/{contest_id}" => { get: contests::get, patch: contests::patch },
     "/v1/contests/{contest_id}/phase" => { post: contests::move_phase },
     "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
+    "/widget.js" => { get: widget::get },
+    "/oembed" => { get: oembed::get },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {

@@ -10,6 +10,7 @@ mod api_keys;
 mod cli;
 mod contests;
 mod cors;
+mod embed;
 mod errors;
 mod migrations;
 mod ops;
