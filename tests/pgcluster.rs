@@ -222,6 +222,41 @@ fn a_second_server_on_the_same_directory_is_refused() {
     assert!(PgConnection::establish(&first.url("postgres")).is_ok());
 }
 
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|r| r.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn starts_under_a_parent_directory_only_its_owner_may_enter() {
+    use std::os::unix::fs::PermissionsExt;
+    let bins = bins();
+    let dir = TempDir::new("private");
+    let private = dir.path().join("private");
+    std::fs::create_dir_all(&private).expect("mkdir");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+
+    let cluster = Cluster::start_with(&bins, &private.join("postgres"), &fast())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(PgConnection::establish(&cluster.url("postgres")).is_ok());
+    let mode = std::fs::metadata(&private)
+        .expect("stat")
+        .permissions()
+        .mode();
+    if running_as_root() {
+        // PostgreSQL runs as another user, who needs to pass through (not list) it.
+        assert_eq!(mode & 0o777, 0o701);
+    } else {
+        assert_eq!(mode & 0o777, 0o700, "left alone when PostgreSQL runs as us");
+    }
+}
+
 #[test]
 fn refuses_directories_that_are_not_its_own() {
     let bins = bins();
