@@ -24,6 +24,8 @@ pub struct AppConfig {
     pub secret: Secret,
     pub pool: PoolOptions,
     pub max_body_bytes: usize,
+    /// The open electorate's token rate limit.
+    pub open_voter_limit: api::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
 }
@@ -52,6 +54,7 @@ impl Application {
             read_pool,
             secret: config.secret.clone(),
             metrics: Arc::new(api::metrics::Metrics::new()),
+            open_voter_limit: config.open_voter_limit,
         });
         let limit = config.max_body_bytes;
         let server = HttpServer::new(move || {

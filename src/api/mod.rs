@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource, and the route table.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod contests;
 pub mod cors;
@@ -10,7 +11,10 @@ pub mod metrics;
 pub mod oembed;
 pub mod ops;
 pub mod origins;
+pub mod suggestions;
 pub mod svg;
+pub mod voter;
+pub mod voters;
 pub mod widget;
 
 use std::sync::Arc;
@@ -31,6 +35,8 @@ pub struct AppState {
     pub read_pool: PgPool,
     pub secret: Secret,
     pub metrics: Arc<metrics::Metrics>,
+    /// The open electorate's token rate limit (`POST …/voters`).
+    pub open_voter_limit: voters::OpenVoterLimit,
 }
 
 impl AppState {
@@ -94,6 +100,14 @@ routes! {
     "/v1/contests" => { get: contests::list, post: contests::create },
     "/v1/contests/{contest_id}" => { get: contests::get, patch: contests::patch },
     "/v1/contests/{contest_id}/phase" => { post: contests::move_phase },
+    "/v1/contests/{contest_id}/voters" => { post: voters::create },
+    "/v1/contests/{contest_id}/codes" => { post: voters::create_codes },
+    "/v1/voter-jwt-key" => { get: voters::get_jwt_key, put: voters::put_jwt_key, delete: voters::delete_jwt_key },
+    "/v1/contests/{contest_id}/suggestions" => { get: suggestions::list, post: suggestions::create },
+    "/v1/contests/{contest_id}/suggestions/similar" => { get: suggestions::similar },
+    "/v1/contests/{contest_id}/suggestions/{suggestion_id}" => { patch: suggestions::patch },
+    "/v1/contests/{contest_id}/audit" => { get: audit::contest_log },
+    "/v1/audit" => { get: audit::org_log },
     "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
     "/widget.js" => { get: widget::get },
     "/oembed" => { get: oembed::get },

@@ -9,5 +9,7 @@ pub mod orgs;
 pub mod origins;
 mod pool;
 pub mod schema;
+pub mod suggestions;
+pub mod voters;
 
 pub use pool::*;

@@ -12,11 +12,28 @@
 //! - [`json`]: `{"candidates": [...], "ballots": [{"ranking": [...], "count": n}]}`.
 //! - [`csv`]: Christen canonical CSV, the API's ballot export (reader and writer),
 //!   with [`csv::ballot_digest`].
+//!
+//! Cast vote records and result files of other tabulators (issue 6), each with
+//! its own options and a [`ReadError`] giving the line (or JSON path) and what
+//! was expected:
+//! - [`cdf`]: NIST SP 1500-103 CDF cast vote records, JSON form.
+//! - [`rctab_csv`]: RCTab generic CSV and Clear Ballot CSV cast vote records.
+//! - [`rctab_config`]: RCTab contest configurations and the RCTab-style
+//!   `ballots.json` (rank slots with skips and overvotes, RCTab `rules`).
+//! - [`debian`]: Debian vote tally sheets.
+//! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
 
 pub mod blt;
+pub mod cdf;
 pub mod csv;
+pub mod cvr;
+pub mod debian;
 pub mod json;
 pub mod preflib;
+pub mod rctab_config;
+pub mod rctab_csv;
+pub mod read_error;
+pub mod urcvt;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,6 +42,7 @@ use std::str::FromStr;
 use crate::tally::{Ballot, CandidateIdx, Election};
 
 pub use self::csv::{ballot_digest, write_canonical_csv, CsvBallot};
+pub use self::read_error::{Location, ReadError};
 
 /// A ballot file's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]

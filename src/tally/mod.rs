@@ -18,6 +18,7 @@
 
 pub mod lot;
 pub mod pairwise;
+pub mod rcv;
 mod report;
 pub mod rounds;
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod pg;
 mod helpers;
 
 mod api_keys;
+mod audit;
 mod cli;
 mod contests;
 mod cors;
@@ -14,3 +15,5 @@ mod embed;
 mod errors;
 mod migrations;
 mod ops;
+mod suggestions;
+mod voters;
