@@ -11,6 +11,7 @@ mod audit;
 mod cli;
 mod contests;
 mod cors;
+mod embed;
 mod errors;
 mod migrations;
 mod ops;
