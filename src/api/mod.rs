@@ -2,12 +2,15 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod ballots;
 pub mod contests;
 pub mod cors;
+pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod origins;
+pub mod results;
 
 use std::sync::Arc;
 
@@ -90,6 +93,9 @@ routes! {
     "/v1/contests" => { get: contests::list, post: contests::create },
     "/v1/contests/{contest_id}" => { get: contests::get, patch: contests::patch },
     "/v1/contests/{contest_id}/phase" => { post: contests::move_phase },
+    "/v1/contests/{contest_id}/ballot" => { get: ballots::get, put: ballots::put, delete: ballots::delete },
+    "/v1/contests/{contest_id}/results" => { get: results::get },
+    "/v1/contests/{contest_id}/ballots" => { get: export::get },
     "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
 }
 

@@ -13,3 +13,6 @@ mod cors;
 mod errors;
 mod migrations;
 mod ops;
+mod ballots;
+mod export;
+mod results;
