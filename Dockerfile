@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Christen in a container: `docker compose up` (see docker-compose.yml) runs it with
 # PostgreSQL. The image itself has no PostgreSQL server: set DATABASE_URL.
 

@@ -101,6 +101,36 @@ pub struct ServeSettings {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "CHRISTEN_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
+
+    /// Open electorate: voter tokens per contest and client address per window
+    /// (0 turns the limit off).
+    #[arg(
+        long,
+        env = "CHRISTEN_OPEN_VOTER_LIMIT",
+        default_value_t = 100,
+        global = true
+    )]
+    pub open_voter_limit: u32,
+
+    /// Open electorate: the rate limit's window, in seconds.
+    #[arg(
+        long,
+        env = "CHRISTEN_OPEN_VOTER_WINDOW_SECS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub open_voter_window_secs: u64,
+
+    /// Count the client address of the rate limit from the last
+    /// `X-Forwarded-For` entry instead of the peer address. Set only behind a
+    /// proxy (load balancer) that appends the client's address to that header.
+    #[arg(
+        long,
+        env = "CHRISTEN_TRUST_X_FORWARDED_FOR",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_x_forwarded_for: bool,
 }
 
 /// Settings of logging, for every command.

@@ -24,6 +24,8 @@ pub struct AppConfig {
     pub secret: Secret,
     pub pool: PoolOptions,
     pub max_body_bytes: usize,
+    /// The open electorate's token rate limit.
+    pub open_voter_limit: api::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
 }
@@ -52,6 +54,7 @@ impl Application {
             read_pool,
             secret: config.secret.clone(),
             metrics: Arc::new(api::metrics::Metrics::new()),
+            open_voter_limit: config.open_voter_limit,
         });
         let limit = config.max_body_bytes;
         let server = HttpServer::new(move || {
@@ -69,7 +72,7 @@ impl Application {
                 .default_service(web::to(api::no_route))
                 .wrap(from_fn(api::cors::cors))
                 .wrap(from_fn(api::metrics::track))
-                .wrap(from_fn(echo_request_id))
+                .wrap(from_fn(request_log))
                 .wrap(TracingLogger::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -100,14 +103,25 @@ impl Application {
     }
 }
 
-/// Middleware: returns the request id that every log line of the request
-/// carries, as `X-Request-Id`, so a user can quote it in a bug report.
-async fn echo_request_id(
+/// Middleware: logs one line per request (inside the request's span, so the line
+/// carries its `request_id`) and returns that id as `X-Request-Id`, so a user can
+/// quote it in a bug report.
+async fn request_log(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
     let id = req.extensions().get::<RequestId>().copied();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
     let mut response = next.call(req).await?;
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, elapsed_ms, "request failed");
+    } else {
+        tracing::info!(%method, %path, status, elapsed_ms, "request");
+    }
     if let Some(id) = id {
         if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
             response

@@ -222,6 +222,53 @@ fn a_second_server_on_the_same_directory_is_refused() {
     assert!(PgConnection::establish(&first.url("postgres")).is_ok());
 }
 
+#[test]
+fn a_watchdog_stops_the_server_when_its_process_exits() {
+    let bins = bins();
+    let dir = TempDir::new("watchdog");
+
+    // The owner goes away without stopping the server (a static, a kill): the
+    // watchdog stops the server and removes the directory.
+    let root = dir.path().join("throwaway");
+    let mut cluster =
+        Cluster::start_with(&bins, &root.join("data"), &fast()).unwrap_or_else(|e| panic!("{e}"));
+    let mut owner = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .expect("spawn sleep");
+    cluster
+        .stop_when_pid_exits(owner.id(), Some(&root))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pm = cluster.postmaster_pid().expect("pid");
+    owner.kill().expect("kill the owner");
+    owner.wait().expect("reap the owner");
+    wait_until_dead(pm);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while root.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!root.exists(), "the watchdog removes the directory");
+    cluster.stop().expect("nothing left to stop");
+
+    // A watchdog leaves alone a server started later on the same directory.
+    let data = dir.path().join("kept");
+    let mut first = Cluster::start_with(&bins, &data, &fast()).unwrap_or_else(|e| panic!("{e}"));
+    let mut owner = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .expect("spawn sleep");
+    first
+        .stop_when_pid_exits(owner.id(), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    first.stop().unwrap_or_else(|e| panic!("{e}"));
+    let second = Cluster::start_with(&bins, &data, &fast()).unwrap_or_else(|e| panic!("{e}"));
+    owner.kill().expect("kill the owner");
+    owner.wait().expect("reap the owner");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(PgConnection::establish(&second.url("postgres")).is_ok());
+    assert!(data.exists());
+}
+
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()

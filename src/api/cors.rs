@@ -35,6 +35,7 @@ use crate::error::ApiError;
 pub const PUBLIC_READS: &[&str] = &[
     "/v1/contests/{contest_id}",
     "/v1/contests/{contest_id}/suggestions",
+    "/v1/contests/{contest_id}/suggestions/similar",
     "/v1/contests/{contest_id}/results",
     "/v1/contests/{contest_id}/results.svg",
     "/v1/contests/{contest_id}/results/stream",

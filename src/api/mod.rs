@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource, and the route table.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod ballots;
 pub mod contests;
@@ -11,6 +12,9 @@ pub mod metrics;
 pub mod ops;
 pub mod origins;
 pub mod results;
+pub mod suggestions;
+pub mod voter;
+pub mod voters;
 
 use std::sync::Arc;
 
@@ -30,6 +34,8 @@ pub struct AppState {
     pub read_pool: PgPool,
     pub secret: Secret,
     pub metrics: Arc<metrics::Metrics>,
+    /// The open electorate's token rate limit (`POST …/voters`).
+    pub open_voter_limit: voters::OpenVoterLimit,
 }
 
 impl AppState {
@@ -96,6 +102,14 @@ routes! {
     "/v1/contests/{contest_id}/ballot" => { get: ballots::get, put: ballots::put, delete: ballots::delete },
     "/v1/contests/{contest_id}/results" => { get: results::get },
     "/v1/contests/{contest_id}/ballots" => { get: export::get },
+    "/v1/contests/{contest_id}/voters" => { post: voters::create },
+    "/v1/contests/{contest_id}/codes" => { post: voters::create_codes },
+    "/v1/voter-jwt-key" => { get: voters::get_jwt_key, put: voters::put_jwt_key, delete: voters::delete_jwt_key },
+    "/v1/contests/{contest_id}/suggestions" => { get: suggestions::list, post: suggestions::create },
+    "/v1/contests/{contest_id}/suggestions/similar" => { get: suggestions::similar },
+    "/v1/contests/{contest_id}/suggestions/{suggestion_id}" => { patch: suggestions::patch },
+    "/v1/contests/{contest_id}/audit" => { get: audit::contest_log },
+    "/v1/audit" => { get: audit::org_log },
     "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
 }
 

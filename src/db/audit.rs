@@ -60,3 +60,20 @@ pub fn list_for_contest(
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+/// The organisation's entries (contests' and the organisation's own) in the order
+/// they happened, after entry `after` (for paging).
+pub fn list_for_org(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::org_id.eq(org_id))
+        .filter(audit_log::id.gt(after))
+        .order(audit_log::id.asc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)
+}

@@ -11,5 +11,7 @@ pub mod origins;
 pub mod results;
 mod pool;
 pub mod schema;
+pub mod suggestions;
+pub mod voters;
 
 pub use pool::*;

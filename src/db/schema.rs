@@ -73,6 +73,89 @@ diesel::table! {
 diesel::joinable!(allowed_origins -> organisations (org_id));
 diesel::allow_tables_to_appear_in_same_query!(allowed_origins, contests);
 
+// Participation (migration 2026-11-27-000002_participation).
+
+diesel::table! {
+    voters (contest_id, voter_hash) {
+        contest_id -> Uuid,
+        voter_hash -> Bytea,
+        suggestions_made -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    voter_codes (contest_id, code_hash) {
+        contest_id -> Uuid,
+        code_hash -> Bytea,
+        voter_id -> Uuid,
+        created_at -> Timestamptz,
+        redeemed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    voter_jwt_keys (org_id) {
+        org_id -> Uuid,
+        alg -> Text,
+        secret -> Nullable<Bytea>,
+        public_key_pem -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    voter_rate_limits (contest_id, bucket_key, window_start) {
+        contest_id -> Uuid,
+        bucket_key -> Text,
+        window_start -> Timestamptz,
+        count -> Int4,
+    }
+}
+
+diesel::table! {
+    suggestions (id) {
+        id -> Uuid,
+        contest_id -> Uuid,
+        candidate_no -> Int4,
+        name -> Text,
+        dedupe_key -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        merged_into -> Nullable<Uuid>,
+        support_count -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    suggestion_supports (suggestion_id, voter_hash) {
+        contest_id -> Uuid,
+        suggestion_id -> Uuid,
+        voter_hash -> Bytea,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(voters -> contests (contest_id));
+diesel::joinable!(voter_codes -> contests (contest_id));
+diesel::joinable!(voter_rate_limits -> contests (contest_id));
+diesel::joinable!(suggestions -> contests (contest_id));
+diesel::joinable!(suggestion_supports -> suggestions (suggestion_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    contests,
+    voters,
+    voter_codes,
+    voter_jwt_keys,
+    voter_rate_limits,
+    suggestions,
+    suggestion_supports,
+);
+
 // Ballots and the result cache (migration 2026-11-27-000003_ballots).
 
 diesel::table! {

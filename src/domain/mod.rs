@@ -6,12 +6,14 @@ mod api_key;
 mod contest;
 mod ids;
 mod ranking;
+mod suggestion_name;
 mod text;
 
 pub use api_key::*;
 pub use contest::*;
 pub use ids::*;
 pub use ranking::*;
+pub use suggestion_name::*;
 pub use text::*;
 
 /// One field that failed validation, as reported in a problem+json `errors` list.

@@ -284,6 +284,16 @@ impl Cluster {
         &mut self,
         remove_afterwards: Option<&Path>,
     ) -> Result<(), ClusterError> {
+        self.stop_when_pid_exits(std::process::id(), remove_afterwards)
+    }
+
+    /// [`Cluster::stop_when_process_exits`] for the process `pid` (which the watchdog
+    /// must be allowed to signal with `kill -0`) instead of this one.
+    pub fn stop_when_pid_exits(
+        &mut self,
+        pid: u32,
+        remove_afterwards: Option<&Path>,
+    ) -> Result<(), ClusterError> {
         let pm_pid = read_pid_file(&self.data_dir)?.unwrap_or(0);
         let script = r#"
 parent=$1; dir=$2; pm=$3; rm=$4
@@ -291,7 +301,10 @@ while kill -0 "$parent" 2>/dev/null; do sleep 1; done
 if [ "$pm" != 0 ] && [ "$(head -n 1 "$dir/postmaster.pid" 2>/dev/null)" = "$pm" ]; then
   kill -INT "$pm" 2>/dev/null
   i=0
-  while kill -0 "$pm" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done
+  # Until it is gone, or an unreaped zombie (kill -0 still succeeds on those).
+  while kill -0 "$pm" 2>/dev/null && ! grep -qs '^State:[[:space:]]*[ZX]' "/proc/$pm/status" && [ "$i" -lt 600 ]; do
+    sleep 0.1 2>/dev/null || sleep 1; i=$((i+1))
+  done
 fi
 if [ -n "$rm" ]; then rm -rf -- "$rm"; fi
 "#;
@@ -299,7 +312,7 @@ if [ -n "$rm" ]; then rm -rf -- "$rm"; fi
             .arg("-c")
             .arg(script)
             .arg("christen-pg-watchdog")
-            .arg(std::process::id().to_string())
+            .arg(pid.to_string())
             .arg(&self.data_dir)
             .arg(pm_pid.to_string())
             .arg(remove_afterwards.map(Path::as_os_str).unwrap_or_default())

@@ -73,8 +73,8 @@ fn a_voter_casts_replaces_reads_and_withdraws_one_ballot() {
 fn bad_rankings_are_422_naming_the_entry_and_change_nothing() {
     let app = spawn_app();
     let c = app.voting_contest(json!({ "max_rankings": 3 }), &["A", "B", "C", "D"]);
-    let rejected = app.add_suggestion(&c.id, "Nope", "rejected");
-    let pending = app.add_suggestion(&c.id, "Later", "pending");
+    let rejected = app.insert_suggestion(&c.id, "Nope", "rejected");
+    let pending = app.insert_suggestion(&c.id, "Later", "pending");
     let token = app.mint_voter_token(&c.id);
     assert_eq!(app.put_ballot(&c.id, &token, &c.ids(&[0])).status(), 201);
 
@@ -148,7 +148,7 @@ fn bad_rankings_are_422_naming_the_entry_and_change_nothing() {
 fn a_merged_suggestion_points_at_its_target() {
     let app = spawn_app();
     let c = app.voting_contest(json!({}), &["Library Blog", "Reading Room"]);
-    let merged = app.add_suggestion(&c.id, "Libary Blog", "pending");
+    let merged = app.insert_suggestion(&c.id, "Libary Blog", "pending");
     let mut conn = app.db.connect();
     diesel::sql_query("UPDATE suggestions SET status = 'merged', merged_into = $1 WHERE id = $2")
         .bind::<diesel::sql_types::Uuid, _>(c.candidates[0].parse::<uuid::Uuid>().unwrap())
@@ -172,7 +172,7 @@ fn ballots_are_refused_outside_voting() {
     let contest = app.create_contest(json!({}));
     let id = contest["id"].as_str().unwrap().to_owned();
     app.move_phase(&id, "suggesting");
-    let s = vec![app.add_suggestion(&id, "Alpha", "approved")];
+    let s = vec![app.insert_suggestion(&id, "Alpha", "approved")];
     let token = app.mint_voter_token(&id);
     let body = assert_problem(app.put_ballot(&id, &token, &s), 409, "not_voting");
     assert!(body["detail"].as_str().unwrap().contains("suggesting"));

@@ -187,3 +187,134 @@ fn with_database_url_a_secret_is_required() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("CHRISTEN_SECRET"));
 }
+
+#[test]
+fn json_logs_carry_the_request_id_that_responses_return() {
+    let db = fresh_db();
+    let port = free_port();
+    let mut server = christen()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("CHRISTEN_SECRET", crate::helpers::TEST_SECRET)
+        .env("CHRISTEN_BIND", format!("127.0.0.1:{port}"))
+        .env("CHRISTEN_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    wait_ready(&client, port, &mut server);
+    let res = client
+        .get(format!("http://127.0.0.1:{port}/v1/contests"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    terminate(&mut server);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let line = lines
+        .iter()
+        .find(|l| l.to_string().contains(&request_id))
+        .unwrap_or_else(|| panic!("no log line names request {request_id}: {stderr}"));
+    assert_eq!(line["level"], "INFO");
+    assert!(line.to_string().contains("/v1/contests"), "{line}");
+}
+
+#[test]
+fn sigterm_lets_requests_in_flight_finish() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
+    let db = fresh_db();
+    let mut conn = db.connect();
+    let org = christen::cli::org::create_org(&mut conn, "City Library").unwrap();
+    let port = free_port();
+    let mut server = christen()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("CHRISTEN_SECRET", crate::helpers::TEST_SECRET)
+        .env("CHRISTEN_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    wait_ready(&client, port, &mut server);
+    let contest: Value = client
+        .post(format!("http://127.0.0.1:{port}/v1/contests"))
+        .bearer_auth(&org.api_key)
+        .json(&serde_json::json!({ "title": "Name the blog", "method": "irv" }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = contest["id"].as_str().unwrap().to_owned();
+
+    // Hold the contest's row lock so the PATCH below is still running at SIGTERM.
+    let mut locker = diesel::PgConnection::establish(&db.url).unwrap();
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM contests WHERE id = '{id}' FOR UPDATE;"
+        ))
+        .unwrap();
+    let in_flight = {
+        let client = client.clone();
+        let key = org.api_key.clone();
+        let id = id.clone();
+        std::thread::spawn(move || {
+            client
+                .patch(format!("http://127.0.0.1:{port}/v1/contests/{id}"))
+                .bearer_auth(key)
+                .json(&serde_json::json!({ "title": "Name our blog" }))
+                .send()
+                .map(|r| r.status().as_u16())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        server.try_wait().unwrap().is_none(),
+        "the server waits for the request"
+    );
+    locker.batch_execute("COMMIT;").unwrap();
+    assert_eq!(
+        in_flight.join().unwrap().unwrap(),
+        200,
+        "the request in flight finished"
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let mut check = db.connect();
+    #[derive(diesel::QueryableByName)]
+    struct Title {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        title: String,
+    }
+    use diesel::RunQueryDsl;
+    let row: Title = diesel::sql_query(format!("SELECT title FROM contests WHERE id = '{id}'"))
+        .get_result(&mut check)
+        .unwrap();
+    assert_eq!(row.title, "Name our blog");
+}

@@ -56,6 +56,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
             connection_timeout: Duration::from_millis(1500),
         },
         max_body_bytes: 64 * 1024,
+        open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(5),
     };
     adjust(&mut config);
@@ -182,6 +183,215 @@ pub fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     body
 }
 
+// ---------------------------------------------------------------------------
+// Participation: voters and suggestions.
+
+impl TestApp {
+    /// A request with a voter token.
+    pub fn as_voter(&self, token: &str, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// A fresh voter's token for an `open`-electorate contest, from
+    /// `POST /v1/contests/{id}/voters` (counts against the per-address rate limit,
+    /// 100 per 10 minutes by default; see [`TestApp::mint_voter_token`]).
+    pub fn voter_token(&self, contest_id: &str) -> String {
+        let res = self
+            .public(
+                reqwest::Method::POST,
+                &format!("/v1/contests/{contest_id}/voters"),
+            )
+            .send()
+            .expect("POST voters");
+        assert_eq!(res.status(), 201, "getting a voter token: {:?}", res.text());
+        let body: Value = res.json().expect("token JSON");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A fresh voter's token for an `open`-electorate contest, minted in-process
+    /// with the test secret (no HTTP, no rate limit): for tests that need many
+    /// voters.
+    pub fn mint_voter_token(&self, contest_id: &str) -> String {
+        let now = chrono::Utc::now();
+        christen::api::voter::issue_token(
+            &Secret::new(TEST_SECRET),
+            contest_id.parse().expect("contest id"),
+            christen::domain::Electorate::Open,
+            uuid::Uuid::new_v4(),
+            now,
+            now + chrono::Duration::days(1),
+        )
+        .expect("minting a voter token")
+        .token
+    }
+
+    /// Generates `count` codes for a `codes`-electorate contest.
+    pub fn voter_codes(&self, contest_id: &str, count: usize) -> Vec<String> {
+        let res = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/v1/contests/{contest_id}/codes"),
+            )
+            .json(&json!({ "count": count }))
+            .send()
+            .expect("POST codes");
+        assert_eq!(res.status(), 201, "generating codes: {:?}", res.text());
+        let body: Value = res.json().expect("codes JSON");
+        body["codes"]
+            .as_array()
+            .expect("codes")
+            .iter()
+            .map(|c| c.as_str().expect("code").to_owned())
+            .collect()
+    }
+
+    /// Exchanges a code for a voter token.
+    pub fn voter_token_for_code(&self, contest_id: &str, code: &str) -> String {
+        let res = self
+            .public(
+                reqwest::Method::POST,
+                &format!("/v1/contests/{contest_id}/voters"),
+            )
+            .json(&json!({ "code": code }))
+            .send()
+            .expect("POST voters");
+        assert_eq!(res.status(), 201, "exchanging a code: {:?}", res.text());
+        let body: Value = res.json().expect("token JSON");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a contest with `extra` settings and opens it for suggestions;
+    /// returns its id.
+    pub fn suggesting_contest(&self, extra: Value) -> String {
+        let c = self.create_contest(extra);
+        let id = c["id"].as_str().expect("contest id").to_owned();
+        self.move_phase(&id, "suggesting");
+        id
+    }
+
+    /// `POST …/suggestions {name}` with `token`.
+    pub fn suggest(&self, contest_id: &str, token: &str, name: &str) -> Response {
+        self.as_voter(
+            token,
+            reqwest::Method::POST,
+            &format!("/v1/contests/{contest_id}/suggestions"),
+        )
+        .json(&json!({ "name": name }))
+        .send()
+        .expect("POST suggestions")
+    }
+
+    /// Suggests `name` as a fresh voter, asserting a 201; returns the suggestion.
+    pub fn add_suggestion(&self, contest_id: &str, name: &str) -> Value {
+        let token = self.mint_voter_token(contest_id);
+        let res = self.suggest(contest_id, &token, name);
+        assert_eq!(res.status(), 201, "suggesting {name}: {:?}", res.text());
+        res.json().expect("suggestion JSON")
+    }
+
+    /// `PATCH …/suggestions/{sid}` with `body` as the admin.
+    pub fn moderate(&self, contest_id: &str, suggestion_id: &str, body: Value) -> Response {
+        self.admin(
+            reqwest::Method::PATCH,
+            &format!("/v1/contests/{contest_id}/suggestions/{suggestion_id}"),
+        )
+        .json(&body)
+        .send()
+        .expect("PATCH suggestion")
+    }
+
+    /// Approves a suggestion, asserting success.
+    pub fn approve(&self, contest_id: &str, suggestion_id: &str) -> Value {
+        let res = self.moderate(contest_id, suggestion_id, json!({ "status": "approved" }));
+        assert_eq!(res.status(), 200, "approving: {:?}", res.text());
+        res.json().expect("suggestion JSON")
+    }
+
+    /// A contest in phase `voting` whose candidates are `names` (approved, in
+    /// this order of candidate number); returns `(contest id, suggestion ids)`.
+    pub fn contest_with_candidates(&self, extra: Value, names: &[&str]) -> (String, Vec<String>) {
+        let id = self.suggesting_contest(extra);
+        let ids: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let s = self.add_suggestion(&id, n);
+                let sid = s["id"].as_str().expect("suggestion id").to_owned();
+                if s["status"] == "pending" {
+                    self.approve(&id, &sid);
+                }
+                sid
+            })
+            .collect();
+        self.move_phase(&id, "voting");
+        (id, ids)
+    }
+}
+
+/// Another instance of the service on a [`TestApp`]'s database, as a second
+/// instance behind a load balancer would be. Stopped on drop.
+pub struct Instance {
+    pub address: String,
+    handle: ServerHandle,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// Starts another instance on this app's database, configured as
+    /// [`spawn_app_with`] would with `adjust`.
+    pub fn another_instance(&self, adjust: impl FnOnce(&mut AppConfig)) -> Instance {
+        let mut config = AppConfig {
+            database_url: Secret::new(self.db.url.clone()),
+            database_read_url: None,
+            bind: "127.0.0.1:0".into(),
+            secret: Secret::new(TEST_SECRET),
+            pool: PoolOptions {
+                max_size: 4,
+                connection_timeout: Duration::from_millis(1500),
+            },
+            max_body_bytes: 64 * 1024,
+            open_voter_limit: Default::default(),
+            shutdown_timeout: Duration::from_secs(5),
+        };
+        adjust(&mut config);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match Application::build(config) {
+                    Ok(app) => {
+                        let _ = tx.send(Ok((app.port(), app.handle())));
+                        let _ = app.run_until_stopped().await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            })
+        });
+        let (port, handle) = rx
+            .recv()
+            .expect("server thread ended")
+            .expect("building the application");
+        Instance {
+            address: format!("http://127.0.0.1:{port}"),
+            handle,
+        }
+    }
+}
+
 // --- Ballots, results and export -------------------------------------------
 
 /// A contest in its voting phase with approved candidates.
@@ -205,7 +415,7 @@ impl VotingContest {
 impl TestApp {
     /// Adds a suggestion straight to the database (the suggestion API has its own
     /// tests); returns its id.
-    pub fn add_suggestion(&self, contest_id: &str, name: &str, status: &str) -> String {
+    pub fn insert_suggestion(&self, contest_id: &str, name: &str, status: &str) -> String {
         use diesel::prelude::*;
         use diesel::sql_types::{Text, Uuid as SqlUuid};
         let id = uuid::Uuid::new_v4();
@@ -232,7 +442,7 @@ impl TestApp {
         self.move_phase(&id, "suggesting");
         let candidates = names
             .iter()
-            .map(|n| self.add_suggestion(&id, n, "approved"))
+            .map(|n| self.insert_suggestion(&id, n, "approved"))
             .collect();
         self.move_phase(&id, "voting");
         VotingContest {
@@ -240,22 +450,6 @@ impl TestApp {
             candidates,
             names: names.iter().map(|n| (*n).to_owned()).collect(),
         }
-    }
-
-    /// A voter token for a new voter of an `open` contest, minted with the
-    /// server secret as `POST …/voters` would.
-    pub fn mint_voter_token(&self, contest_id: &str) -> String {
-        let now = chrono::Utc::now();
-        christen::api::voter::issue_token(
-            &Secret::new(TEST_SECRET),
-            contest_id.parse().unwrap(),
-            christen::domain::Electorate::Open,
-            uuid::Uuid::new_v4(),
-            now,
-            now + chrono::Duration::days(1),
-        )
-        .expect("minting a voter token")
-        .token
     }
 
     /// `PUT …/ballot` with `ranking` as the voter of `token`.

@@ -7,12 +7,15 @@ mod pg;
 mod helpers;
 
 mod api_keys;
+mod audit;
+mod ballots;
 mod cli;
 mod contests;
 mod cors;
 mod errors;
+mod export;
 mod migrations;
 mod ops;
-mod ballots;
-mod export;
 mod results;
+mod suggestions;
+mod voters;

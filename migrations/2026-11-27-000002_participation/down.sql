@@ -1,0 +1,10 @@
+DROP TRIGGER suggestion_supports_count ON suggestion_supports;
+DROP FUNCTION suggestion_supports_count();
+DROP TABLE suggestion_supports;
+DROP TABLE suggestions;
+DROP TABLE voter_rate_limits;
+DROP TABLE voter_jwt_keys;
+DROP TABLE voter_codes;
+DROP TABLE voters;
+DROP EXTENSION IF EXISTS fuzzystrmatch;
+DROP EXTENSION IF EXISTS pg_trgm;

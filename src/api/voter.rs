@@ -1,0 +1,395 @@
+//! Who votes: voter identities, voter tokens, and the [`Voter`] extractor.
+//!
+//! A participant endpoint (`/v1/contests/{contest_id}/…`) takes a [`Voter`]
+//! argument. It accepts, as `Authorization: Bearer <token>`:
+//! - a **Christen voter token**, minted by `POST …/voters` (electorates `open` and
+//!   `codes`): HS256 with a key derived from the server secret, claims `sub` (voter
+//!   id), `aud` (contest id), `iss` = `christen`, `exp`, `iat` and `ele` (the
+//!   electorate it was issued under);
+//! - an **organisation's voter JWT** (electorate `jwt`): signed with the key the
+//!   organisation registered (`PUT /v1/voter-jwt-key`), `sub` = its user id,
+//!   `aud` = contest id, `exp` required, exactly the registered algorithm.
+//!
+//! Anything else — no token, an API key, another contest's token, wrong `aud`,
+//! expired, `alg: none`, another algorithm, a bad signature, a token of the wrong
+//! electorate — is a 401 problem+json. A contest that does not exist or is still a
+//! draft is a 404.
+//!
+//! The extractor yields the contest (loaded once, for the handler to use) and the
+//! voter's identity as a keyed hash, [`VoterHash`]: HMAC-SHA256(server secret,
+//! contest id (16 bytes) ‖ voter id), where the voter id is `christen:<uuid>` for
+//! Christen tokens and `jwt:<sub>` for organisations' JWTs. Only that hash is ever
+//! stored.
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures_util::future::LocalBoxFuture;
+use hmac::{Hmac, Mac};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::auth::bearer_token;
+use super::extract::parse_id;
+use super::AppState;
+use crate::config::Secret;
+use crate::db;
+use crate::domain::{looks_like_api_key, Contest, ContestId, Electorate, Phase};
+use crate::error::{ApiError, ApiResult};
+
+/// The `iss` of Christen's own voter tokens.
+pub const ISSUER: &str = "christen";
+/// How long a Christen voter token is valid (at least; see [`token_expiry`]).
+pub const TOKEN_DAYS: i64 = 90;
+/// Clock skew allowed on `exp`, in seconds.
+pub const LEEWAY_SECS: u64 = 30;
+/// The longest `sub` accepted in an organisation's JWT.
+pub const MAX_SUB_LEN: usize = 256;
+
+/// A voter's identity within one contest: HMAC-SHA256(server secret, contest id ‖
+/// voter id). Ballots and supports store this, never the voter id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VoterHash(pub [u8; 32]);
+
+impl std::fmt::Debug for VoterHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VoterHash({}…)", hex::encode(&self.0[..4]))
+    }
+}
+
+impl VoterHash {
+    /// The hash of `voter_id` (`christen:<uuid>` or `jwt:<sub>`) in `contest`.
+    pub fn new(secret: &Secret, contest: ContestId, voter_id: &str) -> Self {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes())
+            .expect("HMAC takes keys of any length");
+        mac.update(contest.0.as_bytes());
+        mac.update(voter_id.as_bytes());
+        VoterHash(mac.finalize().into_bytes().into())
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// A participant of one contest, authenticated by a voter token.
+#[derive(Debug, Clone)]
+pub struct Voter {
+    /// The contest of the request path (the token is bound to it), as loaded
+    /// when the token was checked. Use `contest.phase_at(now)` for its phase.
+    pub contest: Contest,
+    /// Who the voter is, as stored.
+    pub voter_hash: VoterHash,
+}
+
+impl Voter {
+    pub fn contest_id(&self) -> ContestId {
+        self.contest.id
+    }
+}
+
+/// The claims of a Christen voter token.
+#[derive(Debug, Serialize, Deserialize)]
+struct ChristenClaims {
+    sub: String,
+    aud: String,
+    iss: String,
+    iat: i64,
+    exp: i64,
+    /// The electorate the token was issued under; it must still be the contest's.
+    ele: Electorate,
+}
+
+/// The claims Christen reads from an organisation's JWT (`aud` and `exp` are
+/// checked by the validation).
+#[derive(Debug, Deserialize)]
+struct OrgClaims {
+    sub: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PeekClaims {
+    #[serde(default)]
+    iss: Option<serde_json::Value>,
+}
+
+/// A freshly minted voter token.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The HS256 key of Christen voter tokens, derived from the server secret (so
+/// the secret itself never signs anything that leaves the service).
+fn signing_key(secret: &Secret) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(b"christen voter token signing key v1");
+    mac.finalize().into_bytes().into()
+}
+
+/// When a token issued at `now` for `contest` expires: [`TOKEN_DAYS`] days, or a
+/// week after the scheduled close if that is later.
+pub fn token_expiry(contest: &Contest, now: DateTime<Utc>) -> DateTime<Utc> {
+    let base = now + Duration::days(TOKEN_DAYS);
+    match contest.schedule.voting_close_at {
+        Some(close) if close + Duration::days(7) > base => close + Duration::days(7),
+        _ => base,
+    }
+}
+
+/// Mints a Christen voter token for `voter_id` in `contest_id`, valid until
+/// `expires_at`, under `electorate` (`open` or `codes`).
+pub fn issue_token(
+    secret: &Secret,
+    contest_id: ContestId,
+    electorate: Electorate,
+    voter_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> ApiResult<IssuedToken> {
+    let claims = ChristenClaims {
+        sub: voter_id.to_string(),
+        aud: contest_id.to_string(),
+        iss: ISSUER.to_owned(),
+        iat: now.timestamp(),
+        exp: expires_at.timestamp(),
+        ele: electorate,
+    };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&signing_key(secret)),
+    )
+    .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("signing a voter token: {e}")))?;
+    let expires_at = Utc
+        .timestamp_opt(claims.exp, 0)
+        .single()
+        .unwrap_or(expires_at);
+    Ok(IssuedToken { token, expires_at })
+}
+
+/// The voter-id string hashed for a Christen token's `sub`.
+pub fn christen_voter_id(voter_id: Uuid) -> String {
+    format!("christen:{voter_id}")
+}
+
+/// The voter-id string hashed for an organisation JWT's `sub`.
+pub fn org_voter_id(sub: &str) -> String {
+    format!("jwt:{sub}")
+}
+
+fn unauthorized(detail: impl Into<String>) -> ApiError {
+    ApiError::Unauthorized(detail.into())
+}
+
+/// A person-readable reason for a rejected JWT.
+fn jwt_error(e: &jsonwebtoken::errors::Error, expected: Option<Algorithm>) -> ApiError {
+    let detail = match e.kind() {
+        ErrorKind::ExpiredSignature => "the voter token has expired".to_owned(),
+        ErrorKind::InvalidAudience => {
+            "the voter token is for another contest (its `aud` is not this contest's id)".to_owned()
+        }
+        ErrorKind::InvalidIssuer => "the voter token has the wrong issuer".to_owned(),
+        ErrorKind::InvalidAlgorithm => match expected {
+            Some(alg) => {
+                format!("the voter token is not signed with the registered algorithm ({alg:?})")
+            }
+            None => "the voter token is signed with an algorithm this service does not accept"
+                .to_owned(),
+        },
+        ErrorKind::InvalidSignature => "the voter token's signature is not valid".to_owned(),
+        ErrorKind::MissingRequiredClaim(claim) => {
+            format!("the voter token has no `{claim}` claim")
+        }
+        ErrorKind::ImmatureSignature => "the voter token is not valid yet".to_owned(),
+        _ => "the voter token is not a valid JWT".to_owned(),
+    };
+    unauthorized(detail)
+}
+
+/// The algorithm of a registered organisation key.
+pub fn parse_org_alg(alg: &str) -> Option<Algorithm> {
+    match alg {
+        "HS256" => Some(Algorithm::HS256),
+        "RS256" => Some(Algorithm::RS256),
+        "EdDSA" => Some(Algorithm::EdDSA),
+        _ => None,
+    }
+}
+
+/// The verification key of a registered organisation key.
+pub fn org_decoding_key(row: &db::voters::VoterJwtKeyRow) -> ApiResult<(Algorithm, DecodingKey)> {
+    let broken = || ApiError::Unexpected(anyhow::anyhow!("stored voter JWT key is unusable"));
+    let alg = parse_org_alg(&row.alg).ok_or_else(broken)?;
+    let key = match alg {
+        Algorithm::HS256 => DecodingKey::from_secret(row.secret.as_deref().ok_or_else(broken)?),
+        Algorithm::RS256 => {
+            DecodingKey::from_rsa_pem(row.public_key_pem.as_deref().ok_or_else(broken)?.as_bytes())
+                .map_err(|_| broken())?
+        }
+        _ => DecodingKey::from_ed_pem(row.public_key_pem.as_deref().ok_or_else(broken)?.as_bytes())
+            .map_err(|_| broken())?,
+    };
+    Ok((alg, key))
+}
+
+fn validation(alg: Algorithm, contest: ContestId, issuer: Option<&str>) -> Validation {
+    let mut v = Validation::new(alg);
+    v.leeway = LEEWAY_SECS;
+    v.set_audience(&[contest.to_string()]);
+    let mut required = vec!["exp", "aud", "sub"];
+    if let Some(iss) = issuer {
+        v.set_issuer(&[iss]);
+        required.push("iss");
+    }
+    v.set_required_spec_claims(&required);
+    v
+}
+
+/// Checks `token` for `contest` (with the organisation's key row, if any) and
+/// returns the voter's hash. No I/O.
+pub fn verify_token(
+    secret: &Secret,
+    contest: &Contest,
+    org_key: Option<&db::voters::VoterJwtKeyRow>,
+    token: &str,
+) -> ApiResult<VoterHash> {
+    if looks_like_api_key(token) {
+        return Err(unauthorized(
+            "this needs a voter token, not an API key: get one from POST /v1/contests/{id}/voters",
+        ));
+    }
+    // Rejects malformed tokens and unknown algorithms such as `none`.
+    let header = jsonwebtoken::decode_header(token).map_err(|e| jwt_error(&e, None))?;
+    let peek: PeekClaims =
+        jsonwebtoken::dangerous::insecure_decode_claims(token).map_err(|e| jwt_error(&e, None))?;
+    let christen_issued = peek.iss.as_ref().and_then(|v| v.as_str()) == Some(ISSUER);
+    if christen_issued {
+        if contest.electorate == Electorate::Jwt {
+            return Err(unauthorized(
+                "this contest's voters sign in through the organisation's app: send the JWT it issues",
+            ));
+        }
+        let data = jsonwebtoken::decode::<ChristenClaims>(
+            token,
+            &DecodingKey::from_secret(&signing_key(secret)),
+            &validation(Algorithm::HS256, contest.id, Some(ISSUER)),
+        )
+        .map_err(|e| jwt_error(&e, Some(Algorithm::HS256)))?;
+        if data.claims.ele != contest.electorate {
+            return Err(unauthorized(format!(
+                "the voter token was issued for the `{}` electorate; this contest's electorate is now `{}`: get a new token",
+                data.claims.ele, contest.electorate
+            )));
+        }
+        let voter_id: Uuid = data
+            .claims
+            .sub
+            .parse()
+            .map_err(|_| unauthorized("the voter token's `sub` is not a voter id"))?;
+        return Ok(VoterHash::new(
+            secret,
+            contest.id,
+            &christen_voter_id(voter_id),
+        ));
+    }
+    if contest.electorate != Electorate::Jwt {
+        return Err(unauthorized(format!(
+            "this is not a voter token of this service; voters of a contest with the `{}` electorate get one from POST /v1/contests/{}/voters",
+            contest.electorate, contest.id
+        )));
+    }
+    let Some(row) = org_key else {
+        return Err(unauthorized(
+            "the organisation has not registered a key for its voter JWTs",
+        ));
+    };
+    let (alg, key) = org_decoding_key(row)?;
+    if header.alg != alg {
+        return Err(unauthorized(format!(
+            "the voter token is signed with {:?}, but the organisation registered {:?}",
+            header.alg, alg
+        )));
+    }
+    let data = jsonwebtoken::decode::<OrgClaims>(token, &key, &validation(alg, contest.id, None))
+        .map_err(|e| jwt_error(&e, Some(alg)))?;
+    let sub = data.claims.sub;
+    if sub.is_empty() || sub.len() > MAX_SUB_LEN {
+        return Err(unauthorized(format!(
+            "the voter token's `sub` must be 1–{MAX_SUB_LEN} bytes long"
+        )));
+    }
+    Ok(VoterHash::new(secret, contest.id, &org_voter_id(&sub)))
+}
+
+fn state_of(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("application state missing")))
+}
+
+/// The contest id of the request path (`{contest_id}`).
+fn path_contest(req: &HttpRequest) -> ApiResult<ContestId> {
+    let raw = req.match_info().get("contest_id").ok_or_else(|| {
+        ApiError::Unexpected(anyhow::anyhow!(
+            "Voter used on a path without {{contest_id}}"
+        ))
+    })?;
+    parse_id(raw, "contest")
+}
+
+/// Loads the contest (hidden while a draft) and, for the jwt electorate, the
+/// organisation's key.
+pub async fn load_contest_for_voter(
+    state: &AppState,
+    id: ContestId,
+) -> ApiResult<(Contest, Option<db::voters::VoterJwtKeyRow>)> {
+    let (contest, key) = state
+        .db(move |conn| {
+            let Some(contest) = db::contests::find(conn, id)? else {
+                return Ok((None, None));
+            };
+            let key = if contest.electorate == Electorate::Jwt {
+                db::voters::find_jwt_key(conn, contest.org_id)?
+            } else {
+                None
+            };
+            Ok((Some(contest), key))
+        })
+        .await?;
+    match contest {
+        Some(c) if c.phase_at(Utc::now()) != Phase::Draft => Ok((c, key)),
+        _ => Err(ApiError::not_found("contest")),
+    }
+}
+
+impl FromRequest for Voter {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let contest_id = path_contest(req);
+        let token = bearer_token(req);
+        let state = state_of(req);
+        Box::pin(async move {
+            let contest_id = contest_id?;
+            let token = token?.ok_or_else(|| {
+                unauthorized(
+                    "this needs a voter token: send `Authorization: Bearer <voter token>` (POST /v1/contests/{id}/voters issues one)",
+                )
+            })?;
+            let state = state?;
+            let (contest, key) = load_contest_for_voter(&state, contest_id).await?;
+            let voter_hash = verify_token(&state.secret, &contest, key.as_ref(), &token)?;
+            Ok(Voter {
+                contest,
+                voter_hash,
+            })
+        })
+    }
+}

@@ -1,0 +1,229 @@
+//! The BLT format of OpenSTV and David Hill (also Tideman's `.HIL` files):
+//!
+//! ```text
+//! 4 2            candidates, seats
+//! -4             optional: withdrawn candidates, as negative numbers
+//! 3 1 2 0        weight, then preferences (1-based), ending in 0
+//! 1 2=3 1 0      `a=b` is a tie (an OpenSTV extension); `-` a skipped rank;
+//! (id) 1 3 0     an optional ballot id in parentheses is ignored
+//! 0              end of ballots
+//! "Alice"        candidate names, quoted, in order
+//! "Bob" "Carol" "Dan"
+//! "Title"        the election title
+//! ```
+
+use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
+use crate::tally::{CandidateIdx, Election};
+
+const PROGRESS_EVERY: usize = 1 << 16;
+
+/// Reads a BLT file.
+pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+    // Old DOS files (Tideman's .HIL collection) end with a Ctrl-Z.
+    let text = text.trim_end_matches(|c: char| c == '\u{1a}' || c.is_whitespace());
+    let mut lines = numbered_lines(text).filter(|(_, l, _)| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    });
+    let (no, header, _) = lines.next().ok_or_else(|| {
+        FormatError::new(1, "expected \"<candidates> <seats>\", found an empty file")
+    })?;
+    let nums: Vec<&str> = header.split_whitespace().collect();
+    let parsed: Vec<Option<u32>> = nums.iter().map(|s| s.parse().ok()).collect();
+    let (n, seats) = match parsed.as_slice() {
+        [Some(n), Some(s)] => (*n as usize, *s),
+        _ => {
+            return Err(FormatError::new(
+                no,
+                format!(
+                    "expected \"<candidates> <seats>\", found {:?}",
+                    header.trim()
+                ),
+            ))
+        }
+    };
+    if seats == 0 {
+        return Err(FormatError::new(no, "expected at least 1 seat, found 0"));
+    }
+    let placeholder: Vec<String> = (1..=n).map(|i| format!("candidate {i}")).collect();
+    let mut g = Grouper::new(n);
+    let mut withdrawn: Vec<CandidateIdx> = Vec::new();
+    let mut in_header = true;
+    let mut ended = None;
+    for (no, line, offset) in lines.by_ref() {
+        if no % PROGRESS_EVERY == 0 {
+            progress(offset);
+        }
+        let t = line.trim();
+        if in_header && t.starts_with('-') {
+            for tok in t.split_whitespace() {
+                let c = tok
+                    .strip_prefix('-')
+                    .and_then(|x| x.parse::<usize>().ok())
+                    .filter(|&c| (1..=n).contains(&c))
+                    .ok_or_else(|| {
+                        FormatError::new(
+                            no,
+                            format!("expected a withdrawn candidate -1 to -{n}, found {tok:?}"),
+                        )
+                    })?;
+                if !withdrawn.contains(&((c - 1) as CandidateIdx)) {
+                    withdrawn.push((c - 1) as CandidateIdx);
+                }
+            }
+            continue;
+        }
+        in_header = false;
+        if t == "0" {
+            ended = Some(no);
+            break;
+        }
+        ballot_line(no, t, &mut g, &placeholder)?;
+    }
+    let end_line = ended.ok_or_else(|| {
+        FormatError::new(
+            text.lines().count().max(1),
+            "expected a line \"0\" ending the ballots, then the candidate names",
+        )
+    })?;
+    // Names and title: quoted strings, any number per line.
+    let mut strings: Vec<(usize, String)> = Vec::new();
+    for (no, line, _) in lines {
+        let mut rest = line.trim();
+        while !rest.is_empty() {
+            let Some(after) = rest.strip_prefix('"') else {
+                return Err(FormatError::new(
+                    no,
+                    format!("expected a quoted candidate name or title, found {rest:?}"),
+                ));
+            };
+            let close = after
+                .find('"')
+                .ok_or_else(|| FormatError::new(no, "expected a closing '\"' on the same line"))?;
+            strings.push((no, after[..close].to_string()));
+            rest = after[close + 1..].trim_start();
+        }
+    }
+    if strings.len() < n {
+        return Err(FormatError::new(
+            strings.last().map_or(end_line + 1, |s| s.0 + 1),
+            format!(
+                "expected {n} quoted candidate names after the ballots, found {}",
+                strings.len()
+            ),
+        ));
+    }
+    if strings.len() > n + 1 {
+        return Err(FormatError::new(
+            strings[n + 1].0,
+            format!("expected {n} candidate names and a title, found more quoted text"),
+        ));
+    }
+    let title = strings.get(n).map(|s| s.1.clone());
+    strings.truncate(n);
+    withdrawn.sort_unstable();
+    Ok(ElectionFile {
+        election: Election {
+            candidates: strings.into_iter().map(|s| s.1).collect(),
+            withdrawn,
+            ballots: g.into_ballots(),
+        },
+        title,
+        seats: Some(seats),
+    })
+}
+
+fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<(), FormatError> {
+    let mut toks = t.split_whitespace().peekable();
+    if toks.peek().is_some_and(|x| x.starts_with('(')) {
+        // Skip a ballot id "(…)", which may contain spaces.
+        for tok in toks.by_ref() {
+            if tok.ends_with(')') {
+                break;
+            }
+        }
+    }
+    let weight = toks
+        .next()
+        .ok_or_else(|| FormatError::new(no, "expected a ballot weight"))?;
+    let count = parse_count(weight).map_err(|m| FormatError::new(no, m))?;
+    g.begin();
+    let mut closed = false;
+    for tok in toks {
+        if closed {
+            return Err(FormatError::new(
+                no,
+                format!("expected the ballot to end at its 0, found {tok:?} after it"),
+            ));
+        }
+        if tok == "0" {
+            closed = true;
+            continue;
+        }
+        if tok != "-" {
+            for part in tok.split('=') {
+                let c = part
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&c| c >= 1)
+                    .ok_or_else(|| {
+                        FormatError::new(
+                            no,
+                            format!(
+                                "expected a candidate number from 1 to {}, found {part:?}",
+                                names.len()
+                            ),
+                        )
+                    })?;
+                let c = CandidateIdx::try_from(c - 1).unwrap_or(CandidateIdx::MAX - 1);
+                g.push(c)
+                    .map_err(|e| FormatError::new(no, e.message(names)))?;
+            }
+        }
+        g.end_rank();
+    }
+    if !closed {
+        return Err(FormatError::new(no, "expected the ballot to end with 0"));
+    }
+    g.finish(count)
+        .map_err(|e| FormatError::new(no, e.message(names)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ElectionFile, FormatError> {
+        read(text, &mut |_| {})
+    }
+
+    #[test]
+    fn reads_withdrawn_ties_ids_and_title() {
+        let f = parse("4 2\n-4\n3 1 2 0\n1 2=3 1 0\n(x y) 2 3 0\n1 1 2 0\n0\n\"Alice\"\n\"Bob\" \"Carol\" \"Dan\"\n\"Board\"\n")
+            .unwrap();
+        assert_eq!(f.seats, Some(2));
+        assert_eq!(f.title.as_deref(), Some("Board"));
+        assert_eq!(f.election.candidates, ["Alice", "Bob", "Carol", "Dan"]);
+        assert_eq!(f.election.withdrawn, [3]);
+        assert_eq!(f.election.ballots[0].count, 4);
+        assert_eq!(f.election.ballots[1].ranks, vec![vec![1, 2], vec![0]]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        for (text, line, what) in [
+            ("2 1\n1 1 3 0\n0\n\"A\" \"B\"\n", 2, "from 1 to 2"),
+            ("2 1\n1 1 1 0\n0\n\"A\" \"B\"\n", 2, "more than once"),
+            ("2 1\n0 1 0\n0\n\"A\" \"B\"\n", 2, "positive"),
+            ("2 1\n1 1 0\n-1 1 0\n0\n\"A\" \"B\"\n", 3, "negative"),
+            ("2 1\n1 1 2\n0\n\"A\" \"B\"\n", 2, "end with 0"),
+            ("2 1\n1 1 0\n0\n\"A\"\n", 5, "2 quoted candidate names"),
+            ("2 1\n1 1 0\n0\nA B\n", 4, "quoted"),
+            ("x\n", 1, "<candidates> <seats>"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.message.contains(what), "{text:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! NIST SP 1500-103 Common Data Format cast vote records, JSON form
+//! (`CVR.CastVoteRecordReport`), as RCTab reads them.
+//!
+//! Each `CVR` counts through its current snapshot (`CurrentSnapshotId`); in it, the
+//! `CVRContest` of the chosen contest lists `CVRContestSelection`s, each naming a
+//! `ContestSelection` of the contest and carrying the rank in `Rank` or in its
+//! `SelectionPosition`s. Positions with `HasIndication: "no"` or `IsAllocable: "no"`
+//! are not marks; a selection that `IsWriteIn` or a position with `CVRWriteIn` is an
+//! undeclared write-in. A CVR without the contest does not vote in it (RCTab skips it).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use super::read_error::{json_syntax, Location, ReadError};
+use crate::tally::{CandidateIdx, Election};
+
+const FORMAT: &str = "NIST CDF JSON";
+
+fn err(path: &str, message: impl Into<String>) -> ReadError {
+    ReadError::new(FORMAT, Location::JsonPath(path.to_owned()), message)
+}
+
+fn array<'a>(value: &'a Value, key: &str, path: &str) -> Result<&'a Vec<Value>, ReadError> {
+    match value.get(key) {
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(err(&format!("{path}.{key}"), "expected an array")),
+        None => Err(err(path, format!("expected a \"{key}\" array"))),
+    }
+}
+
+fn string<'a>(value: &'a Value, key: &str, path: &str) -> Result<&'a str, ReadError> {
+    match value.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(err(&format!("{path}.{key}"), "expected a string")),
+        None => Err(err(path, format!("expected a \"{key}\" string"))),
+    }
+}
+
+fn rank(value: &Value, path: &str) -> Result<u32, ReadError> {
+    let parsed = match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(r) if (1..=u64::from(MAX_RANK)).contains(&r) => Ok(r as u32),
+        _ => Err(err(
+            path,
+            format!("expected a rank (a whole number from 1 to {MAX_RANK}), found {value}"),
+        )),
+    }
+}
+
+fn is_no(value: Option<&Value>) -> bool {
+    matches!(value, Some(Value::String(s)) if s == "no")
+        || matches!(value, Some(Value::Bool(false)))
+}
+
+fn is_true(value: Option<&Value>) -> bool {
+    matches!(value, Some(Value::String(s)) if s == "true")
+        || matches!(value, Some(Value::Bool(true)))
+}
+
+/// Reads a CDF JSON cast vote record report.
+///
+/// `contest` is the contest's `Name` (RCTab's `contestId`) or `@id`; it may be
+/// omitted when the report has exactly one contest. Candidates come in the order of
+/// the contest's selections, with [`UNDECLARED_WRITE_INS`] last if anyone wrote one in.
+pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, ReadError> {
+    let doc: Value = serde_json::from_str(input).map_err(|e| json_syntax(FORMAT, &e))?;
+    if !doc.is_object() {
+        return Err(err("$", "expected a CastVoteRecordReport object"));
+    }
+
+    // Candidates of every election, by @id.
+    let mut candidate_names: HashMap<&str, &str> = HashMap::new();
+    let elections = array(&doc, "Election", "$")?;
+    let mut contests: Vec<(&Value, String)> = Vec::new();
+    for (e, election) in elections.iter().enumerate() {
+        let epath = format!("$.Election[{e}]");
+        if let Some(cands) = election.get("Candidate") {
+            let cands = cands
+                .as_array()
+                .ok_or_else(|| err(&format!("{epath}.Candidate"), "expected an array"))?;
+            for (c, cand) in cands.iter().enumerate() {
+                let cpath = format!("{epath}.Candidate[{c}]");
+                let id = string(cand, "@id", &cpath)?;
+                let name = string(cand, "Name", &cpath)?;
+                if candidate_names.insert(id, name).is_some() {
+                    return Err(err(&cpath, format!("candidate @id \"{id}\" appears twice")));
+                }
+            }
+        }
+        for (c, con) in array(election, "Contest", &epath)?.iter().enumerate() {
+            contests.push((con, format!("{epath}.Contest[{c}]")));
+        }
+    }
+
+    let (contest_value, contest_path) = match contest {
+        Some(wanted) => contests
+            .iter()
+            .find(|(c, _)| {
+                c.get("Name").and_then(Value::as_str) == Some(wanted)
+                    || c.get("@id").and_then(Value::as_str) == Some(wanted)
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = contests
+                    .iter()
+                    .filter_map(|(c, _)| c.get("Name").and_then(Value::as_str))
+                    .collect();
+                err(
+                    "$.Election",
+                    format!("expected a contest named \"{wanted}\"; the report has {names:?}"),
+                )
+            })?,
+        None => match contests.as_slice() {
+            [one] => one,
+            [] => return Err(err("$.Election", "expected at least one Contest")),
+            many => {
+                let names: Vec<&str> = many
+                    .iter()
+                    .filter_map(|(c, _)| c.get("Name").and_then(Value::as_str))
+                    .collect();
+                return Err(err(
+                    "$.Election",
+                    format!("the report has several contests {names:?}: name the one to count"),
+                ));
+            }
+        },
+    };
+    let contest_id = string(contest_value, "@id", contest_path)?;
+
+    // Contest selections → candidate numbers.
+    let mut builder = ElectionBuilder::default();
+    let mut selection: HashMap<&str, CandidateIdx> = HashMap::new();
+    let mut write_in_selections: Vec<&str> = Vec::new();
+    for (s, sel) in array(contest_value, "ContestSelection", contest_path)?
+        .iter()
+        .enumerate()
+    {
+        let spath = format!("{contest_path}.ContestSelection[{s}]");
+        let id = string(sel, "@id", &spath)?;
+        if is_true(sel.get("IsWriteIn")) {
+            write_in_selections.push(id);
+            continue;
+        }
+        let cand_ids = array(sel, "CandidateIds", &spath)?;
+        let first = cand_ids.first().and_then(Value::as_str).ok_or_else(|| {
+            err(
+                &format!("{spath}.CandidateIds"),
+                "expected at least one candidate @id",
+            )
+        })?;
+        let name = candidate_names.get(first).ok_or_else(|| {
+            err(
+                &format!("{spath}.CandidateIds[0]"),
+                format!("expected the @id of a Candidate, found \"{first}\""),
+            )
+        })?;
+        let idx = builder.candidate(name);
+        if selection.insert(id, idx).is_some() {
+            return Err(err(
+                &spath,
+                format!("contest selection @id \"{id}\" appears twice"),
+            ));
+        }
+    }
+
+    let cvrs = array(&doc, "CVR", "$")?;
+    let mut marks: Vec<(u32, CandidateIdx)> = Vec::new();
+    for (i, cvr) in cvrs.iter().enumerate() {
+        let path = format!("$.CVR[{i}]");
+        let snapshots = array(cvr, "CVRSnapshot", &path)?;
+        let current = match cvr.get("CurrentSnapshotId").and_then(Value::as_str) {
+            Some(id) => snapshots
+                .iter()
+                .position(|s| s.get("@id").and_then(Value::as_str) == Some(id))
+                .ok_or_else(|| {
+                    err(
+                        &path,
+                        format!("expected a CVRSnapshot with @id \"{id}\" (CurrentSnapshotId)"),
+                    )
+                })?,
+            None if snapshots.len() == 1 => 0,
+            None => {
+                return Err(err(
+                    &path,
+                    "expected a CurrentSnapshotId naming one of several snapshots",
+                ))
+            }
+        };
+        let snapshot = &snapshots[current];
+        let spath = format!("{path}.CVRSnapshot[{current}]");
+        let Some(cvr_contests) = snapshot.get("CVRContest") else {
+            continue;
+        };
+        let cvr_contests = cvr_contests
+            .as_array()
+            .ok_or_else(|| err(&format!("{spath}.CVRContest"), "expected an array"))?;
+        let Some((k, cvr_contest)) = cvr_contests
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.get("ContestId").and_then(Value::as_str) == Some(contest_id))
+        else {
+            continue;
+        };
+        let kpath = format!("{spath}.CVRContest[{k}]");
+        marks.clear();
+        if let Some(selections) = cvr_contest.get("CVRContestSelection") {
+            let selections = selections
+                .as_array()
+                .ok_or_else(|| err(&format!("{kpath}.CVRContestSelection"), "expected an array"))?;
+            for (j, sel) in selections.iter().enumerate() {
+                let jpath = format!("{kpath}.CVRContestSelection[{j}]");
+                if sel.get("Status").and_then(Value::as_str) == Some("needs-adjudication") {
+                    continue;
+                }
+                let sel_id = string(sel, "ContestSelectionId", &jpath)?;
+                let declared = selection.get(sel_id).copied();
+                if declared.is_none() && !write_in_selections.contains(&sel_id) {
+                    return Err(err(
+                        &format!("{jpath}.ContestSelectionId"),
+                        format!("expected a ContestSelection of contest \"{contest_id}\", found \"{sel_id}\""),
+                    ));
+                }
+                if let Some(r) = sel.get("Rank") {
+                    let r = rank(r, &format!("{jpath}.Rank"))?;
+                    let c = match declared {
+                        Some(c) => c,
+                        None => builder.candidate(UNDECLARED_WRITE_INS),
+                    };
+                    marks.push((r, c));
+                    continue;
+                }
+                for (p, pos) in array(sel, "SelectionPosition", &jpath)?.iter().enumerate() {
+                    let ppath = format!("{jpath}.SelectionPosition[{p}]");
+                    if is_no(pos.get("HasIndication")) || is_no(pos.get("IsAllocable")) {
+                        continue;
+                    }
+                    let r = pos
+                        .get("Rank")
+                        .ok_or_else(|| err(&ppath, "expected a Rank"))
+                        .and_then(|r| rank(r, &format!("{ppath}.Rank")))?;
+                    let c = match declared {
+                        Some(c) if pos.get("CVRWriteIn").is_none() => c,
+                        _ => builder.candidate(UNDECLARED_WRITE_INS),
+                    };
+                    marks.push((r, c));
+                }
+            }
+        }
+        builder.add_marks(&marks);
+    }
+    Ok(builder.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = r#"{"Election": [{"@id": "e", "Candidate": [{"@id": "ca", "Name": "Ann"}, {"@id": "cb", "Name": "Ben"}],
+      "Contest": [{"@id": "k", "Name": "Mayor", "ContestSelection": [{"@id": "sa", "CandidateIds": ["ca"]}, {"@id": "sb", "CandidateIds": ["cb"]}, {"@id": "sw", "IsWriteIn": true}]}]}],
+      "CVR": [{"CurrentSnapshotId": "s1", "CVRSnapshot": [{"@id": "s1", "CVRContest": [{"ContestId": "k", "CVRContestSelection": [
+         {"ContestSelectionId": "sb", "SelectionPosition": [{"HasIndication": "yes", "IsAllocable": "yes", "Rank": 1}]},
+         {"ContestSelectionId": "sa", "SelectionPosition": [{"HasIndication": "yes", "IsAllocable": "no", "Rank": 2}]},
+         {"ContestSelectionId": "sw", "SelectionPosition": [{"Rank": 3}]}]}]}]}]}"#;
+
+    #[test]
+    fn reads_current_snapshot_ranks_and_write_ins() {
+        let e = read_cdf_json(REPORT, None).unwrap();
+        assert_eq!(e.candidates, ["Ann", "Ben", UNDECLARED_WRITE_INS]);
+        assert_eq!(e.ballots[0].ranks, vec![vec![1], vec![], vec![2]]);
+    }
+
+    #[test]
+    fn errors_give_the_json_path() {
+        let bad = REPORT.replace("\"Rank\": 3", "\"Rank\": \"third\"");
+        let err = read_cdf_json(&bad, None).unwrap_err();
+        assert!(
+            matches!(&err.location, Location::JsonPath(p) if p.ends_with("SelectionPosition[0].Rank")),
+            "{err}"
+        );
+        let err = read_cdf_json(REPORT, Some("Council")).unwrap_err();
+        assert!(err.to_string().contains("Mayor"), "{err}");
+        let err = read_cdf_json("{\"CVR\": [", None).unwrap_err();
+        assert_eq!(err.line(), Some(1));
+    }
+
+    #[test]
+    fn truncated_input_never_panics() {
+        for end in 0..REPORT.len() {
+            if REPORT.is_char_boundary(end) {
+                let _ = read_cdf_json(&REPORT[..end], None);
+            }
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Christen canonical CSV: the API's anonymised ballot export.
+//!
+//! RFC 4180, UTF-8 without a byte-order mark, every record ended by `\n`.
+//! - Header: `receipt,<candidate 1 name>,<candidate 2 name>,…` in candidate-number
+//!   order.
+//! - Then one record per ballot, in the order the caller gives: the ballot's
+//!   receipt, then for each candidate the 1-based rank the ballot gave it, or
+//!   nothing if unranked. Ranks are a strict ranking: 1..k, each exactly once.
+//! - A field is quoted (`"…"`, with `"` doubled) exactly when it contains `,`,
+//!   `"`, `\r` or `\n`; otherwise it is written as is.
+//!
+//! [`write_canonical_csv`] is the only writer of this format and
+//! [`ballot_digest`] the digest published with results, so anyone can check a
+//! published result against the published ballots byte for byte. The reader is
+//! more liberal than the writer: it also accepts `\r\n` line ends, a leading
+//! byte-order mark and quoted fields anywhere.
+
+use sha2::{Digest, Sha256};
+
+use super::{ElectionFile, FormatError, Grouper, Progress};
+use crate::tally::{CandidateIdx, Election};
+
+/// One ballot of the export: its receipt and its ranking (candidate numbers,
+/// 0-based, first preference first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvBallot<'a> {
+    pub receipt: &'a str,
+    pub ranking: &'a [CandidateIdx],
+}
+
+fn push_field(out: &mut String, field: &str) {
+    if field.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(field);
+    }
+}
+
+/// Writes the canonical CSV of `candidates` (names, in candidate-number order)
+/// and `ballots`, in the order given. Errors (with the output line the ballot
+/// would have had) if a ranking names a candidate number that does not exist
+/// or ranks one twice.
+pub fn write_canonical_csv<'a, S, I>(candidates: &[S], ballots: I) -> Result<String, FormatError>
+where
+    S: AsRef<str>,
+    I: IntoIterator<Item = CsvBallot<'a>>,
+{
+    let n = candidates.len();
+    let mut out = String::from("receipt");
+    for c in candidates {
+        out.push(',');
+        push_field(&mut out, c.as_ref());
+    }
+    out.push('\n');
+    let mut rank_of: Vec<usize> = vec![0; n];
+    for (i, b) in ballots.into_iter().enumerate() {
+        let line = i + 2;
+        rank_of.iter_mut().for_each(|r| *r = 0);
+        for (r, &c) in b.ranking.iter().enumerate() {
+            let slot = rank_of.get_mut(c as usize).ok_or_else(|| {
+                FormatError::new(
+                    line,
+                    format!(
+                        "ballot {:?} ranks candidate number {c}, which does not exist",
+                        b.receipt
+                    ),
+                )
+            })?;
+            if *slot != 0 {
+                return Err(FormatError::new(
+                    line,
+                    format!("ballot {:?} ranks candidate number {c} twice", b.receipt),
+                ));
+            }
+            *slot = r + 1;
+        }
+        push_field(&mut out, b.receipt);
+        for &r in &rank_of {
+            out.push(',');
+            if r != 0 {
+                out.push_str(&r.to_string());
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Lowercase hex SHA-256 of `bytes` (the canonical CSV export): the
+/// `ballot_digest` published with results.
+pub fn ballot_digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Splits CSV records. Yields (line number of the record's start, fields).
+struct Records<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> Records<'a> {
+    /// Reads the next record into `fields`. Returns its starting line, or None at
+    /// the end of the text.
+    fn next_into(
+        &mut self,
+        fields: &mut Vec<std::borrow::Cow<'a, str>>,
+    ) -> Result<Option<usize>, FormatError> {
+        fields.clear();
+        let b = self.text.as_bytes();
+        if self.pos >= b.len() {
+            return Ok(None);
+        }
+        let start_line = self.line;
+        loop {
+            // One field.
+            if b.get(self.pos) == Some(&b'"') {
+                let mut value = String::new();
+                let mut i = self.pos + 1;
+                let mut seg = i;
+                loop {
+                    match b.get(i) {
+                        None => {
+                            return Err(FormatError::new(
+                                start_line,
+                                "expected a closing '\"' for the quoted field opened here",
+                            ))
+                        }
+                        Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                            value.push_str(&self.text[seg..=i]);
+                            i += 2;
+                            seg = i;
+                        }
+                        Some(b'"') => {
+                            value.push_str(&self.text[seg..i]);
+                            i += 1;
+                            break;
+                        }
+                        Some(b'\n') => {
+                            self.line += 1;
+                            i += 1;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                fields.push(value.into());
+                self.pos = i;
+            } else {
+                let rest = &b[self.pos..];
+                let len = rest
+                    .iter()
+                    .position(|&c| c == b',' || c == b'\n' || c == b'\r' || c == b'"')
+                    .unwrap_or(rest.len());
+                if rest.get(len) == Some(&b'"') {
+                    return Err(FormatError::new(
+                        self.line,
+                        "expected a field without '\"' (quote the whole field and double the '\"')",
+                    ));
+                }
+                fields.push(std::borrow::Cow::Borrowed(
+                    &self.text[self.pos..self.pos + len],
+                ));
+                self.pos += len;
+            }
+            match b.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'\r') if b.get(self.pos + 1) == Some(&b'\n') => {
+                    self.pos += 2;
+                    self.line += 1;
+                    return Ok(Some(start_line));
+                }
+                Some(b'\n') => {
+                    self.pos += 1;
+                    self.line += 1;
+                    return Ok(Some(start_line));
+                }
+                None => return Ok(Some(start_line)),
+                Some(_) => {
+                    return Err(FormatError::new(
+                        self.line,
+                        "expected ',' or the end of the line after a quoted field",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+const PROGRESS_EVERY: usize = 1 << 16;
+
+/// Reads Christen canonical CSV.
+pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rec = Records {
+        text,
+        pos: 0,
+        line: 1,
+    };
+    let mut fields = Vec::new();
+    rec.next_into(&mut fields)?.ok_or_else(|| {
+        FormatError::new(
+            1,
+            "expected a header \"receipt,<candidate names>…\", found an empty file",
+        )
+    })?;
+    if fields.first().map(|f| f.as_ref()) != Some("receipt") {
+        return Err(FormatError::new(
+            1,
+            "expected the header to start with \"receipt\"",
+        ));
+    }
+    let candidates: Vec<String> = fields[1..].iter().map(|f| f.to_string()).collect();
+    let n = candidates.len();
+    let mut g = Grouper::new(n);
+    let mut by_rank: Vec<CandidateIdx> = vec![CandidateIdx::MAX; n];
+    let mut rows = 0usize;
+    while let Some(line) = rec.next_into(&mut fields)? {
+        rows += 1;
+        if rows % PROGRESS_EVERY == 0 {
+            progress(rec.pos);
+        }
+        if fields.len() == 1 && fields[0].is_empty() && rec.pos >= text.len() {
+            break; // a final empty line
+        }
+        if fields.len() != n + 1 {
+            return Err(FormatError::new(
+                line,
+                format!(
+                    "expected {} fields (receipt and {n} candidates), found {}",
+                    n + 1,
+                    fields.len()
+                ),
+            ));
+        }
+        by_rank.iter_mut().for_each(|c| *c = CandidateIdx::MAX);
+        let mut k = 0;
+        for (j, f) in fields[1..].iter().enumerate() {
+            if f.is_empty() {
+                continue;
+            }
+            let r: usize = f
+                .parse()
+                .ok()
+                .filter(|&r| r >= 1 && r <= n)
+                .ok_or_else(|| {
+                    FormatError::new(
+                        line,
+                        format!(
+                            "expected a rank from 1 to {n} or nothing for {:?}, found {:?}",
+                            candidates[j], f
+                        ),
+                    )
+                })?;
+            if by_rank[r - 1] != CandidateIdx::MAX {
+                return Err(FormatError::new(line, format!("rank {r} is given twice")));
+            }
+            by_rank[r - 1] = j as CandidateIdx;
+            k += 1;
+        }
+        if let Some(missing) = by_rank[..k].iter().position(|&c| c == CandidateIdx::MAX) {
+            return Err(FormatError::new(
+                line,
+                format!(
+                    "expected ranks 1 to {k} each once, but rank {} is missing",
+                    missing + 1
+                ),
+            ));
+        }
+        g.begin();
+        for &c in &by_rank[..k] {
+            g.push(c)
+                .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
+            g.end_rank();
+        }
+        g.finish(1)
+            .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
+    }
+    Ok(ElectionFile {
+        election: Election {
+            candidates,
+            withdrawn: vec![],
+            ballots: g.into_ballots(),
+        },
+        title: None,
+        seats: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ElectionFile, FormatError> {
+        read(text, &mut |_| {})
+    }
+
+    #[test]
+    fn write_then_read_round_trips() {
+        let names = ["Quill", "Ink, Well", "The \"Margin\""];
+        let rows = [
+            CsvBallot {
+                receipt: "r1",
+                ranking: &[1, 0],
+            },
+            CsvBallot {
+                receipt: "r2",
+                ranking: &[],
+            },
+            CsvBallot {
+                receipt: "r3",
+                ranking: &[2, 0, 1],
+            },
+            CsvBallot {
+                receipt: "r4",
+                ranking: &[1, 0],
+            },
+        ];
+        let text = write_canonical_csv(&names, rows).unwrap();
+        assert_eq!(
+            text,
+            "receipt,Quill,\"Ink, Well\",\"The \"\"Margin\"\"\"\nr1,2,1,\nr2,,,\nr3,2,3,1\nr4,2,1,\n"
+        );
+        let f = parse(&text).unwrap();
+        assert_eq!(f.election.candidates, names);
+        let b = &f.election.ballots;
+        assert_eq!(b[0].ranks, vec![vec![1], vec![0]]);
+        assert_eq!(b[0].count, 2);
+        assert!(b[1].ranks.is_empty());
+        assert_eq!(
+            ballot_digest(text.as_bytes()),
+            ballot_digest(write_canonical_csv(&names, rows).unwrap().as_bytes())
+        );
+    }
+
+    #[test]
+    fn digest_is_lowercase_sha256() {
+        // SHA-256 of the empty string (FIPS 180-2 test vector).
+        assert_eq!(
+            ballot_digest(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn writer_refuses_bad_rankings() {
+        let e = write_canonical_csv(
+            &["A"],
+            [CsvBallot {
+                receipt: "x",
+                ranking: &[0, 0],
+            }],
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(write_canonical_csv(
+            &["A"],
+            [CsvBallot {
+                receipt: "x",
+                ranking: &[3]
+            }]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        for (text, line, what) in [
+            ("receipt,A,B\nr1,1,2\nr2,1,1\n", 3, "twice"),
+            ("receipt,A,B\nr1,1,2\nr2,2,\n", 3, "rank 1 is missing"),
+            ("receipt,A,B\nr1,1\n", 2, "expected 3 fields"),
+            ("receipt,A,B\nr1,0,1\n", 2, "from 1 to 2"),
+            ("receipt,A,B\nr1,x,1\n", 2, "from 1 to 2"),
+            ("receipt,A,B\n\"r\n1\",1,2\nr2,3,1\n", 4, "from 1 to 2"),
+            ("receipt,A,B\nr1,\"1,2\n", 2, "closing"),
+            ("name,A\n", 1, "receipt"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.message.contains(what), "{text:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The JSON ballot form:
+//!
+//! ```json
+//! {
+//!   "title": "Name the blog",            (optional)
+//!   "seats": 1,                          (optional)
+//!   "candidates": ["Quill", "Inkwell", "Margins"],
+//!   "withdrawn": ["Margins"],            (optional)
+//!   "ballots": [
+//!     {"ranking": ["Quill", "Inkwell"], "count": 3},
+//!     {"ranking": [["Quill", "Inkwell"], [], "Margins"]},
+//!     ["Inkwell"]
+//!   ]
+//! }
+//! ```
+//!
+//! Ranking entries name candidates. An entry may be a list of names (a tie at
+//! that rank; `[]` a skipped rank). `count` defaults to 1 and must be a positive
+//! integer. A ballot may also be a bare ranking. Other top-level fields (such as
+//! `rules`) are ignored by this reader.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::{ElectionFile, FormatError, Grouper};
+use crate::tally::{CandidateIdx, Election};
+
+#[derive(Deserialize)]
+struct Doc<'a> {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    seats: Option<u32>,
+    #[serde(borrow)]
+    candidates: &'a RawValue,
+    #[serde(default, borrow)]
+    withdrawn: Option<&'a RawValue>,
+    #[serde(borrow)]
+    ballots: Vec<&'a RawValue>,
+}
+
+/// Line numbers of byte offsets, for offsets asked in increasing order.
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn line_of(&mut self, raw: &RawValue) -> usize {
+        let at = (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
+        let at = at.min(self.text.len());
+        if at < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text.as_bytes()[self.offset..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = at;
+        self.line
+    }
+}
+
+fn at(line: usize, err: serde_json::Error) -> FormatError {
+    FormatError::new(line + err.line().saturating_sub(1), err.to_string())
+}
+
+/// Reads the JSON ballot form.
+pub fn read(text: &str) -> Result<ElectionFile, FormatError> {
+    let doc: Doc = serde_json::from_str(text).map_err(|e| {
+        FormatError::new(
+            e.line(),
+            format!("expected {{\"candidates\": [...], \"ballots\": [...]}}: {e}"),
+        )
+    })?;
+    let mut lines = Lines {
+        text,
+        offset: 0,
+        line: 1,
+    };
+    let cl = lines.line_of(doc.candidates);
+    let candidates: Vec<String> = serde_json::from_str(doc.candidates.get())
+        .map_err(|e| at(cl, e))
+        .map_err(|e| {
+            FormatError::new(
+                e.line,
+                format!("expected a list of candidate names: {}", e.message),
+            )
+        })?;
+    let mut index: BTreeMap<&str, CandidateIdx> = BTreeMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if index.insert(c.as_str(), i as CandidateIdx).is_some() {
+            return Err(FormatError::new(
+                cl,
+                format!("candidate {c:?} is listed twice"),
+            ));
+        }
+    }
+    let lookup = |name: &str, line: usize| {
+        index.get(name).copied().ok_or_else(|| {
+            FormatError::new(
+                line,
+                format!("expected a candidate from \"candidates\", found {name:?}"),
+            )
+        })
+    };
+    let mut withdrawn = Vec::new();
+    if let Some(w) = doc.withdrawn {
+        let wl = lines.line_of(w);
+        let names: Vec<String> = serde_json::from_str(w.get()).map_err(|e| at(wl, e))?;
+        for n in names {
+            let c = lookup(&n, wl)?;
+            if !withdrawn.contains(&c) {
+                withdrawn.push(c);
+            }
+        }
+        withdrawn.sort_unstable();
+    }
+    let mut g = Grouper::new(candidates.len());
+    for raw in doc.ballots {
+        let line = lines.line_of(raw);
+        let v: Value = serde_json::from_str(raw.get()).map_err(|e| at(line, e))?;
+        let (ranking, count) = match &v {
+            Value::Array(r) => (r, 1),
+            Value::Object(o) => {
+                let r = match o.get("ranking") {
+                    Some(Value::Array(r)) => r,
+                    _ => {
+                        return Err(FormatError::new(
+                            line,
+                            "expected a ballot {\"ranking\": [names…], \"count\": n}",
+                        ))
+                    }
+                };
+                let count = match o.get("count") {
+                    None => 1,
+                    Some(Value::Number(n)) => match n.as_u64() {
+                        Some(0) => {
+                            return Err(FormatError::new(
+                                line,
+                                "expected a positive count, found 0",
+                            ))
+                        }
+                        Some(c) => c,
+                        None => {
+                            return Err(FormatError::new(
+                                line,
+                                format!("expected a positive whole count, found {n}"),
+                            ))
+                        }
+                    },
+                    Some(other) => {
+                        return Err(FormatError::new(
+                            line,
+                            format!("expected a positive whole count, found {other}"),
+                        ))
+                    }
+                };
+                (r, count)
+            }
+            _ => {
+                return Err(FormatError::new(
+                    line,
+                    "expected a ballot: {\"ranking\": [...], \"count\": n} or a list of names",
+                ))
+            }
+        };
+        g.begin();
+        for entry in ranking {
+            let names: Vec<&Value> = match entry {
+                Value::Array(tied) => tied.iter().collect(),
+                other => vec![other],
+            };
+            for n in names {
+                let Value::String(name) = n else {
+                    return Err(FormatError::new(
+                        line,
+                        format!("expected a candidate name (a string), found {n}"),
+                    ));
+                };
+                let c = lookup(name, line)?;
+                g.push(c)
+                    .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
+            }
+            g.end_rank();
+        }
+        g.finish(count)
+            .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
+    }
+    Ok(ElectionFile {
+        election: Election {
+            candidates,
+            withdrawn,
+            ballots: g.into_ballots(),
+        },
+        title: doc.title,
+        seats: doc.seats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_objects_bare_rankings_and_ties() {
+        let f = read(
+            r#"{"candidates": ["A", "B", "C"], "seats": 2, "rules": {"x": 1},
+"ballots": [
+  {"ranking": ["A", "B"], "count": 3},
+  {"ranking": [["A", "B"], [], "C"]},
+  ["A", "B"]
+]}"#,
+        )
+        .unwrap();
+        assert_eq!(f.seats, Some(2));
+        assert_eq!(f.election.ballots.len(), 2);
+        assert_eq!(f.election.ballots[0].count, 4);
+        assert_eq!(
+            f.election.ballots[1].ranks,
+            vec![vec![0, 1], vec![], vec![2]]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        for (text, line, what) in [
+            ("{\"candidates\": [\"A\"],\n\"ballots\": [\n[\"A\"],\n[\"Z\"]]}", 4, "\"Z\""),
+            ("{\"candidates\": [\"A\"],\n\"ballots\": [\n{\"ranking\": [\"A\"], \"count\": -1}]}", 3, "-1"),
+            ("{\"candidates\": [\"A\"],\n\"ballots\": [\n{\"ranking\": [\"A\"], \"count\": 0}]}", 3, "found 0"),
+            ("{\"candidates\": [\"A\"],\n\"ballots\": [\n{\"ranking\": [\"A\"], \"count\": \"2\"}]}", 3, "whole count"),
+            ("{\"candidates\": [\"A\"],\n\"ballots\": [\n[\"A\", \"A\"]]}", 3, "more than once"),
+            ("{\"candidates\": [\"A\"],\n\"ballots\": [\n[\"A\" \"A\"]]}", 3, "expected"),
+            ("{\"candidates\": [\"A\", \"A\"], \"ballots\": []}", 1, "twice"),
+        ] {
+            let e = read(text).unwrap_err();
+            assert_eq!(e.line, line, "{text}: {e}");
+            assert!(e.message.contains(what), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! PrefLib ordinal data: `.soc`, `.soi`, `.toc`, `.toi` (preflib.org/format).
+//!
+//! Current format: `#` header lines (`# TITLE: …`, `# NUMBER ALTERNATIVES: n`,
+//! `# ALTERNATIVE NAME i: name`), then one line per distinct ranking,
+//! `count: a,b,{c,d},e` — 1-based alternative numbers, braces around a tie.
+//!
+//! Older format (PrefLib before 2022): a line with the number of alternatives n,
+//! n lines `i,name`, a line `voters,sum of counts,distinct rankings`, then
+//! lines `count,a,b,{c,d}`.
+
+use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
+use crate::tally::Election;
+
+const PROGRESS_EVERY: usize = 1 << 16;
+
+/// Reads a PrefLib file (either format).
+pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .ok_or_else(|| FormatError::new(1, "expected a PrefLib file, found an empty file"))?;
+    if first.starts_with('#') {
+        read_current(text, progress)
+    } else {
+        read_old(text, progress)
+    }
+}
+
+fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+    let mut declared: Option<usize> = None;
+    let mut names: Vec<Option<String>> = Vec::new();
+    let mut title = None;
+    let mut grouper: Option<Grouper> = None;
+    let mut final_names: Vec<String> = Vec::new();
+    for (no, line, offset) in numbered_lines(text) {
+        if no % PROGRESS_EVERY == 0 {
+            progress(offset);
+        }
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(meta) = t.strip_prefix('#') {
+            if grouper.is_some() {
+                continue; // a comment after the data
+            }
+            let meta = meta.trim();
+            let Some((key, value)) = meta.split_once(':') else {
+                continue;
+            };
+            let (key, value) = (key.trim(), value.trim());
+            if key == "NUMBER ALTERNATIVES" {
+                let n = value.parse().map_err(|_| {
+                    FormatError::new(
+                        no,
+                        format!("expected a number of alternatives, found {value:?}"),
+                    )
+                })?;
+                declared = Some(n);
+            } else if key == "TITLE" && !value.is_empty() {
+                title = Some(value.to_string());
+            } else if let Some(i) = key.strip_prefix("ALTERNATIVE NAME") {
+                let i: usize = i.trim().parse().ok().filter(|&i| i >= 1).ok_or_else(|| {
+                    FormatError::new(
+                        no,
+                        format!("expected \"ALTERNATIVE NAME <number>:\", found {key:?}"),
+                    )
+                })?;
+                if names.len() < i {
+                    names.resize(i, None);
+                }
+                if names[i - 1].is_some() {
+                    return Err(FormatError::new(
+                        no,
+                        format!("alternative {i} is named twice"),
+                    ));
+                }
+                names[i - 1] = Some(value.to_string());
+            }
+            continue;
+        }
+        if grouper.is_none() {
+            let n = match declared {
+                Some(n) if n < names.len() => {
+                    return Err(FormatError::new(
+                        no,
+                        format!(
+                            "the header declares {n} alternatives but names alternative {}",
+                            names.len()
+                        ),
+                    ))
+                }
+                Some(n) => n,
+                None if !names.is_empty() => names.len(),
+                None => {
+                    return Err(FormatError::new(
+                        no,
+                        "expected \"# NUMBER ALTERNATIVES: n\" or \"# ALTERNATIVE NAME i: …\" lines before the rankings",
+                    ))
+                }
+            };
+            names.resize(n, None);
+            final_names = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    n.clone()
+                        .unwrap_or_else(|| format!("Alternative {}", i + 1))
+                })
+                .collect();
+            grouper = Some(Grouper::new(n));
+        }
+        let g = grouper.as_mut().expect("set above");
+        let (count, ranking) = t.split_once(':').ok_or_else(|| {
+            FormatError::new(no, format!("expected \"count: ranking\", found {t:?}"))
+        })?;
+        data_line(no, count, ranking, g, &final_names)?;
+    }
+    let grouper = match grouper {
+        Some(g) => g,
+        None => {
+            // A header and no rankings: an election without ballots.
+            let n = declared.unwrap_or(names.len());
+            names.resize(n.max(names.len()), None);
+            final_names = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    n.clone()
+                        .unwrap_or_else(|| format!("Alternative {}", i + 1))
+                })
+                .collect();
+            Grouper::new(n)
+        }
+    };
+    Ok(ElectionFile {
+        election: Election {
+            candidates: final_names,
+            withdrawn: vec![],
+            ballots: grouper.into_ballots(),
+        },
+        title,
+        seats: None,
+    })
+}
+
+fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+    let mut lines = numbered_lines(text).filter(|(_, l, _)| !l.trim().is_empty());
+    let (no, first, _) = lines
+        .next()
+        .ok_or_else(|| FormatError::new(1, "expected the number of alternatives"))?;
+    let n: usize = first.trim().parse().map_err(|_| {
+        FormatError::new(
+            no,
+            format!(
+                "expected the number of alternatives, found {:?}",
+                first.trim()
+            ),
+        )
+    })?;
+    let mut names = vec![None; n];
+    for _ in 0..n {
+        let (no, line, _) = lines.next().ok_or_else(|| {
+            FormatError::new(no, "expected a line \"number,name\" for each alternative")
+        })?;
+        let (i, name) = line.split_once(',').ok_or_else(|| {
+            FormatError::new(
+                no,
+                format!("expected \"number,name\", found {:?}", line.trim()),
+            )
+        })?;
+        let i: usize = i
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&i| (1..=n).contains(&i))
+            .ok_or_else(|| {
+                FormatError::new(
+                    no,
+                    format!(
+                        "expected an alternative number from 1 to {n}, found {:?}",
+                        i.trim()
+                    ),
+                )
+            })?;
+        if names[i - 1].is_some() {
+            return Err(FormatError::new(
+                no,
+                format!("alternative {i} is named twice"),
+            ));
+        }
+        names[i - 1] = Some(name.trim().to_string());
+    }
+    let names: Vec<String> = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| n.unwrap_or_else(|| format!("Alternative {}", i + 1)))
+        .collect();
+    let last = no + n;
+    let (no, totals, _) = lines.next().ok_or_else(|| {
+        FormatError::new(
+            last + 1,
+            "expected \"voters,sum of counts,distinct rankings\"",
+        )
+    })?;
+    let parts: Vec<&str> = totals.split(',').map(str::trim).collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+        return Err(FormatError::new(
+            no,
+            format!(
+                "expected \"voters,sum of counts,distinct rankings\", found {:?}",
+                totals.trim()
+            ),
+        ));
+    }
+    let mut g = Grouper::new(n);
+    for (no, line, offset) in lines {
+        if no % PROGRESS_EVERY == 0 {
+            progress(offset);
+        }
+        let (count, ranking) = line.split_once(',').unwrap_or((line, ""));
+        data_line(no, count, ranking, &mut g, &names)?;
+    }
+    Ok(ElectionFile {
+        election: Election {
+            candidates: names,
+            withdrawn: vec![],
+            ballots: g.into_ballots(),
+        },
+        title: None,
+        seats: None,
+    })
+}
+
+fn data_line(
+    no: usize,
+    count: &str,
+    ranking: &str,
+    g: &mut Grouper,
+    names: &[String],
+) -> Result<(), FormatError> {
+    let count = parse_count(count).map_err(|m| FormatError::new(no, m))?;
+    g.begin();
+    parse_ranking(ranking, g, names).map_err(|m| FormatError::new(no, m))?;
+    g.finish(count)
+        .map_err(|e| FormatError::new(no, e.message(names)))
+}
+
+/// Parses `a,b,{c,d},e` into the grouper's current ballot.
+fn parse_ranking(s: &str, g: &mut Grouper, names: &[String]) -> Result<(), String> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t') {
+            *i += 1;
+        }
+    };
+    let number = |i: &mut usize| -> Result<u32, String> {
+        let start = *i;
+        let mut v: u64 = 0;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            v = v.saturating_mul(10).saturating_add((b[*i] - b'0') as u64);
+            *i += 1;
+        }
+        if *i == start {
+            let rest: String = s[start..].chars().take(12).collect();
+            return Err(format!("expected an alternative number, found {rest:?}"));
+        }
+        if v == 0 || v > names.len() as u64 {
+            return Err(format!(
+                "expected an alternative number from 1 to {}, found {v}",
+                names.len()
+            ));
+        }
+        Ok((v - 1) as u32)
+    };
+    skip_ws(&mut i);
+    if i == b.len() {
+        return Ok(()); // an empty ranking
+    }
+    loop {
+        skip_ws(&mut i);
+        if i < b.len() && b[i] == b'{' {
+            i += 1;
+            loop {
+                skip_ws(&mut i);
+                let c = number(&mut i)?;
+                g.push(c).map_err(|e| e.message(names))?;
+                skip_ws(&mut i);
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return Err("expected ',' or '}' inside a tie {…}".to_string()),
+                }
+            }
+        } else {
+            let c = number(&mut i)?;
+            g.push(c).map_err(|e| e.message(names))?;
+        }
+        g.end_rank();
+        skip_ws(&mut i);
+        match b.get(i) {
+            None => return Ok(()),
+            Some(b',') => i += 1,
+            Some(&other) => {
+                return Err(format!(
+                    "expected ',' between ranks, found {:?}",
+                    other as char
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ElectionFile, FormatError> {
+        read(text, &mut |_| {})
+    }
+
+    #[test]
+    fn current_format_with_ties() {
+        let f = parse(
+            "# TITLE: Test\n# NUMBER ALTERNATIVES: 3\n# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: B\n# ALTERNATIVE NAME 3: C\n3: 1,2,3\n2: {1,2},3\n1: 3\n1: 1,2,3\n",
+        )
+        .unwrap();
+        assert_eq!(f.title.as_deref(), Some("Test"));
+        assert_eq!(f.election.candidates, ["A", "B", "C"]);
+        let b = &f.election.ballots;
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].count, 4);
+        assert_eq!(b[1].ranks, vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn old_format() {
+        let f = parse("3\n1,Alice\n2,Bob, Jr\n3,Carol\n6,6,2\n4,1,2,3\n2,3,{1,2}\n").unwrap();
+        assert_eq!(f.election.candidates, ["Alice", "Bob, Jr", "Carol"]);
+        assert_eq!(f.election.ballots[1].ranks, vec![vec![2], vec![0, 1]]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let head = "# NUMBER ALTERNATIVES: 2\n# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: B\n";
+        for (body, line, what) in [
+            ("1: 1,2\n1: 1,3\n", 5, "from 1 to 2"),
+            ("1: 1,1\n", 4, "more than once"),
+            ("0: 1\n", 4, "positive"),
+            ("-2: 1\n", 4, "negative"),
+            ("x: 1\n", 4, "whole"),
+            ("1: 1;2\n", 4, "','"),
+            ("1 1,2\n", 4, "count: ranking"),
+        ] {
+            let e = parse(&format!("{head}{body}")).unwrap_err();
+            assert_eq!(e.line, line, "{body}: {e}");
+            assert!(e.message.contains(what), "{body}: {e}");
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! RCTab contest configuration files (`*_config.json`) and the RCTab-style
+//! `ballots.json` of the conformance data.
+//!
+//! RCTab writes most settings as strings (`"maxSkippedRanksAllowed" : "4"`), some as
+//! booleans; both forms are accepted. Only what a count needs is read: candidates
+//! (with `excluded`), CVR sources, the output labels and the `rules` block.
+
+use serde_json::{Map, Value};
+
+use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use super::read_error::{json_syntax, Location, ReadError};
+use crate::tally::rcv::{
+    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
+};
+use crate::tally::{CandidateIdx, Election};
+
+const CONFIG: &str = "RCTab contest config";
+const BALLOTS: &str = "RCTab ballots.json";
+
+/// RCTab's `rules` block, typed. Names follow RCTab's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RctabRules {
+    /// `tiebreakMode`: `random`, `useCandidateOrder`, `previousRoundCountsThenRandom`,
+    /// `generatePermutation`, ...
+    pub tiebreak_mode: String,
+    /// `overvoteRule`: `exhaustImmediately`, `alwaysSkipToNextRank`,
+    /// `exhaustIfMultipleContinuing`.
+    pub overvote_rule: String,
+    /// `winnerElectionMode`: `singleWinnerMajority`,
+    /// `multiWinnerAllowMultipleWinnersPerRound`, ...
+    pub winner_election_mode: String,
+    pub random_seed: Option<i64>,
+    pub number_of_winners: u32,
+    pub decimal_places_for_vote_arithmetic: u32,
+    pub minimum_vote_threshold: u64,
+    /// `None`: unlimited.
+    pub max_skipped_ranks_allowed: Option<u32>,
+    /// `None`: `"max"`, as many as there are candidates.
+    pub max_rankings_allowed: Option<u32>,
+    pub non_integer_winning_threshold: bool,
+    pub does_first_round_determine_threshold: bool,
+    pub hare_quota: bool,
+    pub batch_elimination: bool,
+    pub continue_until_two_candidates_remain: bool,
+    pub exhaust_on_duplicate_candidate: bool,
+    pub stop_tabulation_early_after_round: Option<u32>,
+}
+
+/// One entry of `cvrFileSources`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RctabCvrSource {
+    pub file_path: String,
+    /// `cdf`, `genericCsv`, `clearBallot`, `ess`, `dominion`, ...
+    pub provider: String,
+    pub contest_id: Option<String>,
+    /// 1-based, as RCTab writes it.
+    pub first_vote_column: Option<usize>,
+    pub first_vote_row: Option<usize>,
+    pub undeclared_write_in_label: Option<String>,
+    pub overvote_label: Option<String>,
+}
+
+/// A contest configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RctabConfig {
+    pub contest_name: String,
+    pub contest_date: String,
+    pub jurisdiction: String,
+    pub office: String,
+    /// Declared candidates in configuration order (the order `useCandidateOrder`
+    /// tie-breaks follow), excluded ones included.
+    pub candidates: Vec<String>,
+    pub excluded: Vec<String>,
+    pub sources: Vec<RctabCvrSource>,
+    pub rules: RctabRules,
+}
+
+fn err(format: &'static str, path: &str, message: impl Into<String>) -> ReadError {
+    ReadError::new(format, Location::JsonPath(path.to_owned()), message)
+}
+
+/// A setting that may be a JSON string, number or missing; blank strings are missing.
+fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    match obj.get(key)? {
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    format: &'static str,
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<T>, ReadError> {
+    match text(obj, key) {
+        None => Ok(None),
+        Some(s) => s.parse::<T>().map(Some).map_err(|_| {
+            err(
+                format,
+                &format!("{path}.{key}"),
+                format!("expected a whole number, found \"{s}\""),
+            )
+        }),
+    }
+}
+
+fn flag(
+    format: &'static str,
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<bool, ReadError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s == "true" => Ok(true),
+        Some(Value::String(s)) if s == "false" || s.is_empty() => Ok(false),
+        Some(other) => Err(err(
+            format,
+            &format!("{path}.{key}"),
+            format!("expected true or false, found {other}"),
+        )),
+    }
+}
+
+/// Parses an RCTab `rules` object.
+pub fn parse_rctab_rules(
+    format: &'static str,
+    rules: &Value,
+    path: &str,
+) -> Result<RctabRules, ReadError> {
+    let obj = rules
+        .as_object()
+        .ok_or_else(|| err(format, path, "expected a rules object"))?;
+    let max_skipped = match text(obj, "maxSkippedRanksAllowed").as_deref() {
+        None | Some("unlimited") => None,
+        Some(_) => number::<u32>(format, obj, "maxSkippedRanksAllowed", path)?,
+    };
+    let max_rankings = match text(obj, "maxRankingsAllowed").as_deref() {
+        None | Some("max") => None,
+        Some(_) => number::<u32>(format, obj, "maxRankingsAllowed", path)?,
+    };
+    if max_rankings == Some(0) {
+        return Err(err(
+            format,
+            &format!("{path}.maxRankingsAllowed"),
+            "expected 1 or more",
+        ));
+    }
+    Ok(RctabRules {
+        tiebreak_mode: text(obj, "tiebreakMode").unwrap_or_else(|| "random".to_owned()),
+        overvote_rule: text(obj, "overvoteRule").unwrap_or_else(|| "exhaustImmediately".to_owned()),
+        winner_election_mode: text(obj, "winnerElectionMode")
+            .unwrap_or_else(|| "singleWinnerMajority".to_owned()),
+        random_seed: number::<i64>(format, obj, "randomSeed", path)?,
+        number_of_winners: number::<u32>(format, obj, "numberOfWinners", path)?.unwrap_or(1),
+        decimal_places_for_vote_arithmetic: number::<u32>(
+            format,
+            obj,
+            "decimalPlacesForVoteArithmetic",
+            path,
+        )?
+        .unwrap_or(4),
+        minimum_vote_threshold: number::<u64>(format, obj, "minimumVoteThreshold", path)?
+            .unwrap_or(0),
+        max_skipped_ranks_allowed: max_skipped,
+        max_rankings_allowed: max_rankings,
+        non_integer_winning_threshold: flag(format, obj, "nonIntegerWinningThreshold", path)?,
+        does_first_round_determine_threshold: flag(
+            format,
+            obj,
+            "doesFirstRoundDetermineThreshold",
+            path,
+        )?,
+        hare_quota: flag(format, obj, "hareQuota", path)?,
+        batch_elimination: flag(format, obj, "batchElimination", path)?,
+        continue_until_two_candidates_remain: flag(
+            format,
+            obj,
+            "continueUntilTwoCandidatesRemain",
+            path,
+        )?,
+        exhaust_on_duplicate_candidate: flag(format, obj, "exhaustOnDuplicateCandidate", path)?,
+        stop_tabulation_early_after_round: number::<u32>(
+            format,
+            obj,
+            "stopTabulationEarlyAfterRound",
+            path,
+        )?,
+    })
+}
+
+/// Reads an RCTab contest configuration.
+pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
+    let doc: Value = serde_json::from_str(input).map_err(|e| json_syntax(CONFIG, &e))?;
+    let root = doc
+        .as_object()
+        .ok_or_else(|| err(CONFIG, "$", "expected a configuration object"))?;
+    let output = root.get("outputSettings").and_then(Value::as_object);
+    let out = |key: &str| output.and_then(|o| text(o, key)).unwrap_or_default();
+
+    let mut candidates = Vec::new();
+    let mut excluded = Vec::new();
+    let list = root
+        .get("candidates")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err(CONFIG, "$", "expected a \"candidates\" array"))?;
+    for (i, cand) in list.iter().enumerate() {
+        let path = format!("$.candidates[{i}]");
+        let obj = cand
+            .as_object()
+            .ok_or_else(|| err(CONFIG, &path, "expected a candidate object"))?;
+        // RCTab 1.x called it "code"/"name"; 2.x "name".
+        let name = text(obj, "name").ok_or_else(|| err(CONFIG, &path, "expected a \"name\""))?;
+        if candidates.contains(&name) {
+            return Err(err(
+                CONFIG,
+                &path,
+                format!("candidate \"{name}\" is listed twice"),
+            ));
+        }
+        if flag(CONFIG, obj, "excluded", &path)? {
+            excluded.push(name.clone());
+        }
+        candidates.push(name);
+    }
+
+    let mut sources = Vec::new();
+    if let Some(list) = root.get("cvrFileSources").and_then(Value::as_array) {
+        for (i, src) in list.iter().enumerate() {
+            let path = format!("$.cvrFileSources[{i}]");
+            let obj = src
+                .as_object()
+                .ok_or_else(|| err(CONFIG, &path, "expected a CVR source object"))?;
+            sources.push(RctabCvrSource {
+                file_path: text(obj, "filePath")
+                    .ok_or_else(|| err(CONFIG, &path, "expected a \"filePath\""))?,
+                provider: text(obj, "provider").unwrap_or_default(),
+                contest_id: text(obj, "contestId"),
+                first_vote_column: number::<usize>(CONFIG, obj, "firstVoteColumnIndex", &path)?,
+                first_vote_row: number::<usize>(CONFIG, obj, "firstVoteRowIndex", &path)?,
+                undeclared_write_in_label: text(obj, "undeclaredWriteInLabel"),
+                overvote_label: text(obj, "overvoteLabel"),
+            });
+        }
+    }
+    let rules = root
+        .get("rules")
+        .ok_or_else(|| err(CONFIG, "$", "expected a \"rules\" object"))?;
+    Ok(RctabConfig {
+        contest_name: out("contestName"),
+        contest_date: out("contestDate"),
+        jurisdiction: out("contestJurisdiction"),
+        office: out("contestOffice"),
+        candidates,
+        excluded,
+        sources,
+        rules: parse_rctab_rules(CONFIG, rules, "$.rules")?,
+    })
+}
+
+/// The RCTab-style `ballots.json` of the conformance data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RctabBallots {
+    pub election: Election,
+    /// The rules the ballots were cast under, if the file carries them.
+    pub rules: Option<RctabRules>,
+    /// The number of rank slots on the paper ballot (`maxRank`), if given.
+    pub max_rank: Option<u32>,
+}
+
+/// Reads `{"candidates": [...], "rules": {...}, "maxRank": N, "ballots": [[[names]...]...]}`:
+/// each ballot a list of rank slots, each slot `[]` (skipped), `[name]` or
+/// `[name, name, ...]` (overvote). A ballot may also be an object
+/// `{"ranks": [...], "count": n}`. A name not among `candidates` is an error, except
+/// [`UNDECLARED_WRITE_INS`], which is added as a candidate when used.
+pub fn read_rctab_ballots_json(input: &str) -> Result<RctabBallots, ReadError> {
+    let doc: Value = serde_json::from_str(input).map_err(|e| json_syntax(BALLOTS, &e))?;
+    let root = doc.as_object().ok_or_else(|| {
+        err(
+            BALLOTS,
+            "$",
+            "expected an object with \"candidates\" and \"ballots\"",
+        )
+    })?;
+    let names = root
+        .get("candidates")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err(BALLOTS, "$", "expected a \"candidates\" array of names"))?;
+    let mut declared = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let name = name.as_str().ok_or_else(|| {
+            err(
+                BALLOTS,
+                &format!("$.candidates[{i}]"),
+                "expected a candidate name",
+            )
+        })?;
+        declared.push(name);
+    }
+    let mut builder =
+        ElectionBuilder::with_candidates(&declared).map_err(|m| err(BALLOTS, "$.candidates", m))?;
+
+    let rules = match root.get("rules") {
+        None | Some(Value::Null) => None,
+        Some(rules) => Some(parse_rctab_rules(BALLOTS, rules, "$.rules")?),
+    };
+    let max_rank = match root.get("maxRank") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|&n| n <= u64::from(MAX_RANK))
+                .ok_or_else(|| {
+                    err(
+                        BALLOTS,
+                        "$.maxRank",
+                        format!("expected a whole number up to {MAX_RANK}"),
+                    )
+                })? as u32,
+        ),
+    };
+
+    let ballots = root
+        .get("ballots")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err(BALLOTS, "$", "expected a \"ballots\" array"))?;
+    let mut parsed: Vec<(Vec<Vec<CandidateIdx>>, u64)> = Vec::with_capacity(ballots.len());
+    for (b, ballot) in ballots.iter().enumerate() {
+        let bpath = format!("$.ballots[{b}]");
+        let (slots, count, spath) = match ballot {
+            Value::Array(slots) => (slots, 1, bpath.clone()),
+            Value::Object(obj) => {
+                let slots = obj
+                    .get("ranks")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| err(BALLOTS, &bpath, "expected a \"ranks\" array"))?;
+                let count = match obj.get("count") {
+                    None => 1,
+                    Some(c) => c.as_u64().ok_or_else(|| {
+                        err(
+                            BALLOTS,
+                            &format!("{bpath}.count"),
+                            "expected a whole number of ballots",
+                        )
+                    })?,
+                };
+                (slots, count, format!("{bpath}.ranks"))
+            }
+            _ => return Err(err(BALLOTS, &bpath, "expected a list of rank slots")),
+        };
+        if slots.len() > MAX_RANK as usize {
+            return Err(err(
+                BALLOTS,
+                &spath,
+                format!("expected at most {MAX_RANK} rank slots"),
+            ));
+        }
+        let mut ranks = Vec::with_capacity(slots.len());
+        for (r, slot) in slots.iter().enumerate() {
+            let rpath = format!("{spath}[{r}]");
+            let slot = slot.as_array().ok_or_else(|| {
+                err(
+                    BALLOTS,
+                    &rpath,
+                    "expected a list of candidate names ([] for a skipped rank)",
+                )
+            })?;
+            let mut cands = Vec::with_capacity(slot.len());
+            for (k, name) in slot.iter().enumerate() {
+                let name = name.as_str().ok_or_else(|| {
+                    err(
+                        BALLOTS,
+                        &format!("{rpath}[{k}]"),
+                        "expected a candidate name",
+                    )
+                })?;
+                let idx = match builder.known(name) {
+                    Some(idx) => idx,
+                    None if name == UNDECLARED_WRITE_INS => builder.candidate(name),
+                    None => {
+                        return Err(err(
+                            BALLOTS,
+                            &format!("{rpath}[{k}]"),
+                            format!("expected one of the candidates, found \"{name}\""),
+                        ))
+                    }
+                };
+                cands.push(idx);
+            }
+            ranks.push(cands);
+        }
+        parsed.push((ranks, count));
+    }
+    for (ranks, count) in parsed {
+        builder.add_slots(ranks, count);
+    }
+    Ok(RctabBallots {
+        election: builder.finish(),
+        rules,
+        max_rank,
+    })
+}
+
+impl RctabRules {
+    /// The engine's rule options with the same meaning, and the number of seats, for
+    /// counting `election` (whose candidate order must be the configuration's, for
+    /// `useCandidateOrder`). Settings Christen does not implement are an error
+    /// naming the setting, never silently ignored.
+    pub fn to_rcv_rules(&self, election: &Election) -> Result<(RcvRules, u32), String> {
+        let overvote = match self.overvote_rule.as_str() {
+            "exhaustImmediately" => OvervoteRule::ExhaustImmediately,
+            "alwaysSkipToNextRank" => OvervoteRule::AlwaysSkipToNextRank,
+            "exhaustIfMultipleContinuing" => OvervoteRule::ExhaustIfMultipleContinuing,
+            other => return Err(format!("overvoteRule \"{other}\" is not supported")),
+        };
+        let seed = self.random_seed.unwrap_or(0);
+        let tie_break = match self.tiebreak_mode.as_str() {
+            "random" => TieBreakMode::Random { seed },
+            "useCandidateOrder" => TieBreakMode::CandidateOrder,
+            "previousRoundCountsThenRandom" => TieBreakMode::PreviousRoundsThenRandom { seed },
+            other => return Err(format!("tiebreakMode \"{other}\" is not supported")),
+        };
+        match self.winner_election_mode.as_str() {
+            "singleWinnerMajority" if self.number_of_winners == 1 => {}
+            "multiWinnerAllowMultipleWinnersPerRound" => {}
+            other => {
+                return Err(format!(
+                    "winnerElectionMode \"{other}\" with {} winners is not supported",
+                    self.number_of_winners
+                ))
+            }
+        }
+        if self.hare_quota {
+            return Err("hareQuota is not supported".to_owned());
+        }
+        if self.does_first_round_determine_threshold {
+            return Err("doesFirstRoundDetermineThreshold is not supported".to_owned());
+        }
+        if self.minimum_vote_threshold > 0 {
+            return Err("minimumVoteThreshold is not supported".to_owned());
+        }
+        if self.stop_tabulation_early_after_round.is_some() {
+            return Err("stopTabulationEarlyAfterRound is not supported".to_owned());
+        }
+        if self.decimal_places_for_vote_arithmetic > MAX_DECIMALS {
+            return Err(format!(
+                "decimalPlacesForVoteArithmetic {} is more than {MAX_DECIMALS}",
+                self.decimal_places_for_vote_arithmetic
+            ));
+        }
+        let rules = RcvRules {
+            overvote,
+            max_skipped_ranks: self.max_skipped_ranks_allowed,
+            max_rankings: self.max_rankings_allowed,
+            duplicates: if self.exhaust_on_duplicate_candidate {
+                DuplicateRule::Exhaust
+            } else {
+                DuplicateRule::Skip
+            },
+            batch_elimination: self.batch_elimination,
+            continue_until_two: self.continue_until_two_candidates_remain,
+            threshold: if self.non_integer_winning_threshold {
+                ThresholdRule::DroopFractional
+            } else {
+                ThresholdRule::DroopWhole
+            },
+            decimals: self.decimal_places_for_vote_arithmetic,
+            tie_break,
+            undeclared_write_in: election
+                .candidates
+                .iter()
+                .position(|c| c == UNDECLARED_WRITE_INS)
+                .map(|i| i as CandidateIdx),
+        };
+        Ok((rules, self.number_of_winners.max(1)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ballots_json_keeps_skips_overvotes_and_duplicates() {
+        let text = r#"{"candidates": ["A", "B"], "maxRank": 3,
+            "rules": {"overvoteRule": "alwaysSkipToNextRank", "maxSkippedRanksAllowed": "unlimited", "maxRankingsAllowed": "max"},
+            "ballots": [[["A", "B"], [], ["A"]], [["Undeclared Write-ins"]], [["A", "B"], [], ["A"]]]}"#;
+        let b = read_rctab_ballots_json(text).unwrap();
+        assert_eq!(b.election.candidates, ["A", "B", UNDECLARED_WRITE_INS]);
+        assert_eq!(
+            b.election.ballots[0].ranks,
+            vec![vec![0, 1], vec![], vec![0]]
+        );
+        assert_eq!(b.election.ballots[0].count, 2);
+        let rules = b.rules.unwrap();
+        assert_eq!(rules.max_skipped_ranks_allowed, None);
+        assert_eq!(rules.max_rankings_allowed, None);
+        let (rcv, seats) = rules.to_rcv_rules(&b.election).unwrap();
+        assert_eq!(seats, 1);
+        assert_eq!(rcv.overvote, OvervoteRule::AlwaysSkipToNextRank);
+        assert_eq!(rcv.undeclared_write_in, Some(2));
+    }
+
+    #[test]
+    fn unknown_names_and_unsupported_rules_are_errors() {
+        let err =
+            read_rctab_ballots_json(r#"{"candidates": ["A"], "ballots": [[["Z"]]]}"#).unwrap_err();
+        assert_eq!(
+            err.location,
+            Location::JsonPath("$.ballots[0][0][0]".to_owned())
+        );
+        let b = read_rctab_ballots_json(
+            r#"{"candidates": ["A"], "rules": {"hareQuota": true}, "ballots": []}"#,
+        )
+        .unwrap();
+        let err = b.rules.unwrap().to_rcv_rules(&b.election).unwrap_err();
+        assert!(err.contains("hareQuota"), "{err}");
+    }
+}

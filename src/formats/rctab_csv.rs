@@ -1,0 +1,385 @@
+//! The two CSV cast-vote-record layouts RCTab reads and its test data uses.
+//!
+//! - **Generic CSV** (RCTab provider `genericCsv`): a header row, then one row per
+//!   ballot; from the first vote column on, each column is a candidate (named in the
+//!   header) and a cell holds the rank the voter gave that candidate, blank if none.
+//!   Two candidates with the same rank on one row are an overvote. The column headed
+//!   with the undeclared write-in label counts as undeclared write-ins.
+//! - **Clear Ballot** (provider `clearBallot`, "Clear Ballot 2.1 RCV format"): ten
+//!   fixed columns (`RowNumber` … `Remade`), then one column per contest, rank and
+//!   candidate, headed `Choice_<n>_1:<contest>:<rank>:<vote rule>:<candidate>:<party>`,
+//!   holding `1` where the voter marked it and `0` elsewhere.
+
+use super::cvr::{split_csv_line, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use super::read_error::{Location, ReadError};
+use crate::tally::{CandidateIdx, Election};
+
+const GENERIC: &str = "RCTab generic CSV";
+const CLEAR_BALLOT: &str = "Clear Ballot CSV";
+
+/// Settings of a generic CSV source (RCTab's `cvrFileSources` entry).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenericCsvOptions {
+    /// 1-based column of the first candidate (RCTab's `firstVoteColumnIndex`).
+    /// `None`: the first column from which every data cell is blank or a number.
+    pub first_vote_column: Option<usize>,
+    /// Header of the undeclared write-in column (RCTab's `undeclaredWriteInLabel`).
+    pub undeclared_write_in_label: Option<String>,
+}
+
+/// Settings of a Clear Ballot source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClearBallotOptions {
+    /// The contest to count (RCTab's `contestId`); may be omitted when the file has
+    /// exactly one.
+    pub contest: Option<String>,
+    /// Candidate name used for undeclared write-ins (RCTab's `undeclaredWriteInLabel`).
+    pub undeclared_write_in_label: Option<String>,
+}
+
+/// Non-empty lines with their 1-based numbers, without line ends or a leading BOM.
+fn lines(input: &str) -> impl Iterator<Item = (usize, &str)> {
+    input
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let line = if i == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                line
+            };
+            (i + 1, line)
+        })
+        .filter(|(_, line)| !line.trim().is_empty())
+}
+
+fn split(format: &'static str, line_no: usize, line: &str) -> Result<Vec<String>, ReadError> {
+    split_csv_line(line).map_err(|column| {
+        ReadError::new(
+            format,
+            Location::Cell {
+                line: line_no,
+                column,
+            },
+            "expected a field with balanced double quotes",
+        )
+    })
+}
+
+fn parse_rank(cell: &str) -> Option<u32> {
+    cell.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|r| (1..=MAX_RANK).contains(r))
+}
+
+/// Reads an RCTab generic CSV cast vote record file.
+pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Election, ReadError> {
+    let mut rows = Vec::new();
+    for (line_no, line) in lines(input) {
+        rows.push((line_no, split(GENERIC, line_no, line)?));
+    }
+    let Some(((header_line, header), data)) = rows.split_first() else {
+        return Err(ReadError::new(
+            GENERIC,
+            Location::Input,
+            "expected a header row, found an empty file",
+        ));
+    };
+    let first = match options.first_vote_column {
+        Some(0) => {
+            return Err(ReadError::new(GENERIC, Location::Line(*header_line), "first vote column is 1-based: expected 1 or more"))
+        }
+        Some(col) if col > header.len() => {
+            return Err(ReadError::new(
+                GENERIC,
+                Location::Line(*header_line),
+                format!("expected at least {col} columns in the header (first vote column), found {}", header.len()),
+            ))
+        }
+        Some(col) => col - 1,
+        None => (0..header.len())
+            .find(|&c| {
+                data.iter().all(|(_, row)| {
+                    row.iter()
+                        .skip(c)
+                        .all(|cell| cell.trim().is_empty() || cell.trim().parse::<u64>().is_ok())
+                })
+            })
+            .filter(|&c| c < header.len())
+            .ok_or_else(|| {
+                ReadError::new(
+                    GENERIC,
+                    Location::Line(*header_line),
+                    "expected candidate columns holding rank numbers; none found (give the first vote column)",
+                )
+            })?,
+    };
+
+    let mut builder = ElectionBuilder::default();
+    let mut column_candidate: Vec<CandidateIdx> = Vec::new();
+    for (c, name) in header.iter().enumerate().skip(first) {
+        let name = name.trim();
+        let is_uwi = options.undeclared_write_in_label.as_deref() == Some(name);
+        if name.is_empty() {
+            return Err(ReadError::new(
+                GENERIC,
+                Location::Cell {
+                    line: *header_line,
+                    column: c + 1,
+                },
+                "expected a candidate name in the header of a vote column",
+            ));
+        }
+        let label = if is_uwi { UNDECLARED_WRITE_INS } else { name };
+        if !is_uwi && builder.known(label).is_some() {
+            return Err(ReadError::new(
+                GENERIC,
+                Location::Cell {
+                    line: *header_line,
+                    column: c + 1,
+                },
+                format!("candidate \"{name}\" heads two columns"),
+            ));
+        }
+        column_candidate.push(builder.candidate(label));
+    }
+
+    let mut marks = Vec::new();
+    for (line_no, row) in data {
+        if row.len() > header.len() {
+            return Err(ReadError::new(
+                GENERIC,
+                Location::Line(*line_no),
+                format!(
+                    "expected at most {} fields (as many as the header), found {}",
+                    header.len(),
+                    row.len()
+                ),
+            ));
+        }
+        marks.clear();
+        for (c, cell) in row.iter().enumerate().skip(first) {
+            if cell.trim().is_empty() {
+                continue;
+            }
+            let rank = parse_rank(cell).ok_or_else(|| {
+                ReadError::new(
+                    GENERIC,
+                    Location::Cell {
+                        line: *line_no,
+                        column: c + 1,
+                    },
+                    format!(
+                        "expected a rank from 1 to {MAX_RANK} or a blank cell, found \"{cell}\""
+                    ),
+                )
+            })?;
+            marks.push((rank, column_candidate[c - first]));
+        }
+        builder.add_marks(&marks);
+    }
+    Ok(builder.finish())
+}
+
+/// The fixed columns before the first choice column of a Clear Ballot CVR.
+const CLEAR_BALLOT_FIXED_COLUMNS: usize = 10;
+
+/// Reads a Clear Ballot RCV cast vote record CSV.
+pub fn read_clear_ballot_csv(
+    input: &str,
+    options: &ClearBallotOptions,
+) -> Result<Election, ReadError> {
+    let mut lines = lines(input);
+    let Some((header_line, header)) = lines.next() else {
+        return Err(ReadError::new(
+            CLEAR_BALLOT,
+            Location::Input,
+            "expected a header row, found an empty file",
+        ));
+    };
+    let header = split(CLEAR_BALLOT, header_line, header)?;
+    if header.len() <= CLEAR_BALLOT_FIXED_COLUMNS {
+        return Err(ReadError::new(
+            CLEAR_BALLOT,
+            Location::Line(header_line),
+            format!("expected {CLEAR_BALLOT_FIXED_COLUMNS} fixed columns then choice columns, found {} columns", header.len()),
+        ));
+    }
+
+    // (column, contest, rank, candidate name)
+    let mut choices: Vec<(usize, String, u32, String)> = Vec::new();
+    for (c, head) in header.iter().enumerate().skip(CLEAR_BALLOT_FIXED_COLUMNS) {
+        let fields: Vec<&str> = head.split(':').collect();
+        let at = Location::Cell {
+            line: header_line,
+            column: c + 1,
+        };
+        if fields.len() != 6 {
+            return Err(ReadError::new(
+                CLEAR_BALLOT,
+                at,
+                format!("expected a choice header Choice_<n>_1:<contest>:<rank>:<vote rule>:<candidate>:<party>, found \"{head}\""),
+            ));
+        }
+        let rank = parse_rank(fields[2]).ok_or_else(|| {
+            ReadError::new(
+                CLEAR_BALLOT,
+                at.clone(),
+                format!(
+                    "expected a rank in the choice header, found \"{}\"",
+                    fields[2]
+                ),
+            )
+        })?;
+        choices.push((c, fields[1].to_owned(), rank, fields[4].to_owned()));
+    }
+    let contest = match &options.contest {
+        Some(contest) => {
+            if !choices.iter().any(|(_, c, _, _)| c == contest) {
+                return Err(ReadError::new(
+                    CLEAR_BALLOT,
+                    Location::Line(header_line),
+                    format!("expected choice columns of contest \"{contest}\", found none"),
+                ));
+            }
+            contest.clone()
+        }
+        None => {
+            let mut contests: Vec<&String> = choices.iter().map(|(_, c, _, _)| c).collect();
+            contests.dedup();
+            contests.sort();
+            contests.dedup();
+            if contests.len() != 1 {
+                return Err(ReadError::new(
+                    CLEAR_BALLOT,
+                    Location::Line(header_line),
+                    format!("the file has several contests {contests:?}: name the one to count"),
+                ));
+            }
+            contests[0].clone()
+        }
+    };
+    choices.retain(|(_, c, _, _)| *c == contest);
+
+    let mut builder = ElectionBuilder::default();
+    let columns: Vec<(usize, u32, CandidateIdx)> = choices
+        .iter()
+        .map(|(col, _, rank, name)| {
+            let label = if options.undeclared_write_in_label.as_deref() == Some(name.as_str()) {
+                UNDECLARED_WRITE_INS
+            } else {
+                name.as_str()
+            };
+            (*col, *rank, builder.candidate(label))
+        })
+        .collect();
+
+    let mut marks = Vec::new();
+    for (line_no, line) in lines {
+        let row = split(CLEAR_BALLOT, line_no, line)?;
+        if row.len() != header.len() {
+            return Err(ReadError::new(
+                CLEAR_BALLOT,
+                Location::Line(line_no),
+                format!(
+                    "expected {} fields (as many as the header), found {}",
+                    header.len(),
+                    row.len()
+                ),
+            ));
+        }
+        marks.clear();
+        for &(col, rank, candidate) in &columns {
+            match row[col].trim() {
+                "1" => marks.push((rank, candidate)),
+                "0" | "" => {}
+                other => {
+                    return Err(ReadError::new(
+                        CLEAR_BALLOT,
+                        Location::Cell {
+                            line: line_no,
+                            column: col + 1,
+                        },
+                        format!("expected 1 (marked) or 0, found \"{other}\""),
+                    ))
+                }
+            }
+        }
+        builder.add_marks(&marks);
+    }
+    Ok(builder.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GENERIC: &str = "id,Alice,Bob,Write-In\nr1,1,2,\nr2,,1,2\nr3,1,1,\n";
+
+    #[test]
+    fn generic_csv_reads_ranks_overvotes_and_write_ins() {
+        let e = read_generic_csv(
+            GENERIC,
+            &GenericCsvOptions {
+                first_vote_column: None,
+                undeclared_write_in_label: Some("Write-In".to_owned()),
+            },
+        )
+        .unwrap();
+        assert_eq!(e.candidates, ["Alice", "Bob", UNDECLARED_WRITE_INS]);
+        let ranks: Vec<_> = e.ballots.iter().map(|b| b.ranks.clone()).collect();
+        assert_eq!(
+            ranks,
+            vec![
+                vec![vec![0], vec![1]],
+                vec![vec![1], vec![2]],
+                vec![vec![0, 1]]
+            ]
+        );
+    }
+
+    #[test]
+    fn generic_csv_errors_name_line_and_column() {
+        let err = read_generic_csv(
+            "id,Alice,Bob\nr1,1,x\n",
+            &GenericCsvOptions {
+                first_vote_column: Some(2),
+                ..GenericCsvOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.location, Location::Cell { line: 2, column: 3 });
+        assert!(err.to_string().contains("expected a rank"), "{err}");
+    }
+
+    #[test]
+    fn clear_ballot_reads_marked_choices() {
+        let head = "RowNumber,BoxID,BoxPosition,BallotID,PrecinctID,BallotStyleID,PrecinctStyleName,ScanComputerName,Status,Remade";
+        let text = format!(
+            "{head},Choice_1_1:Mayor:1:Vote For 1:Ann:NP,Choice_2_1:Mayor:1:Vote For 1:Ben:NP,Choice_3_1:Mayor:2:Vote For 1:Ann:NP,Choice_4_1:Mayor:2:Vote For 1:Ben:NP\n\
+             1,B,1,B+1,1,1,P,S,0,0,0,1,1,0\n"
+        );
+        let e = read_clear_ballot_csv(&text, &ClearBallotOptions::default()).unwrap();
+        assert_eq!(e.candidates, ["Ann", "Ben"]);
+        assert_eq!(e.ballots[0].ranks, vec![vec![1], vec![0]]);
+        let bad = text.replace(",0,1,1,0\n", ",0,1,7,0\n");
+        let err = read_clear_ballot_csv(&bad, &ClearBallotOptions::default()).unwrap_err();
+        assert_eq!(
+            err.location,
+            Location::Cell {
+                line: 2,
+                column: 13
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_input_never_panics() {
+        for end in 0..GENERIC.len() {
+            let _ = read_generic_csv(&GENERIC[..end], &GenericCsvOptions::default());
+            let _ = read_clear_ballot_csv(&GENERIC[..end], &ClearBallotOptions::default());
+        }
+    }
+}

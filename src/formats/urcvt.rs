@@ -1,0 +1,257 @@
+//! The Universal RCV Tabulation (URCVT) JSON summary: the round-by-round result
+//! format RCTab writes (`*_summary.json`, `*_expected_detailed_report.json`) and
+//! visualisers such as rcvis read.
+//!
+//! ```json
+//! {"config": {"contest": "…", "date": "…", "generatedBy": "…", "jurisdiction": "…", "office": "…"},
+//!  "jsonFormatVersion": "1",
+//!  "results": [{"round": 1,
+//!               "tally": {"Alice": "5", "Bob": "2.5"},
+//!               "tallyResults": [{"eliminated": "Bob", "transfers": {"Alice": "2", "exhausted": "0.5"}}],
+//!               "threshold": "4",
+//!               "inactiveBallots": {"exhaustedChoices": "0", "overvotes": "0",
+//!                                   "repeatedRankings": "0", "skippedRankings": "0"}}],
+//!  "summary": {"finalThreshold": "4", "numCandidates": 2, "numWinners": 1,
+//!              "totalNumBallots": "8", "undervotes": 0}}
+//! ```
+//!
+//! Every number of votes is a decimal string (exact, no exponent, no trailing
+//! zeros). A round's `tallyResults` list who was elected or eliminated in it and
+//! where their votes went in the next round (`exhausted` = became inactive,
+//! `residual surplus` = lost to rounding). Maps are written with sorted keys.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::read_error::{json_syntax, ReadError};
+use crate::tally::rcv::{Destination, RcvCount};
+use crate::tally::Election;
+
+/// `config`: what the contest was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UrcvtConfig {
+    #[serde(default)]
+    pub contest: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub generated_by: String,
+    #[serde(default)]
+    pub jurisdiction: String,
+    #[serde(default)]
+    pub office: String,
+}
+
+/// One elected or eliminated candidate of a round and where its votes went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrcvtTallyResult {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eliminated: Option<String>,
+    #[serde(default)]
+    pub transfers: BTreeMap<String, String>,
+}
+
+/// One round.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UrcvtRound {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inactive_ballots: BTreeMap<String, String>,
+    pub round: u32,
+    pub tally: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tally_results: Vec<UrcvtTallyResult>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub threshold: String,
+}
+
+/// `summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UrcvtSummary {
+    #[serde(default)]
+    pub final_threshold: String,
+    #[serde(default)]
+    pub num_candidates: usize,
+    #[serde(default)]
+    pub num_winners: u32,
+    #[serde(default)]
+    pub total_num_ballots: String,
+    #[serde(default)]
+    pub undervotes: serde_json::Value,
+}
+
+/// A whole URCVT summary document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Urcvt {
+    pub config: UrcvtConfig,
+    #[serde(default)]
+    pub json_format_version: String,
+    pub results: Vec<UrcvtRound>,
+    #[serde(default)]
+    pub summary: UrcvtSummary,
+}
+
+/// Formats `units / scale` (scale a power of ten) as an exact decimal without
+/// trailing zeros: `72501 / 10000` → `7.2501`, `80000 / 10000` → `8`.
+pub fn decimal(units: u128, scale: u128) -> String {
+    let whole = units / scale;
+    let frac = units % scale;
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let width = scale.to_string().len() - 1;
+    let digits = format!("{frac:0width$}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// Parses an exact decimal (`7.2501`, `8`) into units of `1 / scale` (scale a power
+/// of ten); `None` if it is not a plain non-negative decimal or has more places.
+pub fn parse_decimal(s: &str, scale: u128) -> Option<u128> {
+    let s = s.trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let places = scale.to_string().len() - 1;
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > places {
+        return None;
+    }
+    let whole: u128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut f: u128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    for _ in frac.len()..places {
+        f *= 10;
+    }
+    whole.checked_mul(scale)?.checked_add(f)
+}
+
+/// Reads a URCVT summary.
+pub fn read_urcvt(input: &str) -> Result<Urcvt, ReadError> {
+    serde_json::from_str(input).map_err(|e| json_syntax("URCVT summary JSON", &e))
+}
+
+/// Writes a URCVT summary, pretty-printed.
+pub fn write_urcvt(doc: &Urcvt) -> String {
+    // Serialising plain maps, strings and numbers cannot fail.
+    serde_json::to_string_pretty(doc).unwrap_or_default()
+}
+
+/// The URCVT summary of a rule-option count ([`crate::tally::rcv::count_rcv`]).
+pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig) -> Urcvt {
+    let name = |c: u32| {
+        election
+            .candidates
+            .get(c as usize)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let amount = |u: u128| decimal(u, count.scale);
+    let mut results = Vec::with_capacity(count.rounds.len());
+    for r in &count.rounds {
+        let mut inactive = BTreeMap::new();
+        inactive.insert("exhaustedChoices".to_owned(), amount(r.exhausted_choices));
+        inactive.insert("overvotes".to_owned(), amount(r.overvotes));
+        inactive.insert("repeatedRankings".to_owned(), amount(r.repeated_rankings));
+        inactive.insert("skippedRankings".to_owned(), amount(r.skipped_rankings));
+        if r.final_round_surplus > 0 {
+            inactive.insert(
+                "finalRoundSurplus".to_owned(),
+                amount(r.final_round_surplus),
+            );
+        }
+        let transfers_of = |c: u32| -> BTreeMap<String, String> {
+            r.transfers
+                .iter()
+                .filter(|t| t.from == c)
+                .flat_map(|t| t.to.iter())
+                .map(|&(d, v)| {
+                    let key = match d {
+                        Destination::Candidate(to) => name(to),
+                        Destination::Exhausted => "exhausted".to_owned(),
+                        Destination::ResidualSurplus => "residual surplus".to_owned(),
+                    };
+                    (key, amount(v))
+                })
+                .collect()
+        };
+        let mut tally_results: Vec<UrcvtTallyResult> = r
+            .elected
+            .iter()
+            .map(|&c| UrcvtTallyResult {
+                elected: Some(name(c)),
+                eliminated: None,
+                transfers: transfers_of(c),
+            })
+            .collect();
+        let mut eliminated: Vec<UrcvtTallyResult> = r
+            .eliminated
+            .iter()
+            .map(|&c| UrcvtTallyResult {
+                elected: None,
+                eliminated: Some(name(c)),
+                transfers: transfers_of(c),
+            })
+            .collect();
+        eliminated.sort_by(|a, b| a.eliminated.cmp(&b.eliminated));
+        tally_results.extend(eliminated);
+        results.push(UrcvtRound {
+            inactive_ballots: inactive,
+            round: r.round,
+            tally: r.tally.iter().map(|&(c, v)| (name(c), amount(v))).collect(),
+            tally_results,
+            threshold: amount(r.threshold),
+        });
+    }
+    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
+    let undervotes = count
+        .rounds
+        .first()
+        .map_or(0, |r| r.undervotes / count.scale);
+    Urcvt {
+        config,
+        json_format_version: "1".to_owned(),
+        results,
+        summary: UrcvtSummary {
+            final_threshold: count
+                .rounds
+                .last()
+                .map(|r| amount(r.threshold))
+                .unwrap_or_default(),
+            num_candidates: election.candidates.len(),
+            num_winners: count.seats,
+            total_num_ballots: total.to_string(),
+            undervotes: serde_json::Value::from(undervotes as u64),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_round_trip_exactly() {
+        assert_eq!(decimal(72_501, 10_000), "7.2501");
+        assert_eq!(decimal(80_000, 10_000), "8");
+        assert_eq!(decimal(6_559, 10_000), "0.6559");
+        assert_eq!(parse_decimal("7.2501", 10_000), Some(72_501));
+        assert_eq!(parse_decimal("8", 10_000), Some(80_000));
+        assert_eq!(parse_decimal("0.50", 10), Some(5));
+        assert_eq!(parse_decimal("1.23456", 10_000), None);
+        assert_eq!(parse_decimal("-1", 10_000), None);
+        assert_eq!(parse_decimal("", 10_000), None);
+    }
+}

@@ -1,0 +1,971 @@
+//! IRV and STV under configurable rule options, with the meaning RCTab (the
+//! certified US ranked-choice tabulator) gives them.
+//!
+//! Each round every ballot counts for its current candidate while that candidate
+//! is continuing; otherwise the ballot is scanned from its first rank:
+//! 1. with surpluses (STV) and every seat filled, it is inactive as
+//!    *final-round surplus*;
+//! 2. a marked rank more than `max_skipped_ranks + 1` after the previous marked
+//!    rank makes it inactive (*skipped rankings*); marks of eliminated candidates
+//!    still count as marks, trailing blanks never exhaust;
+//! 3. with [`DuplicateRule::Exhaust`], a candidate marked a second time makes it
+//!    inactive (*repeated rankings*);
+//! 4. a rank with several candidates is an overvote, handled by [`OvervoteRule`]
+//!    (exhausting gives *overvotes*; skipping the last marked rank gives
+//!    *exhausted choices*);
+//! 5. the first continuing candidate of the rank gets the ballot;
+//! 6. past its last marked rank it is inactive (*exhausted choices*).
+//!
+//! Ballots marking nobody are undervotes, reported apart. Marks beyond
+//! `max_rankings` are ignored.
+//!
+//! Single winner: threshold `floor(active / 2) + 1`, recomputed every round. Several
+//! seats: the Droop threshold from round 1's active votes, whole
+//! (`floor(V / (S + 1)) + 1`) or fractional (`floor(V / (S + 1))` to `decimals`
+//! places plus `10^-decimals`); every candidate reaching it is elected in that round
+//! and each of its ballots passes on `value × fraction`, where
+//! `fraction = surplus / votes`; both truncated to `decimals` places (rounding
+//! leftovers are *residual surplus*). After the last seat one more round shows the
+//! final surpluses.
+//!
+//! Eliminations, one kind per round: undeclared write-ins first while they hold
+//! votes (nobody is elected while they do); then, with `batch_elimination`, the
+//! largest set of lowest candidates whose combined votes are below the next
+//! candidate's (only when it has more than one candidate); else the lowest, ties
+//! broken by [`TieBreakMode`].
+//!
+//! Arithmetic is exact fixed point with `decimals` places (integers scaled by
+//! `10^decimals`); nothing is floating point.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Ballot, CandidateIdx, Election};
+
+/// What a rank holding several candidates does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OvervoteRule {
+    /// The ballot becomes inactive there (`overvotes`).
+    #[default]
+    ExhaustImmediately,
+    /// The rank is passed over; if it was the ballot's last marked rank, the ballot
+    /// is inactive as `exhausted_choices`.
+    AlwaysSkipToNextRank,
+    /// Inactive only if more than one of the rank's candidates is continuing;
+    /// otherwise the continuing one (if any) gets the ballot.
+    ExhaustIfMultipleContinuing,
+}
+
+/// What a candidate marked on several ranks of one ballot does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateRule {
+    /// The later marks are passed over (the candidate is no longer continuing by then).
+    #[default]
+    Skip,
+    /// The ballot becomes inactive at the repeated mark (`repeated_rankings`).
+    Exhaust,
+}
+
+/// How a tie for elimination (or for election, where one must be chosen) is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum TieBreakMode {
+    /// The tied candidate with the fewest (to eliminate) or most (to elect) votes in
+    /// the latest earlier round where they differed; if equal in every round, the
+    /// seeded random choice below.
+    PreviousRoundsThenRandom { seed: i64 },
+    /// The tied candidate listed last (to eliminate) or first (to elect).
+    CandidateOrder,
+    /// RCTab's `random`: the tied candidates sorted by name, index
+    /// `floor(r × n)` with `r` the next `java.util.Random(seed).nextDouble()`.
+    Random { seed: i64 },
+}
+
+impl Default for TieBreakMode {
+    fn default() -> Self {
+        TieBreakMode::PreviousRoundsThenRandom { seed: 0 }
+    }
+}
+
+/// The STV threshold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdRule {
+    /// `floor(V / (S + 1)) + 1` whole votes.
+    #[default]
+    DroopWhole,
+    /// `floor(V / (S + 1))` to `decimals` places, plus `10^-decimals`.
+    DroopFractional,
+}
+
+/// Rule options of a round-based count.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RcvRules {
+    pub overvote: OvervoteRule,
+    /// Skipped ranks allowed between two marks (`None`: unlimited).
+    pub max_skipped_ranks: Option<u32>,
+    /// Ranks read from each ballot (`None`: all).
+    pub max_rankings: Option<u32>,
+    pub duplicates: DuplicateRule,
+    pub batch_elimination: bool,
+    /// Single winner: keep eliminating after the winner is known, until two remain.
+    pub continue_until_two: bool,
+    pub threshold: ThresholdRule,
+    /// Decimal places of vote arithmetic (RCTab's `decimalPlacesForVoteArithmetic`),
+    /// at most [`MAX_DECIMALS`].
+    pub decimals: u32,
+    pub tie_break: TieBreakMode,
+    /// The candidate standing for undeclared write-ins, if any: eliminated first
+    /// whenever it holds votes, never elected.
+    pub undeclared_write_in: Option<CandidateIdx>,
+}
+
+impl Default for RcvRules {
+    fn default() -> Self {
+        RcvRules {
+            overvote: OvervoteRule::default(),
+            max_skipped_ranks: None,
+            max_rankings: None,
+            duplicates: DuplicateRule::default(),
+            batch_elimination: false,
+            continue_until_two: false,
+            threshold: ThresholdRule::default(),
+            decimals: 4,
+            tie_break: TieBreakMode::default(),
+            undeclared_write_in: None,
+        }
+    }
+}
+
+/// Most decimal places of vote arithmetic.
+pub const MAX_DECIMALS: u32 = 9;
+
+/// Why a ballot stopped counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InactiveReason {
+    Overvotes,
+    SkippedRankings,
+    RepeatedRankings,
+    ExhaustedChoices,
+    /// Surplus left with the winners after the last seat (STV).
+    FinalRoundSurplus,
+    /// The ballot marks nobody.
+    Undervote,
+}
+
+/// Where transferred votes went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "to", content = "candidate")]
+pub enum Destination {
+    Candidate(CandidateIdx),
+    /// Became inactive.
+    Exhausted,
+    /// Lost to truncation (STV).
+    ResidualSurplus,
+}
+
+/// Votes moved from one candidate after a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcvTransfer {
+    pub from: CandidateIdx,
+    /// Destination and amount, in fixed-point units (see [`RcvCount::scale`]),
+    /// destinations in order.
+    pub to: Vec<(Destination, u128)>,
+}
+
+/// One round, amounts in fixed-point units (see [`RcvCount::scale`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcvRound {
+    pub round: u32,
+    /// Votes of each candidate in this round (continuing ones, and earlier winners
+    /// in an STV count), candidate order.
+    pub tally: Vec<(CandidateIdx, u128)>,
+    pub threshold: u128,
+    /// Elected this round, most votes first.
+    pub elected: Vec<CandidateIdx>,
+    /// Eliminated this round, candidate order.
+    pub eliminated: Vec<CandidateIdx>,
+    /// Inactive votes by reason so far (cumulative): overvotes, skipped
+    /// rankings, repeated rankings, exhausted choices, final-round surplus.
+    pub overvotes: u128,
+    pub skipped_rankings: u128,
+    pub repeated_rankings: u128,
+    pub exhausted_choices: u128,
+    pub final_round_surplus: u128,
+    pub undervotes: u128,
+    /// Rounding leftovers so far (cumulative).
+    pub residual_surplus: u128,
+    /// Votes moved out of this round's elected and eliminated candidates (they
+    /// move during the next round's count).
+    pub transfers: Vec<RcvTransfer>,
+}
+
+/// A tie broken during the count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcvTieBreak {
+    pub round: u32,
+    /// True when choosing whom to elect, false when choosing whom to eliminate.
+    pub electing: bool,
+    pub tied: Vec<CandidateIdx>,
+    pub chosen: CandidateIdx,
+    /// `earlier_round`, `candidate_order` or `random`.
+    pub decided_by: String,
+}
+
+/// The result of [`count_rcv`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcvCount {
+    /// Fixed-point units per vote: `10^decimals`.
+    pub scale: u128,
+    pub seats: u32,
+    pub winners: Vec<CandidateIdx>,
+    pub rounds: Vec<RcvRound>,
+    pub tie_breaks: Vec<RcvTieBreak>,
+}
+
+/// Why a count could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RcvError {
+    NoSeats,
+    TooManyDecimals(u32),
+    UnknownCandidate(CandidateIdx),
+    /// The rules could not elect anyone more (no candidate left to eliminate).
+    Stuck {
+        round: u32,
+    },
+}
+
+impl std::fmt::Display for RcvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RcvError::NoSeats => f.write_str("seats must be at least 1"),
+            RcvError::TooManyDecimals(d) => {
+                write!(f, "decimal places must be at most {MAX_DECIMALS}, not {d}")
+            }
+            RcvError::UnknownCandidate(c) => write!(f, "candidate number {c} does not exist"),
+            RcvError::Stuck { round } => {
+                write!(
+                    f,
+                    "round {round}: no candidate can be elected or eliminated"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for RcvError {}
+
+/// `java.util.Random`, as RCTab's random tie-breaks use it (a 48-bit linear
+/// congruential generator; Java SE API specification of `java.util.Random`).
+#[derive(Debug, Clone)]
+pub struct JavaRandom {
+    seed: u64,
+}
+
+impl JavaRandom {
+    const MULTIPLIER: u64 = 0x5_DEEC_E66D;
+    const MASK: u64 = (1 << 48) - 1;
+
+    pub fn new(seed: i64) -> Self {
+        JavaRandom {
+            seed: (seed as u64 ^ Self::MULTIPLIER) & Self::MASK,
+        }
+    }
+
+    fn next(&mut self, bits: u32) -> u64 {
+        self.seed = (self.seed.wrapping_mul(Self::MULTIPLIER).wrapping_add(0xB)) & Self::MASK;
+        self.seed >> (48 - bits)
+    }
+
+    /// `floor(nextDouble() × n)`, computed exactly: `nextDouble()` is
+    /// `((next(26) << 27) + next(27)) / 2^53`.
+    pub fn next_index(&mut self, n: usize) -> usize {
+        let hi = self.next(26);
+        let lo = self.next(27);
+        let x = (hi << 27) + lo; // < 2^53
+        ((x as u128 * n as u128) >> 53) as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Continuing,
+    Won(u32),
+    Eliminated(u32),
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    /// Marked ranks: (1-based rank, candidates), ascending, marks past
+    /// `max_rankings` dropped.
+    marks: Vec<(u32, Vec<CandidateIdx>)>,
+    count: u128,
+    recipient: Option<CandidateIdx>,
+    inactive: Option<InactiveReason>,
+    /// Value kept by each winner this ballot helped elect (per ballot, units).
+    allocated: Vec<(CandidateIdx, u128)>,
+}
+
+impl Group {
+    fn value(&self, one: u128) -> u128 {
+        one - self.allocated.iter().map(|&(_, v)| v).sum::<u128>()
+    }
+}
+
+enum Overvote {
+    None,
+    Exhaust,
+    Skip,
+}
+
+struct Counter<'a> {
+    names: &'a [String],
+    rules: &'a RcvRules,
+    seats: u32,
+    one: u128,
+    status: Vec<Status>,
+    groups: Vec<Group>,
+    rounds: Vec<RcvRound>,
+    tie_breaks: Vec<RcvTieBreak>,
+    random: Option<JavaRandom>,
+    /// Transfers recorded while counting the current round: (from, to, amount).
+    moves: Vec<(CandidateIdx, Destination, u128)>,
+}
+
+impl Counter<'_> {
+    fn continuing(&self, c: CandidateIdx) -> bool {
+        match self.status[c as usize] {
+            Status::Continuing => true,
+            Status::Won(_) => self.rules.continue_until_two,
+            Status::Eliminated(_) => false,
+        }
+    }
+
+    fn winners(&self) -> usize {
+        self.status
+            .iter()
+            .filter(|s| matches!(s, Status::Won(_)))
+            .count()
+    }
+
+    fn eliminated(&self) -> usize {
+        self.status
+            .iter()
+            .filter(|s| matches!(s, Status::Eliminated(_)))
+            .count()
+    }
+
+    fn uses_surpluses(&self) -> bool {
+        self.seats > 1
+    }
+
+    fn overvote(&self, slot: &[CandidateIdx]) -> Overvote {
+        if slot.len() <= 1 {
+            return Overvote::None;
+        }
+        match self.rules.overvote {
+            OvervoteRule::ExhaustImmediately => Overvote::Exhaust,
+            OvervoteRule::AlwaysSkipToNextRank => Overvote::Skip,
+            OvervoteRule::ExhaustIfMultipleContinuing => {
+                if slot.iter().filter(|&&c| self.continuing(c)).count() > 1 {
+                    Overvote::Exhaust
+                } else {
+                    Overvote::None
+                }
+            }
+        }
+    }
+
+    /// Counts one round: returns each candidate's votes (indexed by candidate) and
+    /// the cumulative inactive buckets.
+    fn tally_round(&mut self) -> (Vec<u128>, [u128; 6]) {
+        let mut tally = vec![0u128; self.status.len()];
+        let mut inactive = [0u128; 6];
+        let all_seats_filled = self.uses_surpluses() && self.winners() == self.seats as usize;
+        for g in 0..self.groups.len() {
+            let group = &self.groups[g];
+            let value = group.value(self.one);
+            let weight = value * group.count;
+            if let Some(reason) = group.inactive {
+                inactive[reason as usize] += weight;
+                continue;
+            }
+            if let Some(r) = group.recipient {
+                if self.continuing(r) {
+                    tally[r as usize] += weight;
+                    continue;
+                }
+            }
+            let previous = group.recipient;
+            let mut outcome: Option<Result<CandidateIdx, InactiveReason>> = None;
+            if group.marks.is_empty() {
+                outcome = Some(Err(InactiveReason::Undervote));
+            }
+            let max_rank = group.marks.last().map_or(0, |(r, _)| *r);
+            let mut last_rank_seen = 0u32;
+            let mut seen: Vec<CandidateIdx> = Vec::new();
+            for (rank, slot) in &group.marks {
+                if outcome.is_some() {
+                    break;
+                }
+                if all_seats_filled {
+                    outcome = Some(Err(InactiveReason::FinalRoundSurplus));
+                    break;
+                }
+                if let Some(max) = self.rules.max_skipped_ranks {
+                    if rank - last_rank_seen > max + 1 {
+                        outcome = Some(Err(InactiveReason::SkippedRankings));
+                        break;
+                    }
+                }
+                last_rank_seen = *rank;
+                if self.rules.duplicates == DuplicateRule::Exhaust {
+                    let mut duplicate = false;
+                    for &c in slot {
+                        if seen.contains(&c) {
+                            duplicate = true;
+                            break;
+                        }
+                        seen.push(c);
+                    }
+                    if duplicate {
+                        outcome = Some(Err(InactiveReason::RepeatedRankings));
+                        break;
+                    }
+                }
+                match self.overvote(slot) {
+                    Overvote::Exhaust => {
+                        outcome = Some(Err(InactiveReason::Overvotes));
+                        break;
+                    }
+                    Overvote::Skip => {
+                        if *rank == max_rank {
+                            outcome = Some(Err(InactiveReason::ExhaustedChoices));
+                        }
+                        continue;
+                    }
+                    Overvote::None => {}
+                }
+                if let Some(&c) = slot.iter().find(|&&c| self.continuing(c)) {
+                    outcome = Some(Ok(c));
+                    break;
+                }
+                if *rank == max_rank {
+                    outcome = Some(Err(InactiveReason::ExhaustedChoices));
+                }
+            }
+            let group = &mut self.groups[g];
+            match outcome {
+                Some(Ok(c)) => {
+                    group.recipient = Some(c);
+                    tally[c as usize] += weight;
+                    if let Some(from) = previous {
+                        if weight > 0 {
+                            self.moves.push((from, Destination::Candidate(c), weight));
+                        }
+                    }
+                }
+                Some(Err(reason)) => {
+                    group.recipient = None;
+                    group.inactive = Some(reason);
+                    inactive[reason as usize] += weight;
+                    if let Some(from) = previous {
+                        if weight > 0 {
+                            self.moves.push((from, Destination::Exhausted, weight));
+                        }
+                    }
+                }
+                None => {
+                    // Unreachable: a ballot with marks always ends selected or inactive.
+                    group.recipient = None;
+                    group.inactive = Some(InactiveReason::ExhaustedChoices);
+                    inactive[InactiveReason::ExhaustedChoices as usize] += weight;
+                }
+            }
+        }
+        (tally, inactive)
+    }
+
+    fn threshold(&self, active: u128, round: u32) -> u128 {
+        let prev = self.rounds.last().map(|r| r.threshold);
+        if round > 1 && self.seats > 1 {
+            return prev.unwrap_or(0);
+        }
+        let divisor = self.seats as u128 + 1;
+        if self.rules.threshold == ThresholdRule::DroopFractional {
+            active / divisor + 1
+        } else {
+            (active / self.one / divisor) * self.one + self.one
+        }
+    }
+
+    /// Breaks a tie among `tied` (candidate order), returning the chosen one.
+    fn break_tie(&mut self, tied: &[CandidateIdx], electing: bool, round: u32) -> CandidateIdx {
+        let mut decided_by = "random";
+        let chosen = match self.rules.tie_break {
+            TieBreakMode::CandidateOrder => {
+                decided_by = "candidate_order";
+                if electing {
+                    tied[0]
+                } else {
+                    tied[tied.len() - 1]
+                }
+            }
+            TieBreakMode::PreviousRoundsThenRandom { .. } => {
+                let mut contention: Vec<CandidateIdx> = tied.to_vec();
+                let mut found = None;
+                for r in self.rounds.iter().rev() {
+                    let votes = |c: CandidateIdx| {
+                        r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v)
+                    };
+                    let best = if electing {
+                        contention.iter().map(|&c| votes(c)).max()
+                    } else {
+                        contention.iter().map(|&c| votes(c)).min()
+                    };
+                    let Some(best) = best else { break };
+                    contention.retain(|&c| votes(c) == best);
+                    if contention.len() == 1 {
+                        found = Some(contention[0]);
+                        break;
+                    }
+                }
+                match found {
+                    Some(c) => {
+                        decided_by = "earlier_round";
+                        c
+                    }
+                    None => self.random_choice(tied),
+                }
+            }
+            TieBreakMode::Random { .. } => self.random_choice(tied),
+        };
+        self.tie_breaks.push(RcvTieBreak {
+            round,
+            electing,
+            tied: tied.to_vec(),
+            chosen,
+            decided_by: decided_by.to_owned(),
+        });
+        chosen
+    }
+
+    fn random_choice(&mut self, tied: &[CandidateIdx]) -> CandidateIdx {
+        let mut by_name = tied.to_vec();
+        by_name.sort_by(|&a, &b| {
+            self.names[a as usize]
+                .cmp(&self.names[b as usize])
+                .then(a.cmp(&b))
+        });
+        let seed = match self.rules.tie_break {
+            TieBreakMode::PreviousRoundsThenRandom { seed } | TieBreakMode::Random { seed } => seed,
+            TieBreakMode::CandidateOrder => 0,
+        };
+        let random = self.random.get_or_insert_with(|| JavaRandom::new(seed));
+        by_name[random.next_index(by_name.len())]
+    }
+
+    fn identify_winners(
+        &mut self,
+        shown: &[CandidateIdx],
+        tally: &[u128],
+        threshold: u128,
+        round: u32,
+    ) -> Vec<CandidateIdx> {
+        if let Some(uwi) = self.rules.undeclared_write_in {
+            if shown.contains(&uwi) && tally[uwi as usize] > 0 {
+                return Vec::new();
+            }
+        }
+        let unfilled = self.seats as usize - self.winners().min(self.seats as usize);
+        let mut selected: Vec<CandidateIdx> = Vec::new();
+        if unfilled > 0 {
+            if shown.len() == unfilled {
+                selected = shown.to_vec();
+            } else {
+                selected = shown
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        tally[c as usize] >= threshold && Some(c) != self.rules.undeclared_write_in
+                    })
+                    .collect();
+            }
+        }
+        let no_winner_two_left =
+            self.seats == 1 && selected.is_empty() && shown.len() == 2 && unfilled == 1;
+        if no_winner_two_left {
+            let max = shown.iter().map(|&c| tally[c as usize]).max().unwrap_or(0);
+            let top: Vec<CandidateIdx> = shown
+                .iter()
+                .copied()
+                .filter(|&c| tally[c as usize] == max)
+                .collect();
+            selected = if top.len() > 1 {
+                vec![self.break_tie(&top, true, round)]
+            } else {
+                top
+            };
+        }
+        // Most votes first; equal votes in candidate order.
+        selected.sort_by(|&a, &b| tally[b as usize].cmp(&tally[a as usize]).then(a.cmp(&b)));
+        selected
+    }
+
+    /// Candidates of `shown` grouped by votes, fewest first.
+    fn ascending(shown: &[CandidateIdx], tally: &[u128]) -> Vec<(u128, Vec<CandidateIdx>)> {
+        let mut sorted = shown.to_vec();
+        sorted.sort_by(|&a, &b| tally[a as usize].cmp(&tally[b as usize]).then(a.cmp(&b)));
+        let mut groups: Vec<(u128, Vec<CandidateIdx>)> = Vec::new();
+        for c in sorted {
+            let v = tally[c as usize];
+            match groups.last_mut() {
+                Some((gv, g)) if *gv == v => g.push(c),
+                _ => groups.push((v, vec![c])),
+            }
+        }
+        groups
+    }
+
+    fn batch(&self, groups: &[(u128, Vec<CandidateIdx>)]) -> Vec<CandidateIdx> {
+        let mut running = 0u128;
+        let mut seen: Vec<CandidateIdx> = Vec::new();
+        let mut eliminations: Vec<CandidateIdx> = Vec::new();
+        let mut previous: Vec<CandidateIdx> = Vec::new();
+        for (votes, cands) in groups {
+            let mut new = eliminations.clone();
+            if running < *votes {
+                for &c in &seen {
+                    if !new.contains(&c) {
+                        new.push(c);
+                    }
+                }
+            }
+            running += votes * cands.len() as u128;
+            seen.extend(cands.iter().copied());
+            if new.len() > eliminations.len() {
+                previous = std::mem::replace(&mut eliminations, new);
+            }
+        }
+        if self.rules.continue_until_two
+            && eliminations.len() + self.eliminated() == self.status.len() - 1
+        {
+            eliminations = previous;
+        }
+        eliminations
+    }
+
+    fn eliminate(
+        &mut self,
+        shown: &[CandidateIdx],
+        tally: &[u128],
+        round: u32,
+    ) -> Vec<CandidateIdx> {
+        if let Some(uwi) = self.rules.undeclared_write_in {
+            if shown.contains(&uwi) && tally[uwi as usize] > 0 {
+                return vec![uwi];
+            }
+        }
+        let groups = Self::ascending(shown, tally);
+        if self.rules.batch_elimination {
+            let mut batch = self.batch(&groups);
+            if batch.len() > 1 {
+                batch.sort_unstable();
+                return batch;
+            }
+        }
+        match groups.first() {
+            None => Vec::new(),
+            Some((_, lowest)) if lowest.len() == 1 => vec![lowest[0]],
+            Some((_, lowest)) => {
+                let lowest = lowest.clone();
+                vec![self.break_tie(&lowest, false, round)]
+            }
+        }
+    }
+
+    fn should_continue(&self, round: u32) -> bool {
+        let n = self.status.len();
+        if self.rules.continue_until_two && self.seats == 1 {
+            self.eliminated() + self.winners() + 1 < n
+                || self.status.contains(&Status::Eliminated(round))
+        } else {
+            self.winners() < self.seats as usize
+                || (self.seats > 1 && self.status.contains(&Status::Won(round)))
+        }
+    }
+}
+
+/// Counts `election` for `seats` seats under `rules`. Candidate order (indexes) is
+/// the order [`TieBreakMode::CandidateOrder`] follows; names are used to sort
+/// random tie-breaks as RCTab does.
+pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<RcvCount, RcvError> {
+    if seats == 0 {
+        return Err(RcvError::NoSeats);
+    }
+    if rules.decimals > MAX_DECIMALS {
+        return Err(RcvError::TooManyDecimals(rules.decimals));
+    }
+    let n = election.candidates.len();
+    let one = 10u128.pow(rules.decimals);
+    let mut status = vec![Status::Continuing; n];
+    for &w in &election.withdrawn {
+        *status
+            .get_mut(w as usize)
+            .ok_or(RcvError::UnknownCandidate(w))? = Status::Eliminated(0);
+    }
+    if let Some(uwi) = rules.undeclared_write_in {
+        if uwi as usize >= n {
+            return Err(RcvError::UnknownCandidate(uwi));
+        }
+    }
+    let mut groups = Vec::with_capacity(election.ballots.len());
+    for Ballot { ranks, count } in &election.ballots {
+        let mut marks = Vec::new();
+        for (i, slot) in ranks.iter().enumerate() {
+            let rank = i as u32 + 1;
+            if rules.max_rankings.is_some_and(|m| rank > m) {
+                break;
+            }
+            for &c in slot {
+                if c as usize >= n {
+                    return Err(RcvError::UnknownCandidate(c));
+                }
+            }
+            if !slot.is_empty() {
+                marks.push((rank, slot.clone()));
+            }
+        }
+        groups.push(Group {
+            marks,
+            count: *count as u128,
+            recipient: None,
+            inactive: None,
+            allocated: Vec::new(),
+        });
+    }
+
+    let mut counter = Counter {
+        names: &election.candidates,
+        rules,
+        seats,
+        one,
+        status,
+        groups,
+        rounds: Vec::new(),
+        tie_breaks: Vec::new(),
+        random: None,
+        moves: Vec::new(),
+    };
+    let mut round = 0u32;
+    let mut residual_total = 0u128;
+    while counter.should_continue(round) {
+        round += 1;
+        if round as usize > 2 * n + 2 {
+            return Err(RcvError::Stuck { round });
+        }
+        counter.moves.clear();
+        let shown: Vec<CandidateIdx> = (0..n as CandidateIdx)
+            .filter(|&c| counter.continuing(c))
+            .collect();
+        let (mut tally, inactive) = counter.tally_round();
+        let active: u128 = shown.iter().map(|&c| tally[c as usize]).sum();
+        let threshold = counter.threshold(active, round);
+        let winners = counter.identify_winners(&shown, &tally, threshold, round);
+        let mut eliminated = Vec::new();
+        if !winners.is_empty() {
+            for &w in &winners {
+                counter.status[w as usize] = Status::Won(round);
+            }
+            if counter.uses_surpluses() {
+                for &w in &winners {
+                    let votes = tally[w as usize];
+                    let extra = votes.saturating_sub(threshold);
+                    let fraction = if extra > 0 { extra * one / votes } else { 0 };
+                    for g in counter.groups.iter_mut() {
+                        if g.recipient == Some(w) && g.inactive.is_none() {
+                            let value = g.value(one);
+                            let transfer = value * fraction / one;
+                            g.allocated.push((w, value - transfer));
+                        }
+                    }
+                }
+            }
+        } else if counter.winners() < seats as usize
+            || (rules.continue_until_two && counter.eliminated() < n.saturating_sub(2))
+        {
+            eliminated = counter.eliminate(&shown, &tally, round);
+            if eliminated.is_empty() {
+                return Err(RcvError::Stuck { round });
+            }
+            for &c in &eliminated {
+                counter.status[c as usize] = Status::Eliminated(round);
+            }
+        }
+
+        // Earlier winners' votes in an STV count.
+        let mut shown_with_winners = shown.clone();
+        let mut residual_moves = Vec::new();
+        if seats > 1 {
+            let prev = counter.rounds.last();
+            for c in 0..n as CandidateIdx {
+                match counter.status[c as usize] {
+                    Status::Won(r) if r < round => {
+                        if r + 1 == round {
+                            let kept: u128 = counter
+                                .groups
+                                .iter()
+                                .flat_map(|g| {
+                                    g.allocated
+                                        .iter()
+                                        .filter(move |(w, _)| *w == c)
+                                        .map(move |&(_, v)| v * g.count)
+                                })
+                                .sum();
+                            let residual = kept.saturating_sub(threshold);
+                            tally[c as usize] = kept - residual;
+                            if residual > 0 {
+                                residual_total += residual;
+                                residual_moves.push((c, Destination::ResidualSurplus, residual));
+                            }
+                        } else {
+                            tally[c as usize] = prev
+                                .and_then(|p| p.tally.iter().find(|(d, _)| *d == c))
+                                .map_or(0, |&(_, v)| v);
+                        }
+                        if !shown_with_winners.contains(&c) {
+                            shown_with_winners.push(c);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            shown_with_winners.sort_unstable();
+        }
+
+        // Votes that moved while counting this round came from the previous round's
+        // elected and eliminated candidates: file them there.
+        let mut moves = std::mem::take(&mut counter.moves);
+        moves.extend(residual_moves);
+        if let Some(prev) = counter.rounds.last_mut() {
+            let mut from_list: Vec<CandidateIdx> = prev.elected.clone();
+            from_list.extend(prev.eliminated.iter().copied());
+            for from in from_list {
+                let mut to: Vec<(Destination, u128)> = Vec::new();
+                for &(f, d, v) in &moves {
+                    if f != from {
+                        continue;
+                    }
+                    match to.iter_mut().find(|(e, _)| *e == d) {
+                        Some((_, total)) => *total += v,
+                        None => to.push((d, v)),
+                    }
+                }
+                to.sort_by_key(|&(d, _)| d);
+                prev.transfers.push(RcvTransfer { from, to });
+            }
+        }
+
+        counter.rounds.push(RcvRound {
+            round,
+            tally: shown_with_winners
+                .iter()
+                .map(|&c| (c, tally[c as usize]))
+                .collect(),
+            threshold,
+            elected: winners,
+            eliminated,
+            overvotes: inactive[InactiveReason::Overvotes as usize],
+            skipped_rankings: inactive[InactiveReason::SkippedRankings as usize],
+            repeated_rankings: inactive[InactiveReason::RepeatedRankings as usize],
+            exhausted_choices: inactive[InactiveReason::ExhaustedChoices as usize],
+            final_round_surplus: inactive[InactiveReason::FinalRoundSurplus as usize],
+            undervotes: inactive[InactiveReason::Undervote as usize],
+            residual_surplus: residual_total,
+            transfers: Vec::new(),
+        });
+        if counter.eliminated() >= n {
+            break;
+        }
+    }
+    let mut winners: Vec<(u32, usize, CandidateIdx)> = Vec::new();
+    for r in &counter.rounds {
+        for (i, &c) in r.elected.iter().enumerate() {
+            winners.push((r.round, i, c));
+        }
+    }
+    Ok(RcvCount {
+        scale: one,
+        seats,
+        winners: winners.into_iter().map(|(_, _, c)| c).collect(),
+        rounds: counter.rounds,
+        tie_breaks: counter.tie_breaks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values of `new java.util.Random(0).nextDouble()` (first three draws), from
+    /// the JDK: 0.730967787376657, 0.24053641567148587, 0.6374174253501083.
+    #[test]
+    fn java_random_matches_the_jdk() {
+        let mut r = JavaRandom::new(0);
+        assert_eq!(r.next_index(1_000_000_000), 730_967_787);
+        assert_eq!(r.next_index(1_000_000_000), 240_536_415);
+        assert_eq!(r.next_index(1_000_000_000), 637_417_425);
+    }
+
+    fn election(ballots: &[(&[&[u32]], u64)], n: usize) -> Election {
+        Election {
+            candidates: (0..n).map(|i| format!("C{i}")).collect(),
+            withdrawn: Vec::new(),
+            ballots: ballots
+                .iter()
+                .map(|(ranks, count)| Ballot {
+                    ranks: ranks.iter().map(|s| s.to_vec()).collect(),
+                    count: *count,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn skipped_ranks_beyond_the_limit_exhaust() {
+        // A ballot with rank 1 blank: allowed with max 1 skipped, not with 0.
+        let e = election(&[(&[&[], &[0]], 1), (&[&[1]], 2)], 2);
+        let strict = RcvRules {
+            max_skipped_ranks: Some(0),
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &strict).unwrap();
+        assert_eq!(count.rounds[0].skipped_rankings, 10_000);
+        let lenient = RcvRules {
+            max_skipped_ranks: Some(1),
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &lenient).unwrap();
+        assert_eq!(count.rounds[0].skipped_rankings, 0);
+        assert_eq!(count.rounds[0].tally, vec![(0, 10_000), (1, 20_000)]);
+    }
+
+    #[test]
+    fn overvote_rules_differ_as_rctab_defines() {
+        // {0,1} then 2: exhaust; skip to 2; exhaust again, as both 0 and 1 are continuing.
+        let e = election(&[(&[&[0, 1], &[2]], 1), (&[&[0]], 3), (&[&[2]], 2)], 3);
+        let r = |overvote| RcvRules {
+            overvote,
+            ..RcvRules::default()
+        };
+        let c = count_rcv(&e, 1, &r(OvervoteRule::ExhaustImmediately)).unwrap();
+        assert_eq!(c.rounds[0].overvotes, 10_000);
+        let c = count_rcv(&e, 1, &r(OvervoteRule::AlwaysSkipToNextRank)).unwrap();
+        assert_eq!(c.rounds[0].tally[2], (2, 30_000));
+        let c = count_rcv(&e, 1, &r(OvervoteRule::ExhaustIfMultipleContinuing)).unwrap();
+        assert_eq!(c.rounds[0].overvotes, 10_000);
+    }
+}
