@@ -6,15 +6,19 @@ pub mod auth;
 pub mod ballots;
 pub mod contests;
 pub mod cors;
+pub mod embed;
 pub mod export;
 pub mod extract;
 pub mod metrics;
+pub mod oembed;
 pub mod ops;
 pub mod origins;
 pub mod results;
 pub mod suggestions;
+pub mod svg;
 pub mod voter;
 pub mod voters;
+pub mod widget;
 
 use std::sync::Arc;
 
@@ -111,6 +115,8 @@ routes! {
     "/v1/contests/{contest_id}/audit" => { get: audit::contest_log },
     "/v1/audit" => { get: audit::org_log },
     "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
+    "/widget.js" => { get: widget::get },
+    "/oembed" => { get: oembed::get },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {

@@ -322,6 +322,8 @@ pub fn table(file: &ElectionFile, r: &Report<CandidateRef<u32>>) -> String {
             let by = match t.decided_by {
                 DecidedBy::EarlierRound { round } => format!("by round {round}"),
                 DecidedBy::Lot => format!("by lot (seed {})", r.seed),
+                DecidedBy::CandidateOrder => "by candidate order".to_string(),
+                DecidedBy::Random => "by RCTab's seeded random rule".to_string(),
             };
             let round = t.round.map(|n| format!("round {n}: ")).unwrap_or_default();
             let _ = writeln!(

@@ -12,6 +12,7 @@ mod ballots;
 mod cli;
 mod contests;
 mod cors;
+mod embed;
 mod errors;
 mod export;
 mod migrations;

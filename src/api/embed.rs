@@ -1,0 +1,388 @@
+//! `GET /embed/contests/{id}`: a self-contained results page for an `<iframe>`.
+//!
+//! No external scripts, fonts, styles or images; it works without JavaScript
+//! (a small inline script only tells the framing page its height and winners,
+//! for auto-sizing). Every string comes from [`i18n`]; every name is escaped.
+//! The page shows only what `GET /v1/contests/{id}/results` shows the public:
+//! both go through [`super::results`].
+
+pub mod i18n;
+pub mod model;
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use i18n::{format_time, Lang};
+use model::{Page, PageBody, ResultsView};
+
+/// `?theme=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn parse(raw: &str) -> Option<Theme> {
+        match raw {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// Escapes text for HTML and XML content and attribute values. Characters XML
+/// forbids (most C0 controls) become U+FFFD.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a URL query value (everything but RFC 3986 unreserved bytes).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+const CSS: &str = include_str!("embed/style.css");
+const SCRIPT: &str = include_str!("embed/resize.js");
+
+/// The page's stylesheet: the CSS file plus one class per bar width (`.w0`–`.w100`),
+/// so no element needs a `style` attribute and the CSP can name its hash.
+pub fn stylesheet() -> &'static str {
+    static STYLE: OnceLock<String> = OnceLock::new();
+    STYLE.get_or_init(|| {
+        let mut s = CSS.trim_end().to_owned();
+        s.push('\n');
+        for w in 0..=100 {
+            let _ = write!(s, ".w{w}{{width:{w}%}}");
+        }
+        s
+    })
+}
+
+fn csp_hash(text: &str) -> String {
+    format!(
+        "'sha256-{}'",
+        STANDARD.encode(Sha256::digest(text.as_bytes()))
+    )
+}
+
+/// The page's `Content-Security-Policy`: nothing external, the inline style and
+/// script by hash, framing only by `'self'` and the organisation's origins
+/// (normalised `scheme://host[:port]`, so they cannot break the header).
+pub fn content_security_policy(frame_ancestors: &[String]) -> String {
+    let mut ancestors = String::from("'self'");
+    for o in frame_ancestors {
+        ancestors.push(' ');
+        ancestors.push_str(o);
+    }
+    format!(
+        "default-src 'none'; style-src {}; script-src {}; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}",
+        csp_hash(stylesheet()),
+        csp_hash(SCRIPT),
+    )
+}
+
+/// How to draw a page.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    pub contest_id: Uuid,
+    pub lang: Lang,
+    pub theme: Theme,
+    /// `scheme://host[:port]` of this service, for absolute links.
+    pub base_url: String,
+    /// Reload every so many seconds (live results while voting is open).
+    pub refresh_secs: Option<u32>,
+}
+
+impl RenderOptions {
+    pub fn embed_url(&self) -> String {
+        format!("{}/embed/contests/{}", self.base_url, self.contest_id)
+    }
+}
+
+/// Renders the embed page.
+pub fn render_html(page: &Page, o: &RenderOptions) -> String {
+    let s = o.lang.strings();
+    let mut h = String::with_capacity(4096);
+    let title = escape(&page.title);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\" class=\"{theme}\" data-contest=\"{id}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+        lang = o.lang.code(),
+        theme = o.theme.as_str(),
+        id = o.contest_id,
+    );
+    if let Some(secs) = o.refresh_secs {
+        let _ = writeln!(h, "<meta http-equiv=\"refresh\" content=\"{secs}\">");
+    }
+    let _ = write!(
+        h,
+        "<title>{results}: {title}</title>\n<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{base}/oembed?url={url}&amp;format=json\" title=\"{title}\">\n<style>{style}</style>\n</head>\n<body>\n<main>\n<header>\n<h1>{title}</h1>\n",
+        results = escape(s.results),
+        base = escape(&o.base_url),
+        url = url_encode(&o.embed_url()),
+        style = stylesheet(),
+    );
+    let status = match &page.body {
+        PageBody::Results(r) if r.final_ => format!(" · {}", escape(s.final_result)),
+        PageBody::Results(_) => format!(" · {}", escape(s.live_result)),
+        PageBody::NotYet(_) => String::new(),
+    };
+    let _ = write!(
+        h,
+        "<p class=\"meta\">{}: {}{status}</p>\n</header>\n",
+        escape(s.phase),
+        escape(s.phase_name(page.phase)),
+    );
+    match &page.body {
+        PageBody::Results(r) => results_html(&mut h, r, o),
+        PageBody::NotYet(n) => {
+            let _ = writeln!(
+                h,
+                "<p class=\"notice\" role=\"status\">{}</p>",
+                escape(&n.message(s))
+            );
+        }
+    }
+    let _ = write!(h, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
+    h
+}
+
+fn results_html(h: &mut String, r: &ResultsView, o: &RenderOptions) {
+    let s = o.lang.strings();
+    let heading = if r.winners.len() > 1 {
+        s.winners
+    } else {
+        s.winner
+    };
+    let _ = write!(
+        h,
+        "<section aria-labelledby=\"h-winners\">\n<h2 id=\"h-winners\">{}</h2>\n",
+        escape(heading)
+    );
+    if r.winners.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(s.no_winner));
+    } else {
+        h.push_str("<ol class=\"winners\">");
+        for w in &r.winners {
+            let _ = write!(h, "<li>{}</li>", escape(w));
+        }
+        h.push_str("</ol>\n");
+    }
+    h.push_str("</section>\n");
+    if !r.chart.bars.is_empty() {
+        let badge = if r.winners.len() > 1 {
+            s.elected
+        } else {
+            s.winner
+        };
+        let _ = write!(
+            h,
+            "<section aria-labelledby=\"h-chart\">\n<h2 id=\"h-chart\">{}</h2>\n<ol class=\"chart\">\n",
+            escape(&r.chart.caption)
+        );
+        for bar in &r.chart.bars {
+            let width = (r.chart.fraction(bar) * 100.0).round() as u32;
+            let (class, badge) = if bar.winner {
+                (
+                    " class=\"win\"",
+                    format!("<span class=\"badge\">{}</span>", escape(badge)),
+                )
+            } else {
+                ("", String::new())
+            };
+            let _ = writeln!(
+                h,
+                "<li{class}><div class=\"row\"><span class=\"name\">{name}{badge}</span><span class=\"val\">{label}</span></div><div class=\"track\" aria-hidden=\"true\"><span class=\"bar w{width}\"></span></div></li>",
+                name = escape(&bar.name),
+                label = escape(&bar.label),
+            );
+        }
+        h.push_str("</ol>\n</section>\n");
+    }
+    let _ = write!(
+        h,
+        "<footer>\n<p>{}",
+        escape(
+            &s.ballots_counted
+                .replace("{n}", &r.ballots_counted.to_string())
+        )
+    );
+    if let Some(at) = r.computed_at {
+        let (before, after) = s
+            .counted_at
+            .split_once("{time}")
+            .unwrap_or((s.counted_at, ""));
+        let _ = write!(
+            h,
+            " · {}<time datetime=\"{}\">{}</time>{}",
+            escape(before),
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            escape(&format_time(at)),
+            escape(after)
+        );
+    }
+    let _ = write!(
+        h,
+        "</p>\n<p><a href=\"{}/v1/contests/{}/results\" target=\"_blank\" rel=\"noopener\">{}</a></p>\n</footer>\n",
+        escape(&o.base_url),
+        o.contest_id,
+        escape(s.full_results)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Phase, ResultsVisibility};
+    use chrono::{TimeZone, Utc};
+    use model::NotYet;
+    use serde_json::json;
+
+    pub(crate) fn irv_report(name: &str) -> serde_json::Value {
+        json!({
+            "method": "irv",
+            "candidates": [{"id": "a", "name": name}, {"id": "b", "name": "Quill"}, {"id": "c", "name": "Ink"}],
+            "winners": [{"id": "a", "name": name}],
+            "rounds": [
+                {"round": 1, "counts": [{"id": "a", "name": name, "votes": 4}, {"id": "b", "name": "Quill", "votes": 3}, {"id": "c", "name": "Ink", "votes": 2}]},
+                {"round": 2, "counts": [{"id": "a", "name": name, "votes": 6}, {"id": "b", "name": "Quill", "votes": 3}]}
+            ],
+            "ranking": [[{"id": "a", "name": name}], [{"id": "b", "name": "Quill"}], [{"id": "c", "name": "Ink"}]],
+            "pairwise": null,
+            "ballots_counted": 9,
+            "computed_at": "2026-11-27T10:00:00Z",
+            "phase": "closed",
+            "final": true
+        })
+    }
+
+    fn opts(lang: Lang, theme: Theme) -> RenderOptions {
+        RenderOptions {
+            contest_id: Uuid::nil(),
+            lang,
+            theme,
+            base_url: "http://127.0.0.1:8080".into(),
+            refresh_secs: None,
+        }
+    }
+
+    #[test]
+    fn hostile_names_are_text() {
+        let hostile = "</li><script>alert(1)</script>\"'&";
+        let page = Page {
+            title: "<b>Title</b>".into(),
+            phase: Phase::Closed,
+            body: PageBody::Results(ResultsView::from_report(
+                &irv_report(hostile),
+                Lang::En.strings(),
+            )),
+        };
+        let html = render_html(&page, &opts(Lang::En, Theme::Dark));
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<b>Title"));
+        assert!(html.contains("&lt;/li&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"));
+        assert_eq!(
+            html.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
+        assert!(html.contains("class=\"dark\""));
+        assert!(html.contains("Votes in the final round (round 2 of 2)"));
+        assert!(html.contains("6 votes"));
+        assert!(html.contains("class=\"bar w100\""));
+        assert!(html.contains("class=\"bar w50\""));
+    }
+
+    #[test]
+    fn not_yet_says_when_in_both_languages() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap();
+        let page = Page {
+            title: "Name the blog".into(),
+            phase: Phase::Voting,
+            body: PageBody::NotYet(NotYet::new(ResultsVisibility::AfterClose, Some(at))),
+        };
+        let en = render_html(&page, &opts(Lang::En, Theme::Light));
+        assert!(
+            en.contains("Results will be published when voting closes, on 2026-12-01 18:00 UTC.")
+        );
+        assert!(en.contains("<html lang=\"en\" class=\"light\""));
+        let fr = render_html(&page, &opts(Lang::Fr, Theme::Light));
+        assert!(fr.contains("à la clôture du vote, le 2026-12-01 18:00 UTC"));
+        assert!(fr.contains("Vote ouvert"));
+    }
+
+    #[test]
+    fn the_csp_names_the_inline_style_and_script_and_the_ancestors() {
+        let csp = content_security_policy(&["https://library.example.org".into()]);
+        assert!(csp.contains("frame-ancestors 'self' https://library.example.org"));
+        assert!(csp.contains("default-src 'none'"));
+        assert!(csp.contains(&csp_hash(stylesheet())));
+    }
+
+    #[test]
+    fn condorcet_methods_chart_pairwise_wins() {
+        let report = json!({
+            "method": "schulze",
+            "candidates": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "c", "name": "C"}],
+            "winners": [{"id": "b", "name": "B"}],
+            "rounds": [],
+            "ranking": [[{"id": "b", "name": "B"}], [{"id": "a", "name": "A"}, {"id": "c", "name": "C"}]],
+            "pairwise": [[0, 2, 3], [5, 0, 4], [3, 3, 0]],
+            "ballots_counted": 6,
+            "final": false
+        });
+        let v = ResultsView::from_report(&report, Lang::En.strings());
+        let bars: Vec<(&str, f64)> = v
+            .chart
+            .bars
+            .iter()
+            .map(|b| (b.name.as_str(), b.value))
+            .collect();
+        assert_eq!(bars, [("B", 2.0), ("A", 0.0), ("C", 0.0)]);
+        assert_eq!(v.chart.bars[0].label, "2 of 2 head-to-head wins");
+        assert!(v.chart.bars[0].winner);
+    }
+
+    #[test]
+    fn urls_are_percent_encoded() {
+        assert_eq!(
+            url_encode("http://a.b/c d?x=1&y"),
+            "http%3A%2F%2Fa.b%2Fc%20d%3Fx%3D1%26y"
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! `GET /v1/contests/{id}/results.svg`: the embed page's chart as an SVG image,
+//! for `<img>` tags and social posts. Same data and strings as the page
+//! ([`super::embed`]); every name is escaped, so `</text><script>` is text.
+
+use std::fmt::Write as _;
+
+use super::embed::i18n::{format_time, Lang};
+use super::embed::model::{Page, PageBody};
+use super::embed::{escape, Theme};
+
+pub const WIDTH: u32 = 600;
+const PAD: u32 = 20;
+const ROW: u32 = 44;
+/// Longest name drawn in full; longer ones end in `…` (the `<desc>` has them whole).
+const MAX_NAME_CHARS: usize = 44;
+
+struct Palette {
+    bg: &'static str,
+    fg: &'static str,
+    muted: &'static str,
+    bar: &'static str,
+    win: &'static str,
+    track: &'static str,
+}
+
+const LIGHT: Palette = Palette {
+    bg: "#ffffff",
+    fg: "#1b1b1f",
+    muted: "#4a4f57",
+    bar: "#2357a5",
+    win: "#0a6b3a",
+    track: "#e8eaed",
+};
+
+const DARK: Palette = Palette {
+    bg: "#121417",
+    fg: "#eef0f3",
+    muted: "#b8bec7",
+    bar: "#7fb0ff",
+    win: "#63d497",
+    track: "#262a31",
+};
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Splits text into lines of at most `max` characters at spaces (a longer word
+/// is cut).
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let word = shorten(word, max);
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Renders the chart. `<title>` and `<desc>` carry the whole result as text.
+pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
+    let s = lang.strings();
+    let p = match theme {
+        Theme::Light => &LIGHT,
+        Theme::Dark => &DARK,
+    };
+    let mut body = String::new();
+    let mut desc = Vec::<String>::new();
+    let mut y = PAD + 18;
+    let title_lines = wrap(&page.title, 48);
+    for line in title_lines.iter().take(2) {
+        let _ = writeln!(
+            body,
+            "<text x=\"{PAD}\" y=\"{y}\" font-size=\"20\" font-weight=\"700\" fill=\"{}\">{}</text>",
+            p.fg,
+            escape(line)
+        );
+        y += 26;
+    }
+    let mut meta = format!("{}: {}", s.phase, s.phase_name(page.phase));
+    match &page.body {
+        PageBody::Results(r) if r.final_ => meta = format!("{meta} · {}", s.final_result),
+        PageBody::Results(_) => meta = format!("{meta} · {}", s.live_result),
+        PageBody::NotYet(_) => {}
+    }
+    let _ = writeln!(
+        body,
+        "<text x=\"{PAD}\" y=\"{y}\" font-size=\"13\" fill=\"{}\">{}</text>",
+        p.muted,
+        escape(&shorten(&meta, 80))
+    );
+    desc.push(meta);
+    y += 30;
+    match &page.body {
+        PageBody::NotYet(n) => {
+            let message = n.message(s);
+            for line in wrap(&message, 70) {
+                let _ = writeln!(
+                    body,
+                    "<text x=\"{PAD}\" y=\"{y}\" font-size=\"15\" fill=\"{}\">{}</text>",
+                    p.fg,
+                    escape(&line)
+                );
+                y += 22;
+            }
+            desc.push(message);
+        }
+        PageBody::Results(r) => {
+            let heading = if r.winners.len() > 1 {
+                s.winners
+            } else {
+                s.winner
+            };
+            let winners = if r.winners.is_empty() {
+                s.no_winner.to_owned()
+            } else {
+                format!("{heading}: {}", r.winners.join(", "))
+            };
+            let _ = writeln!(
+                body,
+                "<text x=\"{PAD}\" y=\"{y}\" font-size=\"17\" font-weight=\"700\" fill=\"{}\">{}</text>",
+                p.win,
+                escape(&shorten(&winners, 56))
+            );
+            desc.push(winners);
+            y += 30;
+            if !r.chart.bars.is_empty() {
+                let _ = writeln!(
+                    body,
+                    "<text x=\"{PAD}\" y=\"{y}\" font-size=\"13\" fill=\"{}\">{}</text>",
+                    p.muted,
+                    escape(&shorten(&r.chart.caption, 84))
+                );
+                desc.push(r.chart.caption.clone());
+                y += 12;
+                let inner = WIDTH - 2 * PAD;
+                for bar in &r.chart.bars {
+                    y += 18;
+                    let weight = if bar.winner { "700" } else { "400" };
+                    let _ = writeln!(
+                        body,
+                        "<text x=\"{PAD}\" y=\"{y}\" font-size=\"14\" font-weight=\"{weight}\" fill=\"{}\">{}</text>",
+                        p.fg,
+                        escape(&shorten(&bar.name, MAX_NAME_CHARS))
+                    );
+                    let _ = writeln!(
+                        body,
+                        "<text x=\"{}\" y=\"{y}\" font-size=\"13\" text-anchor=\"end\" fill=\"{}\">{}</text>",
+                        WIDTH - PAD,
+                        p.muted,
+                        escape(&bar.label)
+                    );
+                    let w = (r.chart.fraction(bar) * f64::from(inner)).round() as u32;
+                    let colour = if bar.winner { p.win } else { p.bar };
+                    let _ = writeln!(
+                        body,
+                        "<rect x=\"{PAD}\" y=\"{}\" width=\"{inner}\" height=\"12\" rx=\"3\" fill=\"{}\"/><rect x=\"{PAD}\" y=\"{}\" width=\"{w}\" height=\"12\" rx=\"3\" fill=\"{colour}\"/>",
+                        y + 6,
+                        p.track,
+                        y + 6
+                    );
+                    desc.push(format!("{}: {}", bar.name, bar.label));
+                    y += ROW - 18;
+                }
+            }
+            y += 22;
+            let mut footer = s
+                .ballots_counted
+                .replace("{n}", &r.ballots_counted.to_string());
+            if let Some(at) = r.computed_at {
+                footer = format!(
+                    "{footer} · {}",
+                    s.counted_at.replace("{time}", &format_time(at))
+                );
+            }
+            let _ = writeln!(
+                body,
+                "<text x=\"{PAD}\" y=\"{y}\" font-size=\"12\" fill=\"{}\">{}</text>",
+                p.muted,
+                escape(&footer)
+            );
+            desc.push(footer);
+        }
+    }
+    let height = y + PAD;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"t d\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif\">\n<title id=\"t\">{}: {}</title>\n<desc id=\"d\">{}</desc>\n<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>\n{body}</svg>\n",
+        escape(s.chart_of),
+        escape(&page.title),
+        escape(&desc.join(". ")),
+        p.bg,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::embed::model::ResultsView;
+    use crate::domain::Phase;
+    use serde_json::json;
+
+    #[test]
+    fn hostile_names_render_as_text_in_well_formed_svg() {
+        let hostile = "</text><script>alert(1)</script>&";
+        let report = json!({
+            "method": "irv",
+            "candidates": [{"id": "a", "name": hostile}, {"id": "b", "name": "Quill"}],
+            "winners": [{"id": "a", "name": hostile}],
+            "rounds": [{"round": 1, "counts": [{"id": "a", "name": hostile, "votes": 5}, {"id": "b", "name": "Quill", "votes": 2.5}]}],
+            "ballots_counted": 8,
+            "final": true
+        });
+        let page = Page {
+            title: "Name \u{1} the <blog>".into(),
+            phase: Phase::Closed,
+            body: PageBody::Results(ResultsView::from_report(&report, Lang::En.strings())),
+        };
+        let svg = render_svg(&page, Lang::En, Theme::Light);
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains("&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;"));
+        assert!(svg.contains("2.5 votes"));
+        assert!(!svg.contains('\u{1}'));
+        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+    }
+
+    #[test]
+    fn long_text_is_wrapped_and_shortened() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(shorten("abcdef", 4), "abc…");
+    }
+}
