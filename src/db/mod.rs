@@ -4,10 +4,12 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod ballots;
 pub mod contests;
 pub mod orgs;
 pub mod origins;
 mod pool;
+pub mod results;
 pub mod schema;
 pub mod suggestions;
 pub mod voters;
