@@ -7,8 +7,9 @@
 //! are errors. No partial results.
 //!
 //! - [`preflib`]: PrefLib `.soc .soi .toc .toi` (current `# ALTERNATIVE NAME i:`
-//!   header format, and the older numeric one).
-//! - [`blt`]: the OpenSTV / David Hill BLT format.
+//!   header format, and the older numeric one); [`preflib::write`] writes the
+//!   current format.
+//! - [`blt`]: the OpenSTV / David Hill BLT format; [`blt::write`] writes it.
 //! - [`json`]: `{"candidates": [...], "ballots": [{"ranking": [...], "count": n}]}`.
 //! - [`csv`]: Christen canonical CSV, the API's ballot export (reader and writer),
 //!   with [`csv::ballot_digest`].
