@@ -184,6 +184,41 @@ pub fn read_with_progress(
     }
 }
 
+/// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
+/// FxHasher) for grouping ballots while reading a file. Group order never
+/// depends on it (groups keep first-appearance order); a file crafted for
+/// collisions can only make reading slower.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Separates rank slots in a [`Grouper`] key.
 const SLOT_END: u32 = u32::MAX;
 
@@ -191,7 +226,7 @@ const SLOT_END: u32 = u32::MAX;
 /// each ranking first appears, so the result does not depend on hashing.
 #[derive(Default)]
 pub(crate) struct Grouper {
-    index: HashMap<Vec<u32>, usize>,
+    index: FastMap<Vec<u32>, usize>,
     ballots: Vec<Ballot>,
     key: Vec<u32>,
     /// Per candidate: the last ballot (`stamp`) it was seen on.
