@@ -3,14 +3,17 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod ballots;
 pub mod contests;
 pub mod cors;
 pub mod embed;
+pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod oembed;
 pub mod ops;
 pub mod origins;
+pub mod results;
 pub mod suggestions;
 pub mod svg;
 pub mod voter;
@@ -100,6 +103,9 @@ routes! {
     "/v1/contests" => { get: contests::list, post: contests::create },
     "/v1/contests/{contest_id}" => { get: contests::get, patch: contests::patch },
     "/v1/contests/{contest_id}/phase" => { post: contests::move_phase },
+    "/v1/contests/{contest_id}/ballot" => { get: ballots::get, put: ballots::put, delete: ballots::delete },
+    "/v1/contests/{contest_id}/results" => { get: results::get },
+    "/v1/contests/{contest_id}/ballots" => { get: export::get },
     "/v1/contests/{contest_id}/voters" => { post: voters::create },
     "/v1/contests/{contest_id}/codes" => { post: voters::create_codes },
     "/v1/voter-jwt-key" => { get: voters::get_jwt_key, put: voters::put_jwt_key, delete: voters::delete_jwt_key },

@@ -4,9 +4,11 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod ballots;
 pub mod contests;
 pub mod orgs;
 pub mod origins;
+pub mod results;
 mod pool;
 pub mod schema;
 pub mod suggestions;

@@ -155,3 +155,33 @@ diesel::allow_tables_to_appear_in_same_query!(
     suggestions,
     suggestion_supports,
 );
+
+// Ballots and the result cache (migration 2026-11-27-000003_ballots).
+
+diesel::table! {
+    ballots (contest_id, voter_hash) {
+        contest_id -> Uuid,
+        voter_hash -> Bytea,
+        ranking -> Nullable<Array<Int4>>,
+        receipt -> Nullable<Text>,
+        revision -> Int4,
+        version -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    result_cache (contest_id, method) {
+        contest_id -> Uuid,
+        method -> Text,
+        version -> Int8,
+        #[sql_name = "final"]
+        final_ -> Bool,
+        body -> Text,
+        etag -> Text,
+        computed_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(ballots -> contests (contest_id));
+diesel::joinable!(result_cache -> contests (contest_id));

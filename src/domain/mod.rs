@@ -5,12 +5,14 @@
 mod api_key;
 mod contest;
 mod ids;
+mod ranking;
 mod suggestion_name;
 mod text;
 
 pub use api_key::*;
 pub use contest::*;
 pub use ids::*;
+pub use ranking::*;
 pub use suggestion_name::*;
 pub use text::*;
 

@@ -391,3 +391,144 @@ impl TestApp {
         }
     }
 }
+
+// --- Ballots, results and export -------------------------------------------
+
+/// A contest in its voting phase with approved candidates.
+pub struct VotingContest {
+    pub id: String,
+    /// Suggestion ids, in candidate-number order.
+    pub candidates: Vec<String>,
+    pub names: Vec<String>,
+}
+
+impl VotingContest {
+    /// The suggestion ids of candidates by position, e.g. `ids(&[2, 0])`.
+    pub fn ids(&self, positions: &[usize]) -> Vec<String> {
+        positions
+            .iter()
+            .map(|&i| self.candidates[i].clone())
+            .collect()
+    }
+}
+
+impl TestApp {
+    /// Adds a suggestion straight to the database (the suggestion API has its own
+    /// tests); returns its id.
+    pub fn insert_suggestion(&self, contest_id: &str, name: &str, status: &str) -> String {
+        use diesel::prelude::*;
+        use diesel::sql_types::{Text, Uuid as SqlUuid};
+        let id = uuid::Uuid::new_v4();
+        let contest: uuid::Uuid = contest_id.parse().unwrap();
+        diesel::sql_query(
+            "INSERT INTO suggestions (id, contest_id, candidate_no, name, dedupe_key, status)
+             SELECT $1, $2, coalesce(max(candidate_no), 0) + 1, $3, lower($3), $4
+               FROM suggestions WHERE contest_id = $2",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(contest)
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(status)
+        .execute(&mut self.db.connect())
+        .expect("inserting a suggestion");
+        id.to_string()
+    }
+
+    /// Creates a contest (`extra` over the defaults), gives it approved candidates
+    /// named `names` and moves it to `voting`.
+    pub fn voting_contest(&self, extra: Value, names: &[&str]) -> VotingContest {
+        let contest = self.create_contest(extra);
+        let id = contest["id"].as_str().unwrap().to_owned();
+        self.move_phase(&id, "suggesting");
+        let candidates = names
+            .iter()
+            .map(|n| self.insert_suggestion(&id, n, "approved"))
+            .collect();
+        self.move_phase(&id, "voting");
+        VotingContest {
+            id,
+            candidates,
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+        }
+    }
+
+    /// `PUT …/ballot` with `ranking` as the voter of `token`.
+    pub fn put_ballot(&self, contest_id: &str, token: &str, ranking: &[String]) -> Response {
+        self.as_key(
+            token,
+            reqwest::Method::PUT,
+            &format!("/v1/contests/{contest_id}/ballot"),
+        )
+        .json(&json!({ "ranking": ranking }))
+        .send()
+        .expect("PUT ballot")
+    }
+
+    /// Casts one ballot per entry, each by a new voter, ranking candidates by
+    /// position; asserts each is created. Returns the receipts.
+    pub fn cast_ballots(
+        &self,
+        contest: &VotingContest,
+        ballots: &[(&[usize], usize)],
+    ) -> Vec<String> {
+        let mut receipts = Vec::new();
+        for (positions, copies) in ballots {
+            for _ in 0..*copies {
+                let token = self.mint_voter_token(&contest.id);
+                let res = self.put_ballot(&contest.id, &token, &contest.ids(positions));
+                assert_eq!(res.status(), 201, "casting a ballot: {:?}", res.text());
+                let body: Value = res.json().unwrap();
+                receipts.push(body["receipt"].as_str().unwrap().to_owned());
+            }
+        }
+        receipts
+    }
+
+    /// `GET …/results` as the admin (`admin = true`) or the public.
+    pub fn results(&self, contest_id: &str, admin: bool, query: &str) -> Response {
+        let path = format!("/v1/contests/{contest_id}/results{query}");
+        let req = if admin {
+            self.admin(reqwest::Method::GET, &path)
+        } else {
+            self.public(reqwest::Method::GET, &path)
+        };
+        req.send().expect("GET results")
+    }
+
+    /// `GET …/ballots?format=` as the admin (`admin = true`) or the public.
+    pub fn export(&self, contest_id: &str, admin: bool, format: &str) -> Response {
+        let path = format!("/v1/contests/{contest_id}/ballots?format={format}");
+        let req = if admin {
+            self.admin(reqwest::Method::GET, &path)
+        } else {
+            self.public(reqwest::Method::GET, &path)
+        };
+        req.send().expect("GET ballots")
+    }
+
+    /// Number of stored ballot rows of a contest (tombstones included).
+    pub fn ballot_rows(&self, contest_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        diesel::sql_query("SELECT count(*) AS n FROM ballots WHERE contest_id = $1")
+            .bind::<SqlUuid, _>(contest_id.parse::<uuid::Uuid>().unwrap())
+            .get_result::<N>(&mut self.db.connect())
+            .unwrap()
+            .n
+    }
+}
+
+/// The names of a result's winners, in order.
+pub fn winner_names(result: &Value) -> Vec<String> {
+    result["winners"]
+        .as_array()
+        .expect("winners")
+        .iter()
+        .map(|w| w["name"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -8,12 +8,15 @@ mod helpers;
 
 mod api_keys;
 mod audit;
+mod ballots;
 mod cli;
 mod contests;
 mod cors;
 mod embed;
 mod errors;
+mod export;
 mod migrations;
 mod ops;
+mod results;
 mod suggestions;
 mod voters;

@@ -1,0 +1,3 @@
+DROP TABLE result_cache;
+DROP TABLE ballots;
+DROP FUNCTION ballot_ranking_is_strict(int4[]);

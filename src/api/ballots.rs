@@ -1,0 +1,228 @@
+//! `/v1/contests/{id}/ballot`: a voter casts, replaces, reads or withdraws their
+//! one ballot while voting is open.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::extract::{parse_id, JsonBody};
+use super::voter::Voter;
+use super::AppState;
+use crate::db;
+use crate::domain::{BallotCandidate, Contest, ContestId, Phase, Ranking};
+use crate::error::{ApiError, ApiResult};
+
+/// `PUT …/ballot` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CastBody {
+    /// Suggestion ids, first preference first.
+    pub ranking: Vec<Uuid>,
+}
+
+/// A ballot as its voter sees it.
+#[derive(Debug, Serialize)]
+pub struct BallotView {
+    pub ranking: Vec<Uuid>,
+    pub receipt: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A fresh receipt: 128 random bits as 32 lowercase hex digits.
+fn new_receipt() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The 409 for a ballot request outside the voting phase.
+pub fn not_voting(contest: &Contest, now: DateTime<Utc>) -> ApiError {
+    let phase = contest.phase_at(now);
+    let detail = match phase {
+        Phase::Closed => "voting has closed; ballots can no longer change".to_owned(),
+        _ => match contest.schedule.voting_open_at {
+            Some(at) => format!(
+                "the contest is `{phase}`; voting opens at {}",
+                at.to_rfc3339()
+            ),
+            None => format!("the contest is `{phase}`; voting has not opened yet"),
+        },
+    };
+    ApiError::conflict("not_voting", detail)
+}
+
+/// The voter's contest, checked against the path (the `Voter` extractor binds
+/// the token to the path's contest already; this keeps the handler honest).
+fn voter_contest(voter: &Voter, raw: &str) -> ApiResult<ContestId> {
+    let id: ContestId = parse_id(raw, "contest")?;
+    if voter.contest_id() != id {
+        return Err(ApiError::Unauthorized(
+            "this voter token belongs to another contest".into(),
+        ));
+    }
+    Ok(id)
+}
+
+fn load_contest(conn: &mut diesel::PgConnection, id: ContestId) -> ApiResult<Contest> {
+    db::contests::find(conn, id)?.ok_or_else(|| ApiError::not_found("contest"))
+}
+
+/// The contest's current candidates, in candidate-number order.
+pub fn ballot_candidates(
+    conn: &mut diesel::PgConnection,
+    id: ContestId,
+) -> ApiResult<Vec<BallotCandidate>> {
+    Ok(db::suggestions::candidates(conn, id)?
+        .into_iter()
+        .map(|c| BallotCandidate {
+            id: c.id.0,
+            number: c.candidate_no,
+            name: c.name,
+        })
+        .collect())
+}
+
+/// Why a suggestion id is not a candidate, when the suggestion exists.
+fn explain_entries(
+    conn: &mut diesel::PgConnection,
+    contest: ContestId,
+    ids: &[Uuid],
+) -> ApiResult<Vec<(Uuid, String)>> {
+    use crate::db::schema::suggestions::dsl as s;
+    use diesel::prelude::*;
+    let rows: Vec<(Uuid, String, Option<Uuid>)> = s::suggestions
+        .filter(s::contest_id.eq(contest.0))
+        .filter(s::id.eq_any(ids))
+        .select((s::id, s::status, s::merged_into))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, merged_into)| {
+            let why = match (status.as_str(), merged_into) {
+                ("merged", Some(target)) => {
+                    format!("{id} was merged into {target}; rank {target} instead")
+                }
+                ("rejected", _) => format!("{id} was rejected; it is not on the ballot"),
+                ("pending", _) => format!("{id} awaits moderation; it is not on the ballot"),
+                (other, _) => format!("{id} is `{other}`, not a candidate on the ballot"),
+            };
+            (id, why)
+        })
+        .collect())
+}
+
+/// `PUT /v1/contests/{id}/ballot {ranking}` → `201` (new) or `200` (replaced)
+/// `{ranking, receipt, updated_at}`, answered only after the write committed.
+pub async fn put(
+    state: web::Data<AppState>,
+    voter: Voter,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<CastBody>,
+) -> ApiResult<HttpResponse> {
+    let id = voter_contest(&voter, &path)?;
+    let voter_hash = voter.voter_hash.0;
+    let contest = voter.contest;
+    let ids = body.ranking;
+    let (created, view) = state
+        .db(move |conn| {
+            let now = Utc::now();
+            if contest.phase_at(now) != Phase::Voting {
+                return Err(not_voting(&contest, now));
+            }
+            let candidates = ballot_candidates(conn, id)?;
+            let ranking = match Ranking::parse(&ids, &candidates, contest.max_rankings, &|_| None) {
+                Ok(r) => r,
+                Err(_) => {
+                    // Look the offenders up once, to say why each is refused.
+                    let known = explain_entries(conn, id, &ids)?;
+                    let explain =
+                        |u: Uuid| known.iter().find(|(k, _)| *k == u).map(|(_, m)| m.clone());
+                    let errors = Ranking::parse(&ids, &candidates, contest.max_rankings, &explain)
+                        .err()
+                        .unwrap_or_default();
+                    return Err(ApiError::validation(errors));
+                }
+            };
+            let receipt = new_receipt();
+            match db::ballots::cast(conn, id, &voter_hash, &ranking, &receipt)? {
+                Some(row) => Ok((
+                    row.created,
+                    BallotView {
+                        ranking: ids,
+                        receipt: row.receipt,
+                        updated_at: row.updated_at,
+                    },
+                )),
+                // The contest left the voting phase between the check and the write.
+                None => Err(not_voting(&load_contest(conn, id)?, Utc::now())),
+            }
+        })
+        .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
+}
+
+/// `GET /v1/contests/{id}/ballot` → the voter's ballot, or 404 if they have none.
+pub async fn get(
+    state: web::Data<AppState>,
+    voter: Voter,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = voter_contest(&voter, &path)?;
+    let voter_hash = voter.voter_hash.0;
+    let view = state
+        .db(move |conn| {
+            let Some(own) = db::ballots::find_own(conn, id, &voter_hash)? else {
+                return Err(ApiError::NotFound(
+                    "you have no ballot in this contest".into(),
+                ));
+            };
+            let candidates = ballot_candidates(conn, id)?;
+            let ranking = own
+                .ranking
+                .numbers()
+                .iter()
+                .filter_map(|n| candidates.iter().find(|c| c.number == *n).map(|c| c.id))
+                .collect();
+            Ok(BallotView {
+                ranking,
+                receipt: own.receipt,
+                updated_at: own.updated_at,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
+}
+
+/// `DELETE /v1/contests/{id}/ballot` → 204: the ballot is withdrawn and no longer
+/// counted. 404 without a ballot, 409 outside voting.
+pub async fn delete(
+    state: web::Data<AppState>,
+    voter: Voter,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = voter_contest(&voter, &path)?;
+    let voter_hash = voter.voter_hash.0;
+    state
+        .db(
+            move |conn| match db::ballots::withdraw(conn, id, &voter_hash)? {
+                Some(true) => Ok(()),
+                Some(false) => Err(ApiError::NotFound(
+                    "you have no ballot in this contest".into(),
+                )),
+                None => Err(not_voting(&load_contest(conn, id)?, Utc::now())),
+            },
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,187 @@
+//! Ballots: one row per (contest, voter hash), written with single statements.
+//!
+//! Every write checks, in the same statement, that the contest is in its voting
+//! phase by the database's clock, and holds a `FOR KEY SHARE` lock on the
+//! contest row until it commits. Closing a contest takes `FOR UPDATE` on that row
+//! (an admin's phase move, or the first final count after a scheduled close), so
+//! it waits for every ballot write in flight, and a write that was waiting
+//! re-checks the phase and is refused. After a close, the ballots cannot change.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Text, Timestamptz, Uuid as SqlUuid};
+
+use crate::domain::{ContestId, Ranking};
+
+/// The contest is in its voting phase at the database clock's current time.
+/// Shared by every ballot write.
+const VOTING_NOW: &str = "c.phase <> 'closed' \
+    AND (c.phase = 'voting' OR c.voting_open_at <= clock_timestamp()) \
+    AND (c.voting_close_at IS NULL OR c.voting_close_at > clock_timestamp())";
+
+/// What a cast or replaced ballot reports back.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CastRow {
+    /// Whether this write created the voter's ballot (no ballot before, or a
+    /// withdrawn one) rather than replacing one.
+    #[diesel(sql_type = Bool)]
+    pub created: bool,
+    #[diesel(sql_type = Text)]
+    pub receipt: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Casts or replaces the voter's ballot with one statement. `None` when the
+/// contest is not (or no longer) in its voting phase; nothing was written then.
+pub fn cast(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+    voter_hash: &[u8; 32],
+    ranking: &Ranking,
+    receipt: &str,
+) -> QueryResult<Option<CastRow>> {
+    let query = format!(
+        "INSERT INTO ballots (contest_id, voter_hash, ranking, receipt)
+         SELECT c.id, $2, $3, $4 FROM contests c
+          WHERE c.id = $1 AND {VOTING_NOW}
+          FOR KEY SHARE OF c
+         ON CONFLICT (contest_id, voter_hash) DO UPDATE
+            SET ranking = EXCLUDED.ranking,
+                receipt = EXCLUDED.receipt,
+                revision = CASE WHEN ballots.ranking IS NULL THEN 1 ELSE ballots.revision + 1 END,
+                version = nextval('ballot_version_seq'),
+                updated_at = now()
+         RETURNING (xmax = 0 OR revision = 1) AS created, receipt, updated_at"
+    );
+    diesel::sql_query(query)
+        .bind::<SqlUuid, _>(contest_id.0)
+        .bind::<Bytea, _>(voter_hash.as_slice())
+        .bind::<Array<Int4>, _>(ranking.numbers())
+        .bind::<Text, _>(receipt)
+        .get_result(conn)
+        .optional()
+}
+
+/// Withdraws the voter's ballot: the row stays as a tombstone (no ranking, no
+/// receipt) with a fresh version. `None` when the contest is not voting;
+/// `Some(false)` when the voter has no ballot to withdraw.
+pub fn withdraw(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+    voter_hash: &[u8; 32],
+) -> QueryResult<Option<bool>> {
+    #[derive(QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = Bool)]
+        voting: bool,
+        #[diesel(sql_type = Int8)]
+        withdrawn: i64,
+    }
+    let query = format!(
+        "WITH open AS (
+             SELECT c.id FROM contests c WHERE c.id = $1 AND {VOTING_NOW} FOR KEY SHARE OF c
+         ), gone AS (
+             UPDATE ballots b
+                SET ranking = NULL, receipt = NULL,
+                    version = nextval('ballot_version_seq'), updated_at = now()
+              WHERE b.contest_id = (SELECT id FROM open)
+                AND b.voter_hash = $2 AND b.ranking IS NOT NULL
+             RETURNING 1
+         )
+         SELECT EXISTS (SELECT 1 FROM open) AS voting, (SELECT count(*) FROM gone) AS withdrawn"
+    );
+    let outcome: Outcome = diesel::sql_query(query)
+        .bind::<SqlUuid, _>(contest_id.0)
+        .bind::<Bytea, _>(voter_hash.as_slice())
+        .get_result(conn)?;
+    Ok(outcome.voting.then_some(outcome.withdrawn > 0))
+}
+
+/// A voter's current ballot.
+#[derive(Debug, Clone)]
+pub struct OwnBallot {
+    pub ranking: Ranking,
+    pub receipt: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The voter's ballot, if they have one (a withdrawn one is none).
+pub fn find_own(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+    voter_hash: &[u8; 32],
+) -> QueryResult<Option<OwnBallot>> {
+    use super::schema::ballots::dsl as b;
+    type Row = (Option<Vec<i32>>, Option<String>, DateTime<Utc>);
+    let row: Option<Row> = b::ballots
+        .filter(b::contest_id.eq(contest_id.0))
+        .filter(b::voter_hash.eq(voter_hash.as_slice()))
+        .select((b::ranking, b::receipt, b::updated_at))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(ranking, receipt, updated_at)| {
+        Some(OwnBallot {
+            ranking: Ranking::from_stored(ranking?),
+            receipt: receipt?,
+            updated_at,
+        })
+    }))
+}
+
+/// The contest's ballot version: the largest version of its rows (tombstones
+/// included), 0 before the first ballot. Changes on every write.
+pub fn version(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<i64> {
+    use super::schema::ballots::dsl as b;
+    let max: Option<i64> = b::ballots
+        .filter(b::contest_id.eq(contest_id.0))
+        .select(diesel::dsl::max(b::version))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+/// One group of identical rankings.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RankingGroup {
+    #[diesel(sql_type = Array<Int4>)]
+    pub ranking: Vec<i32>,
+    #[diesel(sql_type = Int8)]
+    pub count: i64,
+}
+
+/// The contest's ballots grouped by ranking in PostgreSQL, in a stable order.
+pub fn grouped(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<Vec<RankingGroup>> {
+    diesel::sql_query(
+        "SELECT ranking, count(*) AS count FROM ballots
+          WHERE contest_id = $1 AND ranking IS NOT NULL
+          GROUP BY ranking ORDER BY ranking",
+    )
+    .bind::<SqlUuid, _>(contest_id.0)
+    .load(conn)
+}
+
+/// Every counted ballot of the contest as `(receipt, ranking)`, ordered by
+/// receipt (bytewise): never by time or voter, so the order says nothing about
+/// who voted when.
+pub fn export_rows(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+) -> QueryResult<Vec<(String, Vec<i32>)>> {
+    use super::schema::ballots::dsl as b;
+    b::ballots
+        .filter(b::contest_id.eq(contest_id.0))
+        .filter(b::ranking.is_not_null())
+        .order(b::receipt.asc())
+        .select((b::receipt.assume_not_null(), b::ranking.assume_not_null()))
+        .load(conn)
+}
+
+/// Number of counted ballots (tombstones excluded).
+pub fn count(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<i64> {
+    use super::schema::ballots::dsl as b;
+    b::ballots
+        .filter(b::contest_id.eq(contest_id.0))
+        .filter(b::ranking.is_not_null())
+        .count()
+        .get_result(conn)
+}
