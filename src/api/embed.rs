@@ -249,10 +249,7 @@ fn results_html(h: &mut String, r: &ResultsView, o: &RenderOptions) {
     let _ = write!(
         h,
         "<footer>\n<p>{}",
-        escape(
-            &s.ballots_counted
-                .replace("{n}", &r.ballots_counted.to_string())
-        )
+        escape(&s.ballots_counted(r.ballots_counted))
     );
     if let Some(at) = r.computed_at {
         let (before, after) = s

@@ -188,9 +188,7 @@ pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
                 }
             }
             y += 22;
-            let mut footer = s
-                .ballots_counted
-                .replace("{n}", &r.ballots_counted.to_string());
+            let mut footer = s.ballots_counted(r.ballots_counted);
             if let Some(at) = r.computed_at {
                 footer = format!(
                     "{footer} · {}",
