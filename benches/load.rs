@@ -50,11 +50,17 @@ impl Env {
         let c = self.admin(
             reqwest::Method::POST,
             "/v1/contests",
-            Some(json!({ "title": "Load test", "method": "irv", "results_visibility": visibility })),
+            Some(
+                json!({ "title": "Load test", "method": "irv", "results_visibility": visibility }),
+            ),
         );
         let id = c["id"].as_str().unwrap().to_owned();
         let phase = format!("/v1/contests/{id}/phase");
-        self.admin(reqwest::Method::POST, &phase, Some(json!({ "to": "suggesting" })));
+        self.admin(
+            reqwest::Method::POST,
+            &phase,
+            Some(json!({ "to": "suggesting" })),
+        );
         let mut conn = PgConnection::establish(&self.db).expect("database");
         diesel::sql_query(
             "INSERT INTO suggestions (id, contest_id, candidate_no, name, dedupe_key, status)
@@ -65,7 +71,11 @@ impl Env {
         .bind::<Integer, _>(n)
         .execute(&mut conn)
         .expect("candidates");
-        self.admin(reqwest::Method::POST, &phase, Some(json!({ "to": "voting" })));
+        self.admin(
+            reqwest::Method::POST,
+            &phase,
+            Some(json!({ "to": "voting" })),
+        );
         id
     }
 
@@ -122,8 +132,12 @@ fn cast(env: &Env, n: usize, c: usize) {
     let started = Instant::now();
     let threads: Vec<_> = (0..c)
         .map(|t| {
-            let (tokens, candidates, next, url) =
-                (tokens.clone(), candidates.clone(), next.clone(), url.clone());
+            let (tokens, candidates, next, url) = (
+                tokens.clone(),
+                candidates.clone(),
+                next.clone(),
+                url.clone(),
+            );
             std::thread::spawn(move || {
                 let client = Client::builder()
                     .timeout(Duration::from_secs(30))
@@ -131,17 +145,20 @@ fn cast(env: &Env, n: usize, c: usize) {
                     .unwrap();
                 let mut latencies = Vec::new();
                 let mut errors: HashMap<u16, usize> = HashMap::new();
-                let mut k = t;
+                let mut k = t as u64;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= tokens.len() {
                         break;
                     }
-                    k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    k = k
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     let m = candidates.len();
                     let len = 1 + (k >> 33) as usize % 4;
-                    let ranking: Vec<&String> =
-                        (0..len).map(|j| &candidates[((k >> 40) as usize + j) % m]).collect();
+                    let ranking: Vec<&String> = (0..len)
+                        .map(|j| &candidates[((k >> 40) as usize + j) % m])
+                        .collect();
                     let t0 = Instant::now();
                     let res = client
                         .put(&url)
@@ -202,7 +219,9 @@ fn big(env: &Env, ballots: i64) {
     .bind::<diesel::sql_types::BigInt, _>(ballots)
     .execute(&mut conn)
     .expect("loading ballots");
-    diesel::sql_query("ANALYZE ballots").execute(&mut conn).unwrap();
+    diesel::sql_query("ANALYZE ballots")
+        .execute(&mut conn)
+        .unwrap();
     println!(
         "loaded {ballots} ballots with SQL in {:.1} s",
         t0.elapsed().as_secs_f64()
@@ -265,7 +284,11 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
         .collect();
-    let get = |k: &str| args.get(k).cloned().unwrap_or_else(|| panic!("missing {k}=…"));
+    let get = |k: &str| {
+        args.get(k)
+            .cloned()
+            .unwrap_or_else(|| panic!("missing {k}=…"))
+    };
     let env = Env {
         url: get("url"),
         key: get("key"),

@@ -50,7 +50,7 @@ pub fn not_voting(contest: &Contest, now: DateTime<Utc>) -> ApiError {
             None => format!("the contest is `{phase}`; voting has not opened yet"),
         },
     };
-    ApiError::conflict("not_voting", detail)
+    ApiError::conflict("wrong_phase", detail)
 }
 
 /// The voter's contest, checked against the path (the `Voter` extractor binds

@@ -173,12 +173,12 @@ pub async fn get(
     let (body, content_type, ext) = match format {
         ExportFormat::Csv => (csv, "text/csv; charset=utf-8", "csv"),
         ExportFormat::Preflib => (
-            formats::export::write_preflib(&set.election(), &title),
+            formats::preflib::write(Some(&title), &set.election()),
             "text/plain; charset=utf-8",
             "soi",
         ),
         ExportFormat::Blt => (
-            formats::export::write_blt(&set.election(), contest.seats.max(1) as u32, &title),
+            formats::blt::write(Some(&title), contest.seats.max(1) as u32, &set.election()),
             "text/plain; charset=utf-8",
             "blt",
         ),

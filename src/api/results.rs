@@ -238,6 +238,25 @@ async fn closed(
     Ok(result)
 }
 
+/// The result of `contest` by `method` as `caller_is_admin` may see it: the 403
+/// when they may not, else the cached or freshly counted result (its `body` is
+/// the JSON served by `GET …/results`). For every resource that shows results
+/// (the results route, the embed page, the SVG chart), so all agree.
+pub async fn result_for(
+    state: &AppState,
+    contest: Contest,
+    method: VotingMethod,
+    caller_is_admin: bool,
+) -> ApiResult<CachedResult> {
+    let phase = contest.phase_at(Utc::now());
+    check_visible(&contest, caller_is_admin, phase)?;
+    if phase == Phase::Closed {
+        closed(state, contest, method).await
+    } else {
+        live(state, contest, method, phase).await
+    }
+}
+
 /// `GET /v1/contests/{id}/results[?method=]`.
 pub async fn get(
     state: web::Data<AppState>,
@@ -255,18 +274,8 @@ pub async fn get(
     };
     let phase = contest.phase_at(Utc::now());
     let is_admin = caller.0.is_some();
-    check_visible(&contest, is_admin, phase)?;
-    let public = !is_admin
-        || match contest.results_visibility {
-            ResultsVisibility::Live => true,
-            ResultsVisibility::AfterClose => phase == Phase::Closed,
-            ResultsVisibility::Hidden => false,
-        };
-    let result = if phase == Phase::Closed {
-        closed(&state, contest, method).await?
-    } else {
-        live(&state, contest, method, phase).await?
-    };
+    let public = check_visible(&contest, false, phase).is_ok();
+    let result = result_for(&state, contest, method, is_admin).await?;
     let cache_control = match (public, result.final_) {
         (true, true) => "public, max-age=300".to_owned(),
         (true, false) => format!("public, max-age={LIVE_MAX_AGE_SECS}"),

@@ -193,8 +193,16 @@ pub async fn create(
             if limit.max_per_window > 0 {
                 let bucket = client_bucket(&req, limit.trust_forwarded_for);
                 let (start, retry) = window_of(now, limit.window);
+                // Now and then, a request also clears old windows of addresses
+                // that never came back (its own bucket's go on every request).
+                let sweep = rand::rngs::OsRng.gen_ratio(1, 32);
                 let count = state
-                    .db(move |conn| Ok(db::voters::count_rate(conn, id, &bucket, start)?))
+                    .db(move |conn| {
+                        if sweep {
+                            db::voters::sweep_rate_counters(conn, id, start, 1_000)?;
+                        }
+                        Ok(db::voters::count_rate(conn, id, &bucket, start)?)
+                    })
                     .await?;
                 if count as i64 > i64::from(limit.max_per_window) {
                     return Err(ApiError::TooManyRequests {

@@ -56,8 +56,13 @@ pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
                 return finish_open(Secret::new(url), None);
             }
             let binaries = PgBinaries::locate()?;
-            let cluster = Cluster::start(&binaries, &dir)
+            let mut cluster = Cluster::start(&binaries, &dir)
                 .with_context(|| format!("starting PostgreSQL in {}", dir.display()))?;
+            // Even if this process is killed outright (SIGKILL, OOM), a watchdog
+            // stops the cluster, so the next start does not find it still running.
+            cluster
+                .stop_when_process_exits(None)
+                .context("starting the PostgreSQL watchdog")?;
             tracing::info!(data_dir = %dir.display(), "embedded PostgreSQL is running");
             (Secret::new(cluster.url(EMBEDDED_DB)), Some(cluster))
         }

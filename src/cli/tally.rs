@@ -2,6 +2,12 @@
 //!
 //! `christen tally --method M [--seats N] [--seed S] [--format auto|preflib|blt|json|csv] [--json] FILE|-`
 //!
+//! Also reads the cast vote records of RCTab's test data (`--format cdf`,
+//! `rctab-csv`, `clear-ballot`, `rctab-json`) and Debian tally sheets
+//! (`--format debian`); counts IRV and STV under RCTab's rule options (the rule
+//! flags below, `--rctab-config`, or a `rules` object in JSON input); and writes
+//! the Universal RCV Tabulation summary with `--urcvt`.
+//!
 //! Prints a readable table by default; with `--json`, the same report object the
 //! API returns, with each candidate as `{id, name}`, `id` being its 1-based
 //! number in the file. A file that cannot be read or counted gets a message
@@ -11,7 +17,10 @@ use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use crate::formats::{self, ElectionFile, Format, FormatError};
+use crate::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config, RctabConfig};
+use crate::formats::rctab_csv::{ClearBallotOptions, GenericCsvOptions};
+use crate::formats::{self, cvr, urcvt, ElectionFile, Format, FormatError};
+use crate::tally::rcv::{self, RcvRules};
 use crate::tally::{
     self, CandidateRef, DecidedBy, Method, Options, Report, TallyError, TransferKind, Votes,
 };
@@ -34,8 +43,166 @@ pub struct TallyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the Universal RCV Tabulation (URCVT) JSON summary that RCTab writes and
+    /// rcvis reads (IRV and STV).
+    #[arg(long, conflicts_with = "json")]
+    pub urcvt: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Ballot file, or `-` for standard input.
     pub file: String,
+}
+
+/// RCTab's rule options for IRV and STV (see `tally::rcv`). Giving any of them,
+/// `--rctab-config`, or a `rules` object in the input counts by those rules;
+/// otherwise DESIGN.md's rules apply.
+#[derive(Debug, Default, clap::Args)]
+pub struct RuleArgs {
+    /// What a rank holding several candidates does.
+    #[arg(long, value_enum)]
+    pub overvote: Option<OvervoteArg>,
+    /// Skipped ranks allowed between two marks (a number or `unlimited`).
+    #[arg(long)]
+    pub max_skipped_ranks: Option<String>,
+    /// Ranks read from each ballot.
+    #[arg(long)]
+    pub max_rankings: Option<u32>,
+    /// A candidate marked again on a later rank: skip the mark or exhaust the ballot.
+    #[arg(long, value_enum)]
+    pub duplicates: Option<DuplicatesArg>,
+    /// Eliminate together every lowest candidate who cannot overtake the next one.
+    #[arg(long)]
+    pub batch_elimination: bool,
+    /// IRV: keep eliminating after the winner is known, until two candidates remain.
+    #[arg(long)]
+    pub continue_until_two: bool,
+    /// STV threshold: Droop in whole votes, or to `--decimals` places.
+    #[arg(long, value_enum)]
+    pub threshold: Option<ThresholdArg>,
+    /// Decimal places of vote arithmetic (RCTab's decimalPlacesForVoteArithmetic).
+    #[arg(long)]
+    pub decimals: Option<u32>,
+    /// Tie-break mode; `--seed` seeds the random ones.
+    #[arg(long, value_enum)]
+    pub tie_break: Option<TieBreakArg>,
+    /// Name of the candidate standing for undeclared write-ins.
+    #[arg(long)]
+    pub write_in: Option<String>,
+    /// Take the rules (and CVR reading options, candidate order and seats) from an
+    /// RCTab contest configuration file.
+    #[arg(long)]
+    pub rctab_config: Option<String>,
+}
+
+/// `--overvote` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OvervoteArg {
+    ExhaustImmediately,
+    AlwaysSkipToNextRank,
+    ExhaustIfMultipleContinuing,
+}
+
+/// `--duplicates` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DuplicatesArg {
+    Skip,
+    Exhaust,
+}
+
+/// `--threshold` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThresholdArg {
+    DroopWhole,
+    DroopFractional,
+}
+
+/// `--tie-break` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TieBreakArg {
+    PreviousRoundsThenRandom,
+    CandidateOrder,
+    Random,
+}
+
+impl RuleArgs {
+    fn any(&self) -> bool {
+        self.overvote.is_some()
+            || self.max_skipped_ranks.is_some()
+            || self.max_rankings.is_some()
+            || self.duplicates.is_some()
+            || self.batch_elimination
+            || self.continue_until_two
+            || self.threshold.is_some()
+            || self.decimals.is_some()
+            || self.tie_break.is_some()
+            || self.write_in.is_some()
+    }
+
+    /// Applies the flags on top of `base` (RCTab's from a config, or the defaults).
+    fn apply(
+        &self,
+        base: RcvRules,
+        seed: u64,
+        election: &tally::Election,
+    ) -> Result<RcvRules, String> {
+        let mut r = base;
+        if let Some(o) = self.overvote {
+            r.overvote = match o {
+                OvervoteArg::ExhaustImmediately => rcv::OvervoteRule::ExhaustImmediately,
+                OvervoteArg::AlwaysSkipToNextRank => rcv::OvervoteRule::AlwaysSkipToNextRank,
+                OvervoteArg::ExhaustIfMultipleContinuing => {
+                    rcv::OvervoteRule::ExhaustIfMultipleContinuing
+                }
+            };
+        }
+        if let Some(m) = &self.max_skipped_ranks {
+            r.max_skipped_ranks = match m.as_str() {
+                "unlimited" => None,
+                n => Some(n.parse().map_err(|_| {
+                    format!("--max-skipped-ranks: expected a number or unlimited, found {n:?}")
+                })?),
+            };
+        }
+        if self.max_rankings.is_some() {
+            r.max_rankings = self.max_rankings;
+        }
+        if let Some(d) = self.duplicates {
+            r.duplicates = match d {
+                DuplicatesArg::Skip => rcv::DuplicateRule::Skip,
+                DuplicatesArg::Exhaust => rcv::DuplicateRule::Exhaust,
+            };
+        }
+        r.batch_elimination |= self.batch_elimination;
+        r.continue_until_two |= self.continue_until_two;
+        if let Some(t) = self.threshold {
+            r.threshold = match t {
+                ThresholdArg::DroopWhole => rcv::ThresholdRule::DroopWhole,
+                ThresholdArg::DroopFractional => rcv::ThresholdRule::DroopFractional,
+            };
+        }
+        if let Some(d) = self.decimals {
+            r.decimals = d;
+        }
+        if let Some(t) = self.tie_break {
+            let seed = seed as i64;
+            r.tie_break = match t {
+                TieBreakArg::PreviousRoundsThenRandom => {
+                    rcv::TieBreakMode::PreviousRoundsThenRandom { seed }
+                }
+                TieBreakArg::CandidateOrder => rcv::TieBreakMode::CandidateOrder,
+                TieBreakArg::Random => rcv::TieBreakMode::Random { seed },
+            };
+        }
+        if let Some(name) = &self.write_in {
+            let at = election
+                .candidates
+                .iter()
+                .position(|c| c == name)
+                .ok_or_else(|| format!("--write-in: no candidate named {name:?}"))?;
+            r.undeclared_write_in = Some(at as u32);
+        }
+        Ok(r)
+    }
 }
 
 /// `--format` values.
@@ -46,6 +213,16 @@ pub enum FormatArg {
     Blt,
     Json,
     Csv,
+    /// NIST CDF JSON cast vote records.
+    Cdf,
+    /// RCTab generic CSV cast vote records.
+    RctabCsv,
+    /// Clear Ballot CSV cast vote records.
+    ClearBallot,
+    /// RCTab-style `ballots.json` (rank slots, RCTab `rules`).
+    RctabJson,
+    /// Debian vote tally sheet.
+    Debian,
 }
 
 /// Why a file could not be counted.
@@ -111,6 +288,40 @@ pub fn run(args: TallyArgs) -> ExitCode {
     if let Err(e) = read {
         return fail(format!("{}: {e}", args.file));
     }
+    let config = match &args.rules.rctab_config {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| read_rctab_config(&t).map_err(|e| e.to_string()))
+        {
+            Ok(c) => Some(c),
+            Err(e) => return fail(format!("{path}: {e}")),
+        },
+        None => None,
+    };
+    let own_format = matches!(
+        args.format,
+        FormatArg::Cdf
+            | FormatArg::RctabCsv
+            | FormatArg::ClearBallot
+            | FormatArg::RctabJson
+            | FormatArg::Debian
+    );
+    if own_format || config.is_some() || args.rules.any() || args.urcvt {
+        return match count_with_rules(&args, &bytes, config.as_ref()) {
+            Ok(out) => {
+                let mut stdout = std::io::stdout().lock();
+                if stdout
+                    .write_all(out.as_bytes())
+                    .and_then(|_| stdout.flush())
+                    .is_err()
+                {
+                    return ExitCode::from(1);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format!("{}: {e}", args.file)),
+        };
+    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -127,8 +338,7 @@ pub fn run(args: TallyArgs) -> ExitCode {
         FormatArg::Blt => Format::Blt,
         FormatArg::Json => Format::Json,
         FormatArg::Csv => Format::Csv,
-        FormatArg::Auto => match Format::from_extension(&args.file).or_else(|| Format::sniff(text))
-        {
+        _ => match Format::from_extension(&args.file).or_else(|| Format::sniff(text)) {
             Some(f) => f,
             None => {
                 return fail(format!(
@@ -184,6 +394,148 @@ pub fn run(args: TallyArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// Reads `bytes` in the format `args` name (or guess) and counts it under the rules
+/// given by flags, `config` or the file, printing table, JSON or URCVT.
+fn count_with_rules(
+    args: &TallyArgs,
+    bytes: &[u8],
+    config: Option<&RctabConfig>,
+) -> Result<String, String> {
+    let text = || std::str::from_utf8(bytes).map_err(|_| "expected UTF-8 text".to_string());
+    let source = config.and_then(|c| c.sources.first());
+    let mut file_rules: Option<RcvRules> = None;
+    let mut seats = args.seats;
+    let mut election = match args.format {
+        FormatArg::Debian => {
+            formats::debian::read_debian_tally(bytes).map_err(|e| e.to_string())?
+        }
+        FormatArg::Cdf => {
+            formats::cdf::read_cdf_json(text()?, source.and_then(|s| s.contest_id.as_deref()))
+                .map_err(|e| e.to_string())?
+        }
+        FormatArg::RctabCsv => formats::rctab_csv::read_generic_csv(
+            text()?,
+            &GenericCsvOptions {
+                first_vote_column: source.and_then(|s| s.first_vote_column),
+                undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
+            },
+        )
+        .map_err(|e| e.to_string())?,
+        FormatArg::ClearBallot => formats::rctab_csv::read_clear_ballot_csv(
+            text()?,
+            &ClearBallotOptions {
+                contest: source.and_then(|s| s.contest_id.clone()),
+                undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
+            },
+        )
+        .map_err(|e| e.to_string())?,
+        FormatArg::RctabJson => {
+            let b = read_rctab_ballots_json(text()?).map_err(|e| e.to_string())?;
+            if let Some(r) = &b.rules {
+                let (rules, n) = r.to_rcv_rules(&b.election)?;
+                file_rules = Some(rules);
+                seats = seats.or(Some(n));
+            }
+            b.election
+        }
+        other => {
+            let t = text()?;
+            let format = match other {
+                FormatArg::Preflib => Format::Preflib,
+                FormatArg::Blt => Format::Blt,
+                FormatArg::Json => Format::Json,
+                FormatArg::Csv => Format::Csv,
+                _ => Format::from_extension(&args.file)
+                    .or_else(|| Format::sniff(t))
+                    .ok_or("cannot tell the file format; give --format")?,
+            };
+            // A JSON file may carry a `rules` object: Christen's (`tally::Rules`,
+            // e.g. {"rcv": {...}}) or RCTab's (camelCase keys, as in RCTab configs).
+            if format == Format::Json {
+                if let Ok(serde_json::Value::Object(doc)) =
+                    serde_json::from_str::<serde_json::Value>(t)
+                {
+                    if let Some(rules) = doc.get("rules") {
+                        if rules.get("overvoteRule").is_some()
+                            || rules.get("tiebreakMode").is_some()
+                        {
+                            let r = formats::rctab_config::parse_rctab_rules(
+                                "JSON input",
+                                rules,
+                                "$.rules",
+                            )
+                            .map_err(|e| e.to_string())?;
+                            let file = formats::read(t, format).map_err(|e| e.to_string())?;
+                            let (rules, n) = r.to_rcv_rules(&file.election)?;
+                            file_rules = Some(rules);
+                            seats = seats.or(Some(n));
+                        } else {
+                            let r: tally::Rules = serde_json::from_value(rules.clone())
+                                .map_err(|e| format!("rules: {e}"))?;
+                            file_rules = r.rcv;
+                        }
+                    }
+                }
+            }
+            let file = formats::read(t, format).map_err(|e| e.to_string())?;
+            seats = seats.or(file.seats);
+            file.election
+        }
+    };
+    if let Some(c) = config {
+        let mut declared = c.candidates.clone();
+        if source.is_some_and(|s| s.undeclared_write_in_label.is_some()) {
+            declared.push(cvr::UNDECLARED_WRITE_INS.to_owned());
+        }
+        election = cvr::reorder_candidates(
+            &cvr::with_declared_candidates(&election, &declared),
+            &declared,
+        );
+        let (rules, n) = c.rules.to_rcv_rules(&election)?;
+        file_rules = Some(rules);
+        seats = seats.or(Some(n));
+    }
+    let rules = if args.rules.any() {
+        Some(
+            args.rules
+                .apply(file_rules.unwrap_or_default(), args.seed, &election)?,
+        )
+    } else {
+        file_rules
+    };
+    let options = Options {
+        seats: seats.unwrap_or(1),
+        seed: args.seed,
+        rules: tally::Rules {
+            rcv: rules,
+            ..tally::Rules::default()
+        },
+    };
+    let report = tally::count(&election, args.method, &options).map_err(|e| e.to_string())?;
+    if args.urcvt {
+        let meta = urcvt::UrcvtConfig {
+            contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
+            date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
+            generated_by: format!("Christen {}", env!("CARGO_PKG_VERSION")),
+            jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
+            office: config.map(|c| c.office.clone()).unwrap_or_default(),
+        };
+        return Ok(urcvt::write_urcvt(&urcvt::urcvt_from_report(&report, &election, meta)) + "\n");
+    }
+    let report = report.with_refs(&election.candidates, |c| c + 1);
+    if args.json {
+        return serde_json::to_string_pretty(&report)
+            .map(|s| s + "\n")
+            .map_err(|e| format!("cannot write the report: {e}"));
+    }
+    let file = ElectionFile {
+        election,
+        title: config.map(|c| c.contest_name.clone()),
+        seats,
+    };
+    Ok(table(&file, &report))
 }
 
 fn name(c: &CandidateRef<u32>) -> String {
@@ -322,6 +674,8 @@ pub fn table(file: &ElectionFile, r: &Report<CandidateRef<u32>>) -> String {
             let by = match t.decided_by {
                 DecidedBy::EarlierRound { round } => format!("by round {round}"),
                 DecidedBy::Lot => format!("by lot (seed {})", r.seed),
+                DecidedBy::CandidateOrder => "by candidate order".to_string(),
+                DecidedBy::Random => "by RCTab's seeded random rule".to_string(),
             };
             let round = t.round.map(|n| format!("round {n}: ")).unwrap_or_default();
             let _ = writeln!(

@@ -44,6 +44,29 @@ pub fn count_rate(
         .get_result(conn)
 }
 
+/// Deletes up to `max` counters of `contest_id` from windows before
+/// `window_start` (those of addresses that never came back), skipping rows other
+/// requests hold, so concurrent sweeps never wait for or deadlock with each
+/// other. Returns how many went.
+pub fn sweep_rate_counters(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+    window_start: DateTime<Utc>,
+    max: i64,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Timestamptz, Uuid as SqlUuid};
+    diesel::sql_query(
+        "DELETE FROM voter_rate_limits WHERE ctid IN (
+             SELECT ctid FROM voter_rate_limits
+              WHERE contest_id = $1 AND window_start < $2
+              LIMIT $3 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<SqlUuid, _>(contest_id.0)
+    .bind::<Timestamptz, _>(window_start)
+    .bind::<BigInt, _>(max)
+    .execute(conn)
+}
+
 /// Stores the hashes of freshly generated codes, each with the voter id it yields.
 pub fn insert_codes(
     conn: &mut PgConnection,

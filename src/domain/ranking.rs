@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn every_bad_entry_is_named() {
-        let errors = Ranking::parse(&ids(&[1, 9, 1, 2]), &candidates(3), None, NONE).unwrap_err();
+        let errors = Ranking::parse(&ids(&[1, 9, 1, 2]), &candidates(4), None, NONE).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["ranking[1]", "ranking[2]"]);
         assert!(errors[1].message.contains("ranking[0]"));

@@ -12,6 +12,8 @@
 //! "Title"        the election title
 //! ```
 
+use std::fmt::Write as _;
+
 use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
 use crate::tally::{CandidateIdx, Election};
 
@@ -189,6 +191,52 @@ fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<
         .map_err(|e| FormatError::new(no, e.message(names)))
 }
 
+/// A BLT quoted string: BLT has no escapes, so `"` becomes `'` and line breaks
+/// become spaces.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "'").replace(['\r', '\n'], " "))
+}
+
+/// Writes `election` as BLT for `seats` seats: withdrawn candidates as a `-n`
+/// line, one line per ballot group in the given order (ties as `a=b`, skipped
+/// ranks as `-`), then the names and the title.
+pub fn write(title: Option<&str>, seats: u32, election: &Election) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", election.candidates.len(), seats);
+    if !election.withdrawn.is_empty() {
+        let w: Vec<String> = election
+            .withdrawn
+            .iter()
+            .map(|c| format!("-{}", c + 1))
+            .collect();
+        let _ = writeln!(out, "{}", w.join(" "));
+    }
+    for b in election.ballots.iter().filter(|b| b.count > 0) {
+        let _ = write!(out, "{}", b.count);
+        // Trailing skipped ranks say nothing.
+        let used = b
+            .ranks
+            .iter()
+            .rposition(|s| !s.is_empty())
+            .map_or(0, |i| i + 1);
+        for slot in &b.ranks[..used] {
+            if slot.is_empty() {
+                out.push_str(" -");
+            } else {
+                let names: Vec<String> = slot.iter().map(|c| (c + 1).to_string()).collect();
+                let _ = write!(out, " {}", names.join("="));
+            }
+        }
+        out.push_str(" 0\n");
+    }
+    out.push_str("0\n");
+    for name in &election.candidates {
+        let _ = writeln!(out, "{}", quoted(name));
+    }
+    let _ = writeln!(out, "{}", quoted(title.unwrap_or("")));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +255,35 @@ mod tests {
         assert_eq!(f.election.withdrawn, [3]);
         assert_eq!(f.election.ballots[0].count, 4);
         assert_eq!(f.election.ballots[1].ranks, vec![vec![1, 2], vec![0]]);
+    }
+
+    #[test]
+    fn write_then_read_round_trips() {
+        use crate::tally::Ballot;
+        let e = Election {
+            candidates: vec!["A \"x\"".into(), "B".into(), "C".into()],
+            withdrawn: vec![2],
+            ballots: vec![
+                Ballot {
+                    ranks: vec![vec![0], vec![], vec![1, 2]],
+                    count: 2,
+                },
+                Ballot::strict(&[1], 1),
+                Ballot {
+                    ranks: vec![],
+                    count: 1,
+                },
+            ],
+        };
+        let text = write(Some("Board"), 2, &e);
+        assert_eq!(
+            text,
+            "3 2\n-3\n2 1 - 2=3 0\n1 2 0\n1 0\n0\n\"A 'x'\"\n\"B\"\n\"C\"\n\"Board\"\n"
+        );
+        let back = parse(&text).unwrap();
+        assert_eq!(back.election.ballots, e.ballots);
+        assert_eq!(back.election.withdrawn, [2]);
+        assert_eq!(back.seats, Some(2));
     }
 
     #[test]

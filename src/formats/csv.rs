@@ -212,54 +212,101 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         ));
     }
     let candidates: Vec<String> = fields[1..].iter().map(|f| f.to_string()).collect();
-    let n = candidates.len();
-    let mut g = Grouper::new(n);
-    let mut by_rank: Vec<CandidateIdx> = vec![CandidateIdx::MAX; n];
-    let mut rows = 0usize;
-    while let Some(line) = rec.next_into(&mut fields)? {
-        rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
+    let mut rows = Rows {
+        g: Grouper::new(candidates.len()),
+        by_rank: vec![CandidateIdx::MAX; candidates.len()],
+        candidates,
+    };
+    let mut count = 0usize;
+    while rec.pos < text.len() {
+        count += 1;
+        if count % PROGRESS_EVERY == 0 {
             progress(rec.pos);
         }
-        if fields.len() == 1 && fields[0].is_empty() && rec.pos >= text.len() {
+        let rest = &text[rec.pos..];
+        let (raw, next) = match rest.find('\n') {
+            Some(i) => (&rest[..i], rec.pos + i + 1),
+            None => (rest, text.len()),
+        };
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.is_empty() && next >= text.len() {
             break; // a final empty line
         }
-        if fields.len() != n + 1 {
+        if !line.contains('"') && !line.contains('\r') {
+            // Fast path: no quoting on this line.
+            rows.row(rec.line, line.split(','))?;
+            rec.pos = next;
+            rec.line += 1;
+        } else {
+            let at = rec.next_into(&mut fields)?.unwrap_or(rec.line);
+            rows.row(at, fields.iter().map(|f| f.as_ref()))?;
+        }
+    }
+    Ok(ElectionFile {
+        election: Election {
+            candidates: rows.candidates,
+            withdrawn: vec![],
+            ballots: rows.g.into_ballots(),
+        },
+        title: None,
+        seats: None,
+    })
+}
+
+/// Turns CSV records into grouped ballots.
+struct Rows {
+    candidates: Vec<String>,
+    g: Grouper,
+    /// Scratch: the candidate at each rank of the current row.
+    by_rank: Vec<CandidateIdx>,
+}
+
+impl Rows {
+    fn row<'f>(
+        &mut self,
+        line: usize,
+        mut fields: impl Iterator<Item = &'f str>,
+    ) -> Result<(), FormatError> {
+        let n = self.candidates.len();
+        fields.next(); // the receipt
+        self.by_rank.iter_mut().for_each(|c| *c = CandidateIdx::MAX);
+        let mut k = 0;
+        let mut seen = 0;
+        for (j, f) in fields.by_ref().take(n).enumerate() {
+            seen += 1;
+            if f.is_empty() {
+                continue;
+            }
+            let r = parse_rank(f).filter(|&r| r >= 1 && r <= n).ok_or_else(|| {
+                FormatError::new(
+                    line,
+                    format!(
+                        "expected a rank from 1 to {n} or nothing for {:?}, found {f:?}",
+                        self.candidates[j]
+                    ),
+                )
+            })?;
+            if self.by_rank[r - 1] != CandidateIdx::MAX {
+                return Err(FormatError::new(line, format!("rank {r} is given twice")));
+            }
+            self.by_rank[r - 1] = j as CandidateIdx;
+            k += 1;
+        }
+        let extra = fields.count();
+        if seen != n || extra != 0 {
             return Err(FormatError::new(
                 line,
                 format!(
                     "expected {} fields (receipt and {n} candidates), found {}",
                     n + 1,
-                    fields.len()
+                    1 + seen + extra
                 ),
             ));
         }
-        by_rank.iter_mut().for_each(|c| *c = CandidateIdx::MAX);
-        let mut k = 0;
-        for (j, f) in fields[1..].iter().enumerate() {
-            if f.is_empty() {
-                continue;
-            }
-            let r: usize = f
-                .parse()
-                .ok()
-                .filter(|&r| r >= 1 && r <= n)
-                .ok_or_else(|| {
-                    FormatError::new(
-                        line,
-                        format!(
-                            "expected a rank from 1 to {n} or nothing for {:?}, found {:?}",
-                            candidates[j], f
-                        ),
-                    )
-                })?;
-            if by_rank[r - 1] != CandidateIdx::MAX {
-                return Err(FormatError::new(line, format!("rank {r} is given twice")));
-            }
-            by_rank[r - 1] = j as CandidateIdx;
-            k += 1;
-        }
-        if let Some(missing) = by_rank[..k].iter().position(|&c| c == CandidateIdx::MAX) {
+        if let Some(missing) = self.by_rank[..k]
+            .iter()
+            .position(|&c| c == CandidateIdx::MAX)
+        {
             return Err(FormatError::new(
                 line,
                 format!(
@@ -268,24 +315,25 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
                 ),
             ));
         }
-        g.begin();
-        for &c in &by_rank[..k] {
-            g.push(c)
-                .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
-            g.end_rank();
+        self.g.begin();
+        for &c in &self.by_rank[..k] {
+            self.g
+                .push(c)
+                .map_err(|e| FormatError::new(line, e.message(&self.candidates)))?;
+            self.g.end_rank();
         }
-        g.finish(1)
-            .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
+        self.g
+            .finish(1)
+            .map_err(|e| FormatError::new(line, e.message(&self.candidates)))
     }
-    Ok(ElectionFile {
-        election: Election {
-            candidates,
-            withdrawn: vec![],
-            ballots: g.into_ballots(),
-        },
-        title: None,
-        seats: None,
-    })
+}
+
+/// A decimal rank of at most 9 digits.
+fn parse_rank(f: &str) -> Option<usize> {
+    if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(f.bytes().fold(0, |v, b| v * 10 + (b - b'0') as usize))
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@
 //! are errors. No partial results.
 //!
 //! - [`preflib`]: PrefLib `.soc .soi .toc .toi` (current `# ALTERNATIVE NAME i:`
-//!   header format, and the older numeric one).
-//! - [`blt`]: the OpenSTV / David Hill BLT format.
+//!   header format, and the older numeric one); [`preflib::write`] writes the
+//!   current format.
+//! - [`blt`]: the OpenSTV / David Hill BLT format; [`blt::write`] writes it.
 //! - [`json`]: `{"candidates": [...], "ballots": [{"ranking": [...], "count": n}]}`.
 //! - [`csv`]: Christen canonical CSV, the API's ballot export (reader and writer),
 //!   with [`csv::ballot_digest`].
-//! - [`export`]: PrefLib and BLT writers for the API's ballot export.
 //!
 //! Cast vote records and result files of other tabulators (issue 6), each with
 //! its own options and a [`ReadError`] giving the line (or JSON path) and what
@@ -29,7 +29,6 @@ pub mod cdf;
 pub mod csv;
 pub mod cvr;
 pub mod debian;
-pub mod export;
 pub mod json;
 pub mod preflib;
 pub mod rctab_config;

@@ -8,8 +8,10 @@
 //! n lines `i,name`, a line `voters,sum of counts,distinct rankings`, then
 //! lines `count,a,b,{c,d}`.
 
+use std::fmt::Write as _;
+
 use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
-use crate::tally::Election;
+use crate::tally::{Ballot, Election};
 
 const PROGRESS_EVERY: usize = 1 << 16;
 
@@ -316,6 +318,84 @@ fn parse_ranking(s: &str, g: &mut Grouper, names: &[String]) -> Result<(), Strin
     }
 }
 
+/// One line for a name or title: PrefLib headers cannot hold line breaks.
+fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+/// Writes `ballots` in PrefLib's current format (`.soi`, `.soc`, `.toi` or
+/// `.toc` as the data require; the header's `DATA TYPE` says which). Rankings
+/// are sorted by count (largest first), then by ranking, so the same ballots
+/// always give the same file. Skipped ranks are closed up (PrefLib has none);
+/// ties are written in braces.
+pub fn write(title: Option<&str>, election: &Election) -> String {
+    let n = election.candidates.len();
+    let mut rows: Vec<(u64, Vec<Vec<u32>>)> = election
+        .ballots
+        .iter()
+        .filter(|b| b.count > 0)
+        .map(|b: &Ballot| {
+            let ranks: Vec<Vec<u32>> = b
+                .ranks
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    let mut s = s.clone();
+                    s.sort_unstable();
+                    s
+                })
+                .collect();
+            (b.count, ranks)
+        })
+        .collect();
+    // Merge rankings that became equal once skipped ranks were closed up.
+    rows.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut merged: Vec<(u64, Vec<Vec<u32>>)> = Vec::with_capacity(rows.len());
+    for (c, r) in rows {
+        match merged.last_mut() {
+            Some((mc, mr)) if *mr == r => *mc = mc.saturating_add(c),
+            _ => merged.push((c, r)),
+        }
+    }
+    merged.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let ties = merged.iter().any(|(_, r)| r.iter().any(|s| s.len() > 1));
+    let complete = merged
+        .iter()
+        .all(|(_, r)| r.iter().map(Vec::len).sum::<usize>() == n);
+    let kind = match (ties, complete) {
+        (false, true) => "soc",
+        (false, false) => "soi",
+        (true, true) => "toc",
+        (true, false) => "toi",
+    };
+    let voters: u64 = merged.iter().map(|(c, _)| *c).fold(0, u64::saturating_add);
+    let mut out = String::new();
+    if let Some(t) = title {
+        let _ = writeln!(out, "# TITLE: {}", one_line(t));
+    }
+    let _ = writeln!(out, "# DATA TYPE: {kind}");
+    let _ = writeln!(out, "# NUMBER ALTERNATIVES: {n}");
+    let _ = writeln!(out, "# NUMBER VOTERS: {voters}");
+    let _ = writeln!(out, "# NUMBER UNIQUE ORDERS: {}", merged.len());
+    for (i, name) in election.candidates.iter().enumerate() {
+        let _ = writeln!(out, "# ALTERNATIVE NAME {}: {}", i + 1, one_line(name));
+    }
+    for (count, ranks) in &merged {
+        let _ = write!(out, "{count}:");
+        for (i, slot) in ranks.iter().enumerate() {
+            out.push_str(if i == 0 { " " } else { "," });
+            if slot.len() == 1 {
+                let _ = write!(out, "{}", slot[0] + 1);
+            } else {
+                let inner: Vec<String> = slot.iter().map(|c| (c + 1).to_string()).collect();
+                let _ = write!(out, "{{{}}}", inner.join(","));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +416,29 @@ mod tests {
         assert_eq!(b.len(), 3);
         assert_eq!(b[0].count, 4);
         assert_eq!(b[1].ranks, vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn write_then_read_round_trips() {
+        let e = Election {
+            candidates: vec!["A".into(), "B".into(), "C".into()],
+            withdrawn: vec![],
+            ballots: vec![
+                Ballot {
+                    ranks: vec![vec![2], vec![], vec![1, 0]],
+                    count: 2,
+                },
+                Ballot::strict(&[0, 1], 5),
+                Ballot::strict(&[2, 0, 1], 2),
+            ],
+        };
+        let text = write(Some("T"), &e);
+        assert!(text.contains("# DATA TYPE: toi\n"), "{text}");
+        assert!(text.contains("\n5: 1,2\n2: 3,1,2\n2: 3,{1,2}\n"), "{text}");
+        let back = parse(&text).unwrap();
+        assert_eq!(back.title.as_deref(), Some("T"));
+        assert_eq!(back.election.ballots.len(), 3);
+        assert_eq!(write(Some("T"), &back.election), text);
     }
 
     #[test]

@@ -21,7 +21,9 @@ const CLEAR_BALLOT: &str = "Clear Ballot CSV";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GenericCsvOptions {
     /// 1-based column of the first candidate (RCTab's `firstVoteColumnIndex`).
-    /// `None`: the first column from which every data cell is blank or a number.
+    /// `None`: the first column not headed like an identifier (`id`, `Response
+    /// ID`, `precinct_id`, blank) from which every data cell is blank or a rank no
+    /// larger than the number of columns left.
     pub first_vote_column: Option<usize>,
     /// Header of the undeclared write-in column (RCTab's `undeclaredWriteInLabel`).
     pub undeclared_write_in_label: Option<String>,
@@ -67,6 +69,15 @@ fn split(format: &'static str, line_no: usize, line: &str) -> Result<Vec<String>
     })
 }
 
+/// Whether a header names an identifier column (`id`, `Response ID`, `batch_id`,
+/// or blank) rather than a candidate.
+fn is_id_column(header: &str) -> bool {
+    header.trim().is_empty()
+        || header
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|word| word.eq_ignore_ascii_case("id"))
+}
+
 fn parse_rank(cell: &str) -> Option<u32> {
     cell.trim()
         .parse::<u32>()
@@ -101,13 +112,16 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
         Some(col) => col - 1,
         None => (0..header.len())
             .find(|&c| {
-                data.iter().all(|(_, row)| {
-                    row.iter()
-                        .skip(c)
-                        .all(|cell| cell.trim().is_empty() || cell.trim().parse::<u64>().is_ok())
-                })
+                let candidates = (header.len() - c) as u64;
+                !is_id_column(&header[c])
+                    && data.iter().all(|(_, row)| {
+                        row.iter().skip(c).all(|cell| {
+                            let cell = cell.trim();
+                            cell.is_empty()
+                                || cell.parse::<u64>().is_ok_and(|r| (1..=candidates).contains(&r))
+                        })
+                    })
             })
-            .filter(|&c| c < header.len())
             .ok_or_else(|| {
                 ReadError::new(
                     GENERIC,

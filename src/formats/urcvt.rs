@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::read_error::{json_syntax, ReadError};
 use crate::tally::rcv::{Destination, RcvCount};
-use crate::tally::Election;
+use crate::tally::{Election, Report, Transfer, Votes};
 
 /// `config`: what the contest was.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +234,112 @@ pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig
             num_winners: count.seats,
             total_num_ballots: total.to_string(),
             undervotes: serde_json::Value::from(undervotes as u64),
+        },
+    }
+}
+
+/// The URCVT summary of an IRV or STV report of the engine (DESIGN.md's rules or
+/// RCTab's): every round's tally, threshold, inactive ballots, who was elected or
+/// eliminated and where their votes went.
+pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: UrcvtConfig) -> Urcvt {
+    let name = |c: u32| {
+        election
+            .candidates
+            .get(c as usize)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let show = |v: Votes| v.to_string();
+    let transfers = |t: &Transfer<u32>| -> BTreeMap<String, String> {
+        let mut m: BTreeMap<String, String> =
+            t.to.iter()
+                .map(|x| (name(x.candidate), show(x.votes)))
+                .collect();
+        if t.exhausted != Votes::ZERO {
+            m.insert("exhausted".to_owned(), show(t.exhausted));
+        }
+        if t.lost_to_rounding != Votes::ZERO {
+            m.insert("residual surplus".to_owned(), show(t.lost_to_rounding));
+        }
+        m
+    };
+    let results = report
+        .rounds
+        .iter()
+        .map(|r| {
+            let all: Vec<&Transfer<u32>> = r
+                .transfer
+                .iter()
+                .chain(r.further_transfers.iter())
+                .collect();
+            let of = |c: u32| {
+                all.iter()
+                    .filter(|t| t.from == c)
+                    .map(|t| transfers(t))
+                    .next()
+                    .unwrap_or_default()
+            };
+            let mut tally_results: Vec<UrcvtTallyResult> = r
+                .elected
+                .iter()
+                .map(|&c| UrcvtTallyResult {
+                    elected: Some(name(c)),
+                    eliminated: None,
+                    transfers: of(c),
+                })
+                .collect();
+            tally_results.extend(r.eliminated.iter().map(|&c| UrcvtTallyResult {
+                elected: None,
+                eliminated: Some(name(c)),
+                transfers: of(c),
+            }));
+            let mut inactive = BTreeMap::new();
+            inactive.insert(
+                "exhaustedChoices".to_owned(),
+                show(r.inactive.exhausted_choices),
+            );
+            inactive.insert("overvotes".to_owned(), show(r.inactive.overvotes));
+            inactive.insert(
+                "repeatedRankings".to_owned(),
+                show(r.inactive.repeated_rankings),
+            );
+            inactive.insert(
+                "skippedRankings".to_owned(),
+                show(r.inactive.skipped_rankings),
+            );
+            if r.inactive.final_round_surplus != Votes::ZERO {
+                inactive.insert(
+                    "finalRoundSurplus".to_owned(),
+                    show(r.inactive.final_round_surplus),
+                );
+            }
+            UrcvtRound {
+                inactive_ballots: inactive,
+                round: r.round,
+                tally: r
+                    .counts
+                    .iter()
+                    .map(|t| (name(t.candidate), show(t.votes)))
+                    .collect(),
+                tally_results,
+                threshold: show(r.threshold),
+            }
+        })
+        .collect();
+    Urcvt {
+        config,
+        json_format_version: "1".to_owned(),
+        results,
+        summary: UrcvtSummary {
+            final_threshold: report
+                .rounds
+                .last()
+                .map(|r| show(r.threshold))
+                .unwrap_or_default(),
+            num_candidates: election.candidates.len(),
+            num_winners: report.seats,
+            total_num_ballots: report.ballots_counted.to_string(),
+            undervotes: serde_json::Value::from(report.blank_ballots),
         },
     }
 }

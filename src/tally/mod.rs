@@ -166,6 +166,13 @@ pub struct Rules {
     /// Decimal places of STV ballot values; every transfer truncates to them
     /// (Scottish rules: 5). At most [`VOTE_DECIMALS`].
     pub decimals: u32,
+    /// RCTab's rule options for IRV and STV (overvote rule, skipped and repeated
+    /// rankings, batch elimination, thresholds, tie-break modes …), with RCTab's
+    /// meaning: see [`rcv`]. `None` (the default, and every API contest): the
+    /// DESIGN.md rules above. When set, IRV and STV count by [`rcv::count_rcv`]
+    /// and the fields above are not used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rcv: Option<rcv::RcvRules>,
 }
 
 impl Default for Rules {
@@ -175,6 +182,7 @@ impl Default for Rules {
             skipped_ranks: SkippedRankRule::default(),
             quota: Quota::default(),
             decimals: 5,
+            rcv: None,
         }
     }
 }
@@ -365,6 +373,16 @@ pub fn count(
         return Err(TallyError::InvalidRules(format!(
             "decimals must be at most {VOTE_DECIMALS}"
         )));
+    }
+    if let (Some(rules), Method::Irv | Method::Stv) = (&options.rules.rcv, method) {
+        // Ballots may repeat a candidate under these rules, so the pairwise matrix
+        // (and the Condorcet winner) exists only for ballots that do not.
+        let condorcet_winner = Prepared::new(election).ok().and_then(|prep| {
+            (prep.n <= MAX_PAIRWISE_CANDIDATES)
+                .then(|| pairwise::Matrix::build(&prep))
+                .and_then(|m| m.condorcet_winner(&prep))
+        });
+        return rcv::report(election, method, options, rules, condorcet_winner);
     }
     let prep = Prepared::new(election)?;
     if method.is_pairwise() && prep.n > MAX_PAIRWISE_CANDIDATES {

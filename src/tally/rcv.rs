@@ -39,7 +39,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Ballot, CandidateIdx, Election};
+use super::report::{
+    DecidedBy, Inactive, Report, Round, Tally, TieBreak, TiePurpose, Transfer, TransferKind,
+};
+use super::{Ballot, CandidateIdx, Election, Method, Options, TallyError, Votes, VOTE_DECIMALS};
 
 /// What a rank holding several candidates does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -211,8 +214,19 @@ pub struct RcvTieBreak {
     pub electing: bool,
     pub tied: Vec<CandidateIdx>,
     pub chosen: CandidateIdx,
-    /// `earlier_round`, `candidate_order` or `random`.
-    pub decided_by: String,
+    pub decided_by: RcvDecidedBy,
+}
+
+/// How an [`RcvTieBreak`] was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "rule")]
+pub enum RcvDecidedBy {
+    /// By the tied candidates' votes in that earlier round.
+    EarlierRound {
+        round: u32,
+    },
+    CandidateOrder,
+    Random,
 }
 
 /// The result of [`count_rcv`].
@@ -504,10 +518,10 @@ impl Counter<'_> {
 
     /// Breaks a tie among `tied` (candidate order), returning the chosen one.
     fn break_tie(&mut self, tied: &[CandidateIdx], electing: bool, round: u32) -> CandidateIdx {
-        let mut decided_by = "random";
+        let mut decided_by = RcvDecidedBy::Random;
         let chosen = match self.rules.tie_break {
             TieBreakMode::CandidateOrder => {
-                decided_by = "candidate_order";
+                decided_by = RcvDecidedBy::CandidateOrder;
                 if electing {
                     tied[0]
                 } else {
@@ -529,13 +543,13 @@ impl Counter<'_> {
                     let Some(best) = best else { break };
                     contention.retain(|&c| votes(c) == best);
                     if contention.len() == 1 {
-                        found = Some(contention[0]);
+                        found = Some((contention[0], r.round));
                         break;
                     }
                 }
                 match found {
-                    Some(c) => {
-                        decided_by = "earlier_round";
+                    Some((c, r)) => {
+                        decided_by = RcvDecidedBy::EarlierRound { round: r };
                         c
                     }
                     None => self.random_choice(tied),
@@ -548,7 +562,7 @@ impl Counter<'_> {
             electing,
             tied: tied.to_vec(),
             chosen,
-            decided_by: decided_by.to_owned(),
+            decided_by,
         });
         chosen
     }
@@ -903,6 +917,188 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         winners: winners.into_iter().map(|(_, _, c)| c).collect(),
         rounds: counter.rounds,
         tie_breaks: counter.tie_breaks,
+    })
+}
+
+/// The engine's report of a count under `rules` (see [`super::count`]): IRV counts
+/// one seat, STV `options.seats`. Amounts are exact: `decimals` places are at most
+/// [`VOTE_DECIMALS`].
+pub(crate) fn report(
+    election: &Election,
+    method: Method,
+    options: &Options,
+    rules: &RcvRules,
+    condorcet_winner: Option<CandidateIdx>,
+) -> Result<Report<CandidateIdx>, TallyError> {
+    let seats = if method == Method::Stv {
+        options.seats
+    } else {
+        1
+    };
+    let count = count_rcv(election, seats, rules).map_err(|e| match e {
+        RcvError::NoSeats => TallyError::NoSeats,
+        other => TallyError::InvalidRules(other.to_string()),
+    })?;
+    let n = election.candidates.len() as CandidateIdx;
+    let to_votes = |u: u128| Votes::from_units(u * 10u128.pow(VOTE_DECIMALS - rules.decimals));
+    let mut rounds = Vec::with_capacity(count.rounds.len());
+    let mut elected_so_far: Vec<CandidateIdx> = Vec::new();
+    for r in &count.rounds {
+        let continuing: u128 = r
+            .tally
+            .iter()
+            .filter(|(c, _)| !elected_so_far.contains(c))
+            .map(|&(_, v)| v)
+            .sum();
+        elected_so_far.extend(r.elected.iter().copied());
+        let transfer = |t: &RcvTransfer| {
+            let mut to = Vec::new();
+            let (mut exhausted, mut lost) = (0, 0);
+            for &(d, v) in &t.to {
+                match d {
+                    Destination::Candidate(c) => to.push(Tally {
+                        candidate: c,
+                        votes: to_votes(v),
+                    }),
+                    Destination::Exhausted => exhausted += v,
+                    Destination::ResidualSurplus => lost += v,
+                }
+            }
+            Transfer {
+                kind: if r.elected.contains(&t.from) {
+                    TransferKind::Surplus
+                } else {
+                    TransferKind::Elimination
+                },
+                from: t.from,
+                surplus: None,
+                transfer_value: None,
+                to,
+                exhausted: to_votes(exhausted),
+                lost_to_rounding: to_votes(lost),
+            }
+        };
+        let mut transfers: Vec<Transfer<CandidateIdx>> = r
+            .transfers
+            .iter()
+            .filter(|t| !t.to.is_empty())
+            .map(transfer)
+            .collect();
+        let first = (!transfers.is_empty()).then(|| transfers.remove(0));
+        rounds.push(Round {
+            round: r.round,
+            counts: r
+                .tally
+                .iter()
+                .map(|&(c, v)| Tally {
+                    candidate: c,
+                    votes: to_votes(v),
+                })
+                .collect(),
+            continuing_votes: to_votes(continuing),
+            threshold: to_votes(r.threshold),
+            elected: r.elected.clone(),
+            eliminated: r.eliminated.clone(),
+            inactive: Inactive {
+                overvotes: to_votes(r.overvotes),
+                skipped_rankings: to_votes(r.skipped_rankings),
+                repeated_rankings: to_votes(r.repeated_rankings),
+                exhausted_choices: to_votes(r.exhausted_choices),
+                final_round_surplus: to_votes(r.final_round_surplus),
+            },
+            lost_to_rounding: to_votes(r.residual_surplus),
+            transfer: first,
+            further_transfers: transfers,
+        });
+    }
+
+    // Ranking: winners in order of election, then the rest still in the count
+    // by their last votes, then the eliminated, last eliminated first.
+    let mut ranking: Vec<Vec<CandidateIdx>> = count.winners.iter().map(|&c| vec![c]).collect();
+    let last = count.rounds.last();
+    let mut rest: Vec<(u128, CandidateIdx)> = last
+        .map(|r| {
+            r.tally
+                .iter()
+                .filter(|(c, _)| !count.winners.contains(c) && !r.eliminated.contains(c))
+                .map(|&(c, v)| (v, c))
+                .collect()
+        })
+        .unwrap_or_default();
+    rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut i = 0;
+    while i < rest.len() {
+        let group: Vec<CandidateIdx> = rest[i..]
+            .iter()
+            .take_while(|(v, _)| *v == rest[i].0)
+            .map(|&(_, c)| c)
+            .collect();
+        i += group.len();
+        ranking.push(group);
+    }
+    for r in count.rounds.iter().rev() {
+        if !r.eliminated.is_empty() {
+            ranking.push(r.eliminated.clone());
+        }
+    }
+
+    let tie_breaks = count
+        .tie_breaks
+        .iter()
+        .map(|t| {
+            let others = t.tied.iter().copied().filter(|&c| c != t.chosen);
+            let order: Vec<CandidateIdx> = if t.electing {
+                std::iter::once(t.chosen).chain(others).collect()
+            } else {
+                others.chain(std::iter::once(t.chosen)).collect()
+            };
+            TieBreak {
+                round: Some(t.round),
+                purpose: if t.electing {
+                    TiePurpose::Elect
+                } else {
+                    TiePurpose::Eliminate
+                },
+                tied: t.tied.clone(),
+                order,
+                decided_by: match t.decided_by {
+                    RcvDecidedBy::EarlierRound { round } => DecidedBy::EarlierRound { round },
+                    RcvDecidedBy::CandidateOrder => DecidedBy::CandidateOrder,
+                    RcvDecidedBy::Random => DecidedBy::Random,
+                },
+            }
+        })
+        .collect();
+
+    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
+    let blank: u64 = election
+        .ballots
+        .iter()
+        .filter(|b| b.ranks.iter().all(|s| s.is_empty()))
+        .map(|b| b.count)
+        .sum();
+    Ok(Report {
+        method,
+        seats: options.seats,
+        candidates: (0..n).collect(),
+        withdrawn: election.withdrawn.clone(),
+        winners: count.winners.clone(),
+        ranking,
+        ballots_counted: total,
+        blank_ballots: blank,
+        condorcet_winner,
+        scores: Vec::new(),
+        rounds,
+        quota: (method == Method::Stv)
+            .then(|| count.rounds.first().map(|r| to_votes(r.threshold)))
+            .flatten(),
+        pairwise: None,
+        strongest_paths: None,
+        pairs: Vec::new(),
+        tie_breaks,
+        rules: options.rules.clone(),
+        seed: options.seed.to_string(),
+        ballot_digest: None,
     })
 }
 

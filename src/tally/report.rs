@@ -47,6 +47,14 @@ pub struct Inactive {
     pub skipped_rankings: Votes,
     pub repeated_rankings: Votes,
     pub exhausted_choices: Votes,
+    /// STV under [`super::rcv::RcvRules`]: surplus left with the winners after the
+    /// last seat (RCTab's final round).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub final_round_surplus: Votes,
+}
+
+fn is_zero(v: &Votes) -> bool {
+    *v == Votes::ZERO
 }
 
 impl Inactive {
@@ -56,7 +64,8 @@ impl Inactive {
             self.overvotes.units()
                 + self.skipped_rankings.units()
                 + self.repeated_rankings.units()
-                + self.exhausted_choices.units(),
+                + self.exhausted_choices.units()
+                + self.final_round_surplus.units(),
         )
     }
 }
@@ -113,6 +122,10 @@ pub struct Round<C> {
     pub lost_to_rounding: Votes,
     /// What moved after this round's count, if anything.
     pub transfer: Option<Transfer<C>>,
+    /// Further transfers of the same round: several candidates batch-eliminated
+    /// or elected at once under [`super::rcv::RcvRules`].
+    #[serde(default = "Vec::new", skip_serializing_if = "Vec::is_empty")]
+    pub further_transfers: Vec<Transfer<C>>,
 }
 
 /// What a tie-break decided.
@@ -142,6 +155,12 @@ pub enum DecidedBy {
     EarlierRound { round: u32 },
     /// By the lot: the seeded pseudo-random order of candidates (see [`super::lot`]).
     Lot,
+    /// By the order of the candidates in the election (RCTab `useCandidateOrder`:
+    /// the one listed last is eliminated, the one listed first elected).
+    CandidateOrder,
+    /// By RCTab's `random` rule: `java.util.Random` seeded with the rules' seed
+    /// (see [`super::rcv::TieBreakMode::Random`]).
+    Random,
 }
 
 /// One tie broken during the count.
@@ -237,6 +256,18 @@ fn map_tallies<C, D>(v: Vec<Tally<C>>, f: &mut impl FnMut(C) -> D) -> Vec<Tally<
         .collect()
 }
 
+fn map_transfer<C, D>(t: Transfer<C>, f: &mut impl FnMut(C) -> D) -> Transfer<D> {
+    Transfer {
+        kind: t.kind,
+        from: f(t.from),
+        surplus: t.surplus,
+        transfer_value: t.transfer_value,
+        to: map_tallies(t.to, f),
+        exhausted: t.exhausted,
+        lost_to_rounding: t.lost_to_rounding,
+    }
+}
+
 impl<C> Report<C> {
     /// The same report with every candidate shown as `f` shows it.
     pub fn map_candidates<D>(self, mut f: impl FnMut(C) -> D) -> Report<D> {
@@ -271,15 +302,12 @@ impl<C> Report<C> {
                     eliminated: map_vec(r.eliminated, f),
                     inactive: r.inactive,
                     lost_to_rounding: r.lost_to_rounding,
-                    transfer: r.transfer.map(|t| Transfer {
-                        kind: t.kind,
-                        from: f(t.from),
-                        surplus: t.surplus,
-                        transfer_value: t.transfer_value,
-                        to: map_tallies(t.to, f),
-                        exhausted: t.exhausted,
-                        lost_to_rounding: t.lost_to_rounding,
-                    }),
+                    transfer: r.transfer.map(|t| map_transfer(t, f)),
+                    further_transfers: r
+                        .further_transfers
+                        .into_iter()
+                        .map(|t| map_transfer(t, f))
+                        .collect(),
                 })
                 .collect(),
             quota: self.quota,

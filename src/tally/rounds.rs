@@ -203,6 +203,7 @@ impl<'a> Piles<'a> {
             inactive: self.inactive(),
             lost_to_rounding: Votes::from_units(self.lost),
             transfer: None,
+            further_transfers: Vec::new(),
         }
     }
 }

@@ -174,19 +174,19 @@ fn ballots_are_refused_outside_voting() {
     app.move_phase(&id, "suggesting");
     let s = vec![app.insert_suggestion(&id, "Alpha", "approved")];
     let token = app.mint_voter_token(&id);
-    let body = assert_problem(app.put_ballot(&id, &token, &s), 409, "not_voting");
+    let body = assert_problem(app.put_ballot(&id, &token, &s), 409, "wrong_phase");
     assert!(body["detail"].as_str().unwrap().contains("suggesting"));
 
     app.move_phase(&id, "voting");
     assert_eq!(app.put_ballot(&id, &token, &s).status(), 201);
     app.move_phase(&id, "closed");
-    let body = assert_problem(app.put_ballot(&id, &token, &s), 409, "not_voting");
+    let body = assert_problem(app.put_ballot(&id, &token, &s), 409, "wrong_phase");
     assert!(body["detail"].as_str().unwrap().contains("closed"));
     let res = app
         .as_key(&token, Method::DELETE, &ballot_path(&id))
         .send()
         .unwrap();
-    assert_problem(res, 409, "not_voting");
+    assert_problem(res, 409, "wrong_phase");
     // Reading one's own ballot still works.
     let res = app
         .as_key(&token, Method::GET, &ballot_path(&id))

@@ -254,7 +254,7 @@ fn a_scheduled_close_freezes_the_result_and_stops_ballots() {
     assert_problem(
         app.put_ballot(&c.id, &token, &c.ids(&[0])),
         409,
-        "not_voting",
+        "wrong_phase",
     );
     let r: Value = app.results(&c.id, false, "").json().unwrap();
     assert_eq!(r["final"], true);

@@ -738,3 +738,39 @@ fn each_organisation_has_its_own_key() {
     let ours = hs(&org_claims("eve", &contest, now() + 600));
     assert_eq!(suggest_status(&app, &contest, &ours).status(), 201);
 }
+
+#[test]
+fn counters_of_past_windows_are_swept() {
+    use diesel::prelude::*;
+    let app = spawn_app();
+    let contest = app.suggesting_contest(json!({}));
+    let mut conn = app.db.connect();
+    diesel::sql_query(format!(
+        "INSERT INTO voter_rate_limits (contest_id, bucket_key, window_start, count)
+         SELECT '{contest}', '192.0.2.' || n, now() - interval '1 day', 1 FROM generate_series(1, 50) n"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let stale = |conn: &mut diesel::PgConnection| -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM voter_rate_limits WHERE contest_id = '{contest}' AND window_start < now() - interval '1 hour')"
+        )))
+        .get_result(conn)
+        .unwrap()
+    };
+    assert_eq!(stale(&mut conn), 50);
+    // One request in 32 sweeps; 400 requests miss with probability (31/32)^400 < 1e-5.
+    let limited = app.another_instance(|c| c.open_voter_limit.max_per_window = 1_000);
+    for _ in 0..400 {
+        let res = app
+            .client
+            .post(limited.url(&format!("/v1/contests/{contest}/voters")))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        if stale(&mut conn) == 0 {
+            return;
+        }
+    }
+    panic!("stale counters were never swept");
+}

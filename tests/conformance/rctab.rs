@@ -17,7 +17,7 @@ use christen::formats::urcvt::{
     parse_decimal, read_urcvt, urcvt_from_rcv, write_urcvt, Urcvt, UrcvtConfig,
 };
 use christen::tally::rcv::{count_rcv, RcvCount};
-use christen::tally::{Ballot, Election};
+use christen::tally::{Ballot, Election, Method, Options, Report, Rules, Votes};
 
 use crate::common::{read, Outcome};
 
@@ -126,6 +126,20 @@ fn check_case(case_dir: &Path, name: &str) -> Result<(), String> {
     )?)
     .map_err(|e| e.to_string())?;
     compare(&count, &election, &expected)?;
+
+    // The engine's public entry point counts the same under the same rules.
+    let method = if seats > 1 { Method::Stv } else { Method::Irv };
+    let options = Options {
+        seats,
+        rules: Rules {
+            rcv: Some(rules.clone()),
+            ..Rules::default()
+        },
+        ..Options::default()
+    };
+    let report =
+        christen::tally::count(&election, method, &options).map_err(|e| format!("engine: {e}"))?;
+    same_as_report(&count, &report)?;
 
     // The URCVT summary Christen writes must read back as the same rounds, and
     // say where votes went as RCTab does.
@@ -289,6 +303,54 @@ pub fn compare(count: &RcvCount, election: &Election, expected: &Urcvt) -> Resul
             expected.results.len(),
             count.rounds.len()
         ));
+    }
+    Ok(())
+}
+
+/// The engine's report must carry the rounds of the rule-option count exactly.
+fn same_as_report(count: &RcvCount, report: &Report<u32>) -> Result<(), String> {
+    let votes = |u: u128| Votes::from_units(u * (1_000_000_000 / count.scale));
+    if report.winners != count.winners {
+        return Err(format!(
+            "engine report: winners {:?}, count {:?}",
+            report.winners, count.winners
+        ));
+    }
+    if report.rounds.len() != count.rounds.len() {
+        return Err("engine report: a different number of rounds".to_owned());
+    }
+    for (r, c) in report.rounds.iter().zip(&count.rounds) {
+        let counts: Vec<(u32, Votes)> = r.counts.iter().map(|t| (t.candidate, t.votes)).collect();
+        let want: Vec<(u32, Votes)> = c.tally.iter().map(|&(k, v)| (k, votes(v))).collect();
+        if counts != want
+            || r.threshold != votes(c.threshold)
+            || r.elected != c.elected
+            || r.eliminated != c.eliminated
+        {
+            return Err(format!(
+                "engine report: round {} differs from the rule-option count",
+                c.round
+            ));
+        }
+        let i = &r.inactive;
+        if (
+            i.overvotes,
+            i.skipped_rankings,
+            i.repeated_rankings,
+            i.exhausted_choices,
+            i.final_round_surplus,
+        ) != (
+            votes(c.overvotes),
+            votes(c.skipped_rankings),
+            votes(c.repeated_rankings),
+            votes(c.exhausted_choices),
+            votes(c.final_round_surplus),
+        ) {
+            return Err(format!(
+                "engine report: round {} inactive ballots differ",
+                c.round
+            ));
+        }
     }
     Ok(())
 }
