@@ -276,7 +276,7 @@ fn results_html(h: &mut String, r: &ResultsView, o: &RenderOptions) {
 
 // ---------------------------------------------------------------------------
 // HTTP: the page and the chart share one loader, which asks
-// `results::public_result` — the function `GET /v1/contests/{id}/results` uses
+// `results::result_for` — the function `GET /v1/contests/{id}/results` uses
 // for the public — so both show exactly what that endpoint would show.
 
 /// `?theme=&lang=` of the embed page and the SVG chart.
@@ -343,7 +343,7 @@ pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> ApiResult<Load
     let now = Utc::now();
     let phase = contest.phase_at(now);
     let live = phase == Phase::Voting && contest.results_visibility == ResultsVisibility::Live;
-    match results::public_result(state, contest.clone()).await {
+    match results::result_for(state, contest.clone(), contest.method, false).await {
         Ok(result) => {
             let report: serde_json::Value = serde_json::from_str(&result.body).map_err(|e| {
                 ApiError::Unexpected(anyhow::Error::new(e).context("cached result"))

@@ -306,18 +306,3 @@ pub async fn get(
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .body(result.body))
 }
-
-/// The contest's result as the public may see it, by the same rules as
-/// `GET …/results` without credentials (403 `results_not_visible` saying when,
-/// otherwise the cached or freshly counted result of the contest's method). The
-/// embed page, the SVG chart and the live stream all go through here.
-pub async fn public_result(state: &AppState, contest: Contest) -> ApiResult<CachedResult> {
-    let phase = contest.phase_at(Utc::now());
-    check_visible(&contest, false, phase)?;
-    let method = contest.method;
-    if phase == Phase::Closed {
-        closed(state, contest, method).await
-    } else {
-        live(state, contest, method, phase).await
-    }
-}

@@ -3,7 +3,7 @@
 //!
 //! It follows the database, not this process: every [`POLL`] it reads the
 //! contest's ballot version (`max(ballots.version)`, one index probe) and phase;
-//! when either changed it asks `results::public_result` — the same function and
+//! when either changed it asks `results::result_for` — the same function and
 //! visibility rules as `GET …/results` — and sends the result if its ETag
 //! changed. So a ballot cast through any instance reaches every stream within
 //! [`POLL`] plus the results' stated lag. A comment line every [`HEARTBEAT`]
@@ -150,7 +150,7 @@ impl Follow {
         }
         self.phase = phase;
         self.version = version;
-        match results::public_result(&self.state, contest).await {
+        match results::result_for(&self.state, contest.clone(), contest.method, false).await {
             Ok(r) if r.etag != self.etag => self.push_result(&r),
             Ok(r) => self.done = r.final_,
             Err(e @ ApiError::Forbidden { .. }) | Err(e @ ApiError::NotFound(_)) => {
@@ -183,7 +183,7 @@ pub async fn get(
     })?;
     let phase = contest.phase_at(Utc::now());
     // Refused here exactly as GET …/results refuses (403 saying when).
-    let first = results::public_result(&state, contest).await?;
+    let first = results::result_for(&state, contest.clone(), contest.method, false).await?;
     let last_seen: Option<i64> = req
         .headers()
         .get("last-event-id")
