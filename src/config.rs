@@ -102,6 +102,11 @@ pub struct ServeSettings {
     #[arg(long, env = "CHRISTEN_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
 
+    /// Live result streams (`…/results/stream`) one instance serves at once;
+    /// beyond it, 503 with `Retry-After`.
+    #[arg(long, env = "CHRISTEN_MAX_STREAMS", default_value_t = crate::api::stream::DEFAULT_MAX_STREAMS, global = true)]
+    pub max_streams: usize,
+
     /// Open electorate: voter tokens per contest and client address per window
     /// (0 turns the limit off).
     #[arg(

@@ -24,6 +24,8 @@ pub struct AppConfig {
     pub secret: Secret,
     pub pool: PoolOptions,
     pub max_body_bytes: usize,
+    /// Live result streams this instance serves at once (`…/results/stream`).
+    pub max_streams: usize,
     /// The open electorate's token rate limit.
     pub open_voter_limit: api::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
@@ -57,9 +59,11 @@ impl Application {
             open_voter_limit: config.open_voter_limit,
         });
         let limit = config.max_body_bytes;
+        let streams = web::Data::new(api::stream::StreamLimiter::new(config.max_streams));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(streams.clone())
                 .app_data(BodyLimit(limit))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {

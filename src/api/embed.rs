@@ -17,6 +17,18 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+
+use super::auth::MaybeAdmin;
+use super::contests::load_visible;
+use super::extract::parse_id;
+use super::{results, AppState};
+use crate::db;
+use crate::domain::{Contest, ContestId, Phase, ResultsVisibility};
+use crate::error::{ApiError, ApiResult};
+
 use i18n::{format_time, Lang};
 use model::{Page, PageBody, ResultsView};
 
@@ -237,10 +249,7 @@ fn results_html(h: &mut String, r: &ResultsView, o: &RenderOptions) {
     let _ = write!(
         h,
         "<footer>\n<p>{}",
-        escape(
-            &s.ballots_counted
-                .replace("{n}", &r.ballots_counted.to_string())
-        )
+        escape(&s.ballots_counted(r.ballots_counted))
     );
     if let Some(at) = r.computed_at {
         let (before, after) = s
@@ -264,6 +273,183 @@ fn results_html(h: &mut String, r: &ResultsView, o: &RenderOptions) {
         escape(s.full_results)
     );
 }
+
+// ---------------------------------------------------------------------------
+// HTTP: the page and the chart share one loader, which asks
+// `results::result_for` — the function `GET /v1/contests/{id}/results` uses
+// for the public — so both show exactly what that endpoint would show.
+
+/// `?theme=&lang=` of the embed page and the SVG chart.
+#[derive(Debug, serde::Deserialize)]
+pub struct ViewQuery {
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+impl ViewQuery {
+    /// The theme (default light) and language (`?lang=`, else the first of
+    /// `Accept-Language` we have, else English). Unknown values are a 400.
+    pub fn resolve(&self, req: &actix_web::HttpRequest) -> ApiResult<(Theme, Lang)> {
+        let theme = match self.theme.as_deref() {
+            None => Theme::Light,
+            Some(t) => Theme::parse(t).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_theme",
+                    format!("`theme` must be light or dark, not `{t}`"),
+                )
+            })?,
+        };
+        let lang = match self.lang.as_deref() {
+            Some(l) => Lang::parse(l).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_lang",
+                    format!(
+                        "`lang` must be one of: {}",
+                        Lang::ALL.map(Lang::code).join(", ")
+                    ),
+                )
+            })?,
+            None => req
+                .headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| {
+                    v.split(',')
+                        .filter_map(|t| Lang::parse(t.split(';').next().unwrap_or("").trim()))
+                        .next()
+                })
+                .unwrap_or(Lang::En),
+        };
+        Ok((theme, lang))
+    }
+}
+
+/// A page's data, with the validator and freshness of what it shows.
+pub struct Loaded {
+    pub contest: Contest,
+    pub page: Page,
+    /// Identifies the data shown (the result's ETag, or the contest's state).
+    pub version_tag: String,
+    pub cache_control: String,
+    pub live: bool,
+}
+
+/// Loads what the embedded views show of a contest: its public results, or why
+/// and until when there are none.
+pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> ApiResult<Loaded> {
+    let contest = load_visible(state, MaybeAdmin(None), id).await?;
+    let now = Utc::now();
+    let phase = contest.phase_at(now);
+    let live = phase == Phase::Voting && contest.results_visibility == ResultsVisibility::Live;
+    match results::result_for(state, contest.clone(), contest.method, false).await {
+        Ok(result) => {
+            let report: serde_json::Value = serde_json::from_str(&result.body).map_err(|e| {
+                ApiError::Unexpected(anyhow::Error::new(e).context("cached result"))
+            })?;
+            let view = ResultsView::from_report(&report, lang.strings());
+            let cache_control = if result.final_ {
+                "public, max-age=300".to_owned()
+            } else {
+                format!("public, max-age={}", results::LIVE_MAX_AGE_SECS)
+            };
+            Ok(Loaded {
+                page: Page {
+                    title: contest.title.clone(),
+                    phase,
+                    body: PageBody::Results(view),
+                },
+                version_tag: result.etag.clone(),
+                cache_control,
+                live,
+                contest,
+            })
+        }
+        Err(ApiError::Forbidden {
+            code: "results_not_visible",
+            ..
+        }) => Ok(Loaded {
+            page: Page {
+                title: contest.title.clone(),
+                phase,
+                body: PageBody::NotYet(model::NotYet::new(
+                    contest.results_visibility,
+                    contest.schedule.voting_close_at,
+                )),
+            },
+            version_tag: format!(
+                "{}|{}|{}",
+                contest.updated_at.timestamp_micros(),
+                phase,
+                contest.results_visibility
+            ),
+            cache_control: "public, max-age=30".to_owned(),
+            live: false,
+            contest,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// A strong ETag over the parts that make a response.
+pub fn etag_of(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    format!("\"{}\"", &hex::encode(h.finalize())[..32])
+}
+
+/// `GET /embed/contests/{id}?theme=&lang=`.
+pub async fn page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ViewQuery>,
+    req: actix_web::HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id: ContestId = parse_id(&path, "contest")?;
+    let (theme, lang) = query.resolve(&req)?;
+    let loaded = load(&state, id, lang).await?;
+    let ancestors = state
+        .db(move |conn| Ok(db::origins::for_contest(conn, id)?))
+        .await?;
+    let csp = content_security_policy(&ancestors);
+    let etag = etag_of(&[
+        &loaded.version_tag,
+        theme.as_str(),
+        lang.code(),
+        &csp,
+        "html",
+    ]);
+    let mut res = if super::widget::if_none_match(&req, &etag) {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::CACHE_CONTROL, loaded.cache_control.clone()))
+        .insert_header((header::VARY, "Accept-Language"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp));
+    if super::widget::if_none_match(&req, &etag) {
+        return Ok(res.finish());
+    }
+    let options = RenderOptions {
+        contest_id: loaded.contest.id.0,
+        lang,
+        theme,
+        base_url: super::oembed::base_url(&req),
+        refresh_secs: loaded.live.then_some(LIVE_REFRESH_SECS),
+    };
+    Ok(res
+        .content_type("text/html; charset=utf-8")
+        .body(render_html(&loaded.page, &options)))
+}
+
+/// How often the embed page reloads itself (no JavaScript needed) while results
+/// are live and voting is open.
+pub const LIVE_REFRESH_SECS: u32 = 30;
 
 #[cfg(test)]
 mod tests {

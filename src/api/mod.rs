@@ -14,6 +14,7 @@ pub mod oembed;
 pub mod ops;
 pub mod origins;
 pub mod results;
+pub mod stream;
 pub mod suggestions;
 pub mod svg;
 pub mod voter;
@@ -117,6 +118,9 @@ routes! {
     "/v1/allowed-origins" => { get: origins::list, put: origins::replace },
     "/widget.js" => { get: widget::get },
     "/oembed" => { get: oembed::get },
+    "/embed/contests/{contest_id}" => { get: embed::page },
+    "/v1/contests/{contest_id}/results.svg" => { get: svg::get },
+    "/v1/contests/{contest_id}/results/stream" => { get: stream::get },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {

@@ -4,6 +4,15 @@
 
 use std::fmt::Write as _;
 
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::embed::{etag_of, load, ViewQuery};
+use super::extract::parse_id;
+use super::AppState;
+use crate::domain::ContestId;
+use crate::error::ApiResult;
+
 use super::embed::i18n::{format_time, Lang};
 use super::embed::model::{Page, PageBody};
 use super::embed::{escape, Theme};
@@ -179,9 +188,7 @@ pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
                 }
             }
             y += 22;
-            let mut footer = s
-                .ballots_counted
-                .replace("{n}", &r.ballots_counted.to_string());
+            let mut footer = s.ballots_counted(r.ballots_counted);
             if let Some(at) = r.computed_at {
                 footer = format!(
                     "{footer} · {}",
@@ -205,6 +212,39 @@ pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
         escape(&desc.join(". ")),
         p.bg,
     )
+}
+
+/// `GET /v1/contests/{id}/results.svg?theme=&lang=`.
+pub async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ViewQuery>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id: ContestId = parse_id(&path, "contest")?;
+    let (theme, lang) = query.resolve(&req)?;
+    let loaded = load(&state, id, lang).await?;
+    let etag = etag_of(&[&loaded.version_tag, theme.as_str(), lang.code(), "svg"]);
+    let fresh = super::widget::if_none_match(&req, &etag);
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, loaded.cache_control.clone()))
+        .insert_header((header::VARY, "Accept-Language"))
+        // An SVG opened on its own is a document: nothing in it may run or load.
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ));
+    if fresh {
+        return Ok(res.finish());
+    }
+    Ok(res
+        .content_type("image/svg+xml; charset=utf-8")
+        .body(render_svg(&loaded.page, lang, theme)))
 }
 
 #[cfg(test)]

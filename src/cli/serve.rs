@@ -21,6 +21,7 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
                 connection_timeout: Duration::from_millis(db.db_timeout_ms),
             },
             max_body_bytes: serve.max_body_bytes,
+            max_streams: serve.max_streams,
             open_voter_limit: crate::api::voters::OpenVoterLimit {
                 max_per_window: serve.open_voter_limit,
                 window: Duration::from_secs(serve.open_voter_window_secs.max(1)),

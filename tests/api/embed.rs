@@ -85,3 +85,238 @@ fn oembed_describes_embed_pages_as_rich_iframes() {
         .unwrap();
     assert_problem(res, 400, "invalid_query");
 }
+
+const HOSTILE: &str = "</text><script>alert(1)</script>";
+
+fn get(app: &crate::helpers::TestApp, path: &str) -> reqwest::blocking::Response {
+    app.public(Method::GET, path).send().unwrap()
+}
+
+#[test]
+fn embed_page_and_svg_show_live_results_with_hostile_names_escaped() {
+    let app = spawn_app();
+    let res = app
+        .admin(Method::PUT, "/v1/allowed-origins")
+        .json(&json!({ "origins": ["https://library.example.org"] }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let contest = app.voting_contest(
+        json!({ "title": "Name <our> blog", "results_visibility": "live" }),
+        &[HOSTILE, "Quill"],
+    );
+    app.cast_ballots(&contest, &[(&[0, 1], 3), (&[1, 0], 1)]);
+    let page_path = format!("/embed/contests/{}", contest.id);
+
+    let res = get(&app, &page_path);
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'self' https://library.example.org"),
+        "{csp}"
+    );
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(h["cache-control"], "public, max-age=3");
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    let html = res.text().unwrap();
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(html.contains("&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("<h1>Name &lt;our&gt; blog</h1>"), "{html}");
+    assert!(html.contains("4 ballots counted"), "{html}");
+    assert!(html.contains("Voting open"));
+    assert!(html.contains("class=\"light\""));
+    assert!(
+        html.contains("http-equiv=\"refresh\""),
+        "live pages refresh"
+    );
+    assert!(html.contains("type=\"application/json+oembed\""));
+
+    // Unchanged: 304. A new ballot changes the validator.
+    let res = app
+        .public(Method::GET, &page_path)
+        .header("If-None-Match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    app.cast_ballots(&contest, &[(&[1, 0], 1)]);
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let res = app
+        .public(Method::GET, &page_path)
+        .header("If-None-Match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().unwrap().contains("5 ballots counted"));
+
+    let dark = get(&app, &format!("{page_path}?theme=dark&lang=fr"))
+        .text()
+        .unwrap();
+    assert!(dark.contains("<html lang=\"fr\" class=\"dark\""), "{dark}");
+    assert!(dark.contains("5 bulletins comptés"));
+    assert_problem(
+        get(&app, &format!("{page_path}?theme=neon")),
+        400,
+        "invalid_theme",
+    );
+    assert_problem(
+        get(&app, &format!("{page_path}?lang=xx")),
+        400,
+        "invalid_lang",
+    );
+
+    let svg_path = format!("/v1/contests/{}/results.svg", contest.id);
+    for theme in ["light", "dark"] {
+        let res = get(&app, &format!("{svg_path}?theme={theme}"));
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"],
+            "image/svg+xml; charset=utf-8"
+        );
+        assert_eq!(res.headers()["access-control-allow-origin"], "*");
+        assert!(res.headers().get("etag").is_some());
+        let svg = res.text().unwrap();
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains("&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+        let bg = if theme == "dark" {
+            "#121417"
+        } else {
+            "#ffffff"
+        };
+        assert!(svg.contains(&format!("fill=\"{bg}\"")), "{theme}");
+    }
+    assert_problem(
+        get(&app, "/v1/contests/not-a-uuid/results.svg"),
+        400,
+        "invalid_id",
+    );
+    assert_problem(
+        get(&app, "/embed/contests/00000000-0000-0000-0000-000000000000"),
+        404,
+        "not_found",
+    );
+}
+
+#[test]
+fn before_close_the_views_say_when_results_come_and_after_close_show_them() {
+    let app = spawn_app();
+    let contest = app.voting_contest(
+        json!({
+            "results_visibility": "after_close",
+            "schedule": { "voting_close_at": "2099-12-01T18:00:00Z" }
+        }),
+        &["Quill", "Inkwell"],
+    );
+    app.cast_ballots(&contest, &[(&[1, 0], 2), (&[0, 1], 1)]);
+    let page_path = format!("/embed/contests/{}", contest.id);
+    let svg_path = format!("/v1/contests/{}/results.svg", contest.id);
+
+    // The results endpoint refuses the public; the views show no result either.
+    assert_problem(
+        app.results(&contest.id, false, ""),
+        403,
+        "results_not_visible",
+    );
+    let html = get(&app, &page_path).text().unwrap();
+    assert!(
+        html.contains("Results will be published when voting closes, on 2099-12-01 18:00 UTC."),
+        "{html}"
+    );
+    assert!(!html.contains("Inkwell"), "no candidate leaks before close");
+    assert!(!html.contains("ballots counted"));
+    let svg = get(&app, &svg_path).text().unwrap();
+    assert!(svg.contains("2099-12-01 18:00 UTC"), "{svg}");
+    assert!(!svg.contains("Inkwell"));
+    let fr = get(&app, &format!("{page_path}?lang=fr")).text().unwrap();
+    assert!(fr.contains("à la clôture du vote"), "{fr}");
+    // Stream refused the same way.
+    let res = get(&app, &format!("/v1/contests/{}/results/stream", contest.id));
+    assert_problem(res, 403, "results_not_visible");
+
+    app.move_phase(&contest.id, "closed");
+    let res = get(&app, &page_path);
+    assert_eq!(res.headers()["cache-control"], "public, max-age=300");
+    let html = res.text().unwrap();
+    assert!(html.contains("Final result"), "{html}");
+    assert!(
+        html.contains("<ol class=\"winners\"><li>Inkwell</li></ol>"),
+        "{html}"
+    );
+    assert!(html.contains("3 ballots counted"));
+    assert!(!html.contains("http-equiv=\"refresh\""));
+    let svg = get(&app, &svg_path).text().unwrap();
+    assert!(svg.contains("Winner: Inkwell"), "{svg}");
+
+    let hidden = app.voting_contest(json!({ "results_visibility": "hidden" }), &["A", "B"]);
+    let html = get(&app, &format!("/embed/contests/{}", hidden.id))
+        .text()
+        .unwrap();
+    assert!(
+        html.contains("keep the results of this contest private"),
+        "{html}"
+    );
+}
+
+/// Reads the stream until `needle` appears (or 20 s pass); returns what was read.
+fn read_until(res: &mut reqwest::blocking::Response, seen: &mut String, needle: &str) {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut buf = [0u8; 8192];
+    while !seen.contains(needle) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no `{needle}` in: {seen}"
+        );
+        let n = res.read(&mut buf).expect("reading the stream");
+        assert!(n > 0, "stream ended before `{needle}`: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
+
+#[test]
+fn the_stream_sends_a_new_result_when_a_ballot_arrives_through_another_instance() {
+    let app = crate::helpers::spawn_app_with(|c| c.max_streams = 1);
+    let other = app.another_instance(|_| {});
+    let contest = app.voting_contest(json!({ "results_visibility": "live" }), &["Quill", "Ink"]);
+    app.cast_ballots(&contest, &[(&[0, 1], 2)]);
+    let path = format!("/v1/contests/{}/results/stream", contest.id);
+    let client = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .unwrap();
+    let mut res = client.get(app.url(&path)).send().unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut seen = String::new();
+    read_until(&mut res, &mut seen, "\"ballots_counted\":2");
+    assert!(seen.starts_with("retry: 5000\n\n"), "{seen}");
+    assert!(seen.contains("event: result\n"), "{seen}");
+
+    // The cap: this instance serves one stream; the other instance has room.
+    let refused = client.get(app.url(&path)).send().unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().get("retry-after").is_some());
+
+    // A ballot cast through the other instance reaches this stream.
+    let token = app.mint_voter_token(&contest.id);
+    let ballot = client
+        .put(other.url(&format!("/v1/contests/{}/ballot", contest.id)))
+        .bearer_auth(token)
+        .json(&json!({ "ranking": contest.ids(&[1, 0]) }))
+        .send()
+        .unwrap();
+    assert_eq!(ballot.status(), 201);
+    read_until(&mut res, &mut seen, "\"ballots_counted\":3");
+
+    // Closing sends the final result and ends the stream.
+    app.move_phase(&contest.id, "closed");
+    read_until(&mut res, &mut seen, "\"final\":true");
+    drop(res);
+    // The slot is free again once the stream is gone.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let again = client.get(app.url(&path)).send().unwrap();
+    assert_eq!(again.status(), 200);
+}

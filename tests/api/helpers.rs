@@ -56,6 +56,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
             connection_timeout: Duration::from_millis(1500),
         },
         max_body_bytes: 64 * 1024,
+        max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
         open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(5),
     };
@@ -363,6 +364,7 @@ impl TestApp {
                 connection_timeout: Duration::from_millis(1500),
             },
             max_body_bytes: 64 * 1024,
+            max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
             open_voter_limit: Default::default(),
             shutdown_timeout: Duration::from_secs(5),
         };

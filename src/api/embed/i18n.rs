@@ -58,12 +58,14 @@ pub struct Strings {
     pub chart_ranking: &'static str,
     /// `{n}`.
     pub votes: &'static str,
+    pub one_vote: &'static str,
     /// `{n}`.
     pub points: &'static str,
     /// `{wins}` and `{opponents}`.
     pub wins: &'static str,
     /// `{n}`.
     pub ballots_counted: &'static str,
+    pub one_ballot_counted: &'static str,
     /// `{time}`.
     pub counted_at: &'static str,
     pub not_public_hidden: &'static str,
@@ -76,6 +78,24 @@ pub struct Strings {
 }
 
 impl Strings {
+    /// `{n} votes`, with the singular for exactly one.
+    pub fn votes(&self, n: &str) -> String {
+        if n == "1" {
+            self.one_vote.to_owned()
+        } else {
+            self.votes.replace("{n}", n)
+        }
+    }
+
+    /// `{n} ballots counted`, with the singular for exactly one.
+    pub fn ballots_counted(&self, n: u64) -> String {
+        if n == 1 {
+            self.one_ballot_counted.to_owned()
+        } else {
+            self.ballots_counted.replace("{n}", &n.to_string())
+        }
+    }
+
     pub fn phase_name(&self, phase: Phase) -> &'static str {
         match phase {
             Phase::Draft => self.phases[0],
@@ -105,9 +125,11 @@ pub static EN: Strings = Strings {
     chart_scores: "Scores in the final ranking",
     chart_ranking: "Final ranking",
     votes: "{n} votes",
+    one_vote: "1 vote",
     points: "{n} points",
     wins: "{wins} of {opponents} head-to-head wins",
     ballots_counted: "{n} ballots counted",
+    one_ballot_counted: "1 ballot counted",
     counted_at: "Counted {time}",
     not_public_hidden: "The organisers keep the results of this contest private.",
     not_public_until_close_at: "Results will be published when voting closes, on {time}.",
@@ -136,9 +158,11 @@ pub static FR: Strings = Strings {
     chart_scores: "Scores dans le classement final",
     chart_ranking: "Classement final",
     votes: "{n} voix",
+    one_vote: "1 voix",
     points: "{n} points",
     wins: "{wins} duels gagnés sur {opponents}",
     ballots_counted: "{n} bulletins comptés",
+    one_ballot_counted: "1 bulletin compté",
     counted_at: "Compté le {time}",
     not_public_hidden: "Les organisateurs gardent les résultats de ce concours privés.",
     not_public_until_close_at: "Les résultats seront publiés à la clôture du vote, le {time}.",

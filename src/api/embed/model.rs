@@ -167,7 +167,7 @@ impl ResultsView {
                     Bar {
                         name: name_of(c),
                         value: votes,
-                        label: s.votes.replace("{n}", &format_number(votes)),
+                        label: s.votes(&format_number(votes)),
                         winner: is_winner(c),
                     }
                 })
@@ -233,7 +233,7 @@ impl ResultsView {
             }
         } else if !scores.is_empty() {
             let points = method == "borda" || method == "copeland";
-            let words = if points { s.points } else { s.votes };
+
             let mut bars: Vec<Bar> = scores
                 .iter()
                 .map(|c| {
@@ -241,7 +241,11 @@ impl ResultsView {
                     Bar {
                         name: name_of(c),
                         value: score,
-                        label: words.replace("{n}", &format_number(score)),
+                        label: if points {
+                            s.points.replace("{n}", &format_number(score))
+                        } else {
+                            s.votes(&format_number(score))
+                        },
                         winner: is_winner(c),
                     }
                 })

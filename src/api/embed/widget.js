@@ -50,7 +50,8 @@
 
   function render(state) {
     var url = base + "/v1/contests/" + state.id + "/results.svg" + query(state.el);
-    return fetch(url, { mode: "cors", credentials: "omit" })
+    // `no-cache`: revalidate (ETag) so an update is never the cached older chart.
+    return fetch(url, { mode: "cors", credentials: "omit", cache: "no-cache" })
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.text();

@@ -1,0 +1,239 @@
+//! `GET /v1/contests/{id}/results/stream`: Server-Sent Events with the contest's
+//! public result, a new event whenever it changes.
+//!
+//! It follows the database, not this process: every [`POLL`] it reads the
+//! contest's ballot version (`max(ballots.version)`, one index probe) and phase;
+//! when either changed it asks `results::result_for` — the same function and
+//! visibility rules as `GET …/results` — and sends the result if its ETag
+//! changed. So a ballot cast through any instance reaches every stream within
+//! [`POLL`] plus the results' stated lag. A comment line every [`HEARTBEAT`]
+//! keeps proxies from closing an idle stream (and finds dead clients). Event
+//! ids are ballot versions: a reconnecting `EventSource` sends `Last-Event-ID`
+//! and gets no repeat of what it has. The stream ends after the final result,
+//! or with an `error` event if results stop being public.
+//!
+//! Each instance serves at most `max_streams` streams at once (AppConfig); past
+//! that, 503 with `Retry-After`, and the widget falls back to polling.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use futures_util::stream;
+use tokio::time::Instant;
+
+use super::auth::MaybeAdmin;
+use super::contests::load_visible;
+use super::extract::parse_id;
+use super::{results, AppState};
+use crate::db;
+use crate::db::results::CachedResult;
+use crate::domain::{Contest, ContestId, Phase};
+use crate::error::{ApiError, ApiResult};
+
+/// How often a stream looks at the database.
+pub const POLL: Duration = Duration::from_secs(1);
+/// How often an idle stream sends a comment line.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Streams one instance serves at once, unless configured.
+pub const DEFAULT_MAX_STREAMS: usize = 500;
+/// The reconnection delay suggested to clients, in milliseconds.
+const RETRY_MS: u32 = 5000;
+
+/// Counts the open streams of this instance (app data).
+#[derive(Debug)]
+pub struct StreamLimiter {
+    open: AtomicUsize,
+    max: usize,
+}
+
+impl StreamLimiter {
+    pub fn new(max: usize) -> Self {
+        StreamLimiter {
+            open: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// Streams open now.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    fn acquire(self: &Arc<Self>) -> Option<Permit> {
+        self.open
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Permit(self.clone()))
+    }
+}
+
+/// One open stream; released when the stream is dropped (client gone, or done).
+#[derive(Debug)]
+struct Permit(Arc<StreamLimiter>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An SSE event; `data` may span lines (each gets its own `data:` line).
+fn event(name: &str, id: Option<i64>, data: &str) -> Bytes {
+    let mut out = String::with_capacity(data.len() + 48);
+    if let Some(id) = id {
+        out.push_str(&format!("id: {id}\n"));
+    }
+    out.push_str(&format!("event: {name}\n"));
+    for line in data.split('\n') {
+        out.push_str("data: ");
+        out.push_str(line.trim_end_matches('\r'));
+        out.push('\n');
+    }
+    out.push('\n');
+    Bytes::from(out)
+}
+
+struct Follow {
+    state: web::Data<AppState>,
+    id: ContestId,
+    version: i64,
+    phase: Phase,
+    etag: String,
+    pending: VecDeque<Bytes>,
+    next_poll: Instant,
+    next_heartbeat: Instant,
+    done: bool,
+    _permit: Permit,
+}
+
+impl Follow {
+    fn push_result(&mut self, r: &CachedResult) {
+        self.etag = r.etag.clone();
+        self.version = r.version;
+        self.pending
+            .push_back(event("result", Some(r.version), &r.body));
+        if r.final_ {
+            self.done = true;
+        }
+    }
+
+    /// One look at the database; queues what changed.
+    async fn poll(&mut self) {
+        let id = self.id;
+        let read = self
+            .state
+            .db_read(move |conn| {
+                Ok((
+                    db::ballots::version(conn, id)?,
+                    db::contests::find(conn, id)?,
+                ))
+            })
+            .await;
+        let (version, contest) = match read {
+            Ok((v, Some(c))) => (v, c),
+            Ok((_, None)) => return self.end("not_found", "the contest no longer exists"),
+            // A database hiccup: keep the stream, try again next time.
+            Err(e) => return tracing::warn!(error = %e, "results stream: cannot poll"),
+        };
+        let phase = contest.phase_at(Utc::now());
+        if version == self.version && phase == self.phase {
+            return;
+        }
+        self.phase = phase;
+        self.version = version;
+        match results::result_for(&self.state, contest.clone(), contest.method, false).await {
+            Ok(r) if r.etag != self.etag => self.push_result(&r),
+            Ok(r) => self.done = r.final_,
+            Err(e @ ApiError::Forbidden { .. }) | Err(e @ ApiError::NotFound(_)) => {
+                self.end(e.code(), &e.to_string())
+            }
+            Err(e) => tracing::warn!(error = %e, "results stream: cannot count"),
+        }
+    }
+
+    fn end(&mut self, code: &str, detail: &str) {
+        let data = serde_json::json!({ "code": code, "detail": detail }).to_string();
+        self.pending.push_back(event("error", None, &data));
+        self.done = true;
+    }
+}
+
+/// `GET /v1/contests/{id}/results/stream`.
+pub async fn get(
+    state: web::Data<AppState>,
+    limiter: web::Data<StreamLimiter>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let id: ContestId = parse_id(&path, "contest")?;
+    let contest: Contest = load_visible(&state, MaybeAdmin(None), id).await?;
+    let permit = limiter.into_inner().acquire().ok_or_else(|| {
+        ApiError::Unavailable(
+            "this instance serves as many live result streams as it can; retry later or poll GET …/results".into(),
+        )
+    })?;
+    let phase = contest.phase_at(Utc::now());
+    // Refused here exactly as GET …/results refuses (403 saying when).
+    let first = results::result_for(&state, contest.clone(), contest.method, false).await?;
+    let last_seen: Option<i64> = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let now = Instant::now();
+    let mut follow = Follow {
+        state,
+        id,
+        version: first.version,
+        phase,
+        etag: String::new(),
+        pending: VecDeque::new(),
+        next_poll: now + POLL,
+        next_heartbeat: now + HEARTBEAT,
+        done: false,
+        _permit: permit,
+    };
+    follow
+        .pending
+        .push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
+    if last_seen == Some(first.version) && !first.final_ {
+        follow.etag = first.etag.clone();
+    } else {
+        follow.push_result(&first);
+    }
+    let body = stream::unfold(follow, |mut f| async move {
+        loop {
+            if let Some(bytes) = f.pending.pop_front() {
+                return Some((Ok::<_, Infallible>(bytes), f));
+            }
+            if f.done {
+                return None;
+            }
+            let wake = f.next_poll.min(f.next_heartbeat);
+            tokio::time::sleep_until(wake).await;
+            let now = Instant::now();
+            if now >= f.next_heartbeat {
+                f.pending.push_back(Bytes::from_static(b": heartbeat\n\n"));
+                f.next_heartbeat = now + HEARTBEAT;
+            }
+            if now >= f.next_poll {
+                f.poll().await;
+                f.next_poll = Instant::now() + POLL;
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
