@@ -38,29 +38,27 @@ pub fn fresh_db() -> TestDatabase {
     fresh_database(migrate)
 }
 
-/// Starts the service on a free port against a fresh database.
-pub fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {})
-}
-
-/// As [`spawn_app`], letting the test adjust the configuration first.
-pub fn spawn_app_with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
-    let db = fresh_db();
-    let mut config = AppConfig {
-        database_url: Secret::new(db.url.clone()),
+/// The configuration of a test instance on `database_url`, on a free port.
+fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
+    AppConfig {
+        database_url: Secret::new(database_url),
         database_read_url: None,
         bind: "127.0.0.1:0".into(),
         secret: Secret::new(TEST_SECRET),
         pool: PoolOptions {
-            max_size: 8,
+            max_size: pool_size,
             connection_timeout: Duration::from_millis(1500),
         },
         max_body_bytes: 64 * 1024,
         max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
         open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(5),
-    };
-    adjust(&mut config);
+    }
+}
+
+/// Runs the service on its own thread and actix system; returns its port and
+/// a handle to stop it.
+fn start_server(config: AppConfig) -> (u16, ServerHandle) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -75,10 +73,22 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
             }
         })
     });
-    let (port, handle) = rx
-        .recv()
+    rx.recv()
         .expect("server thread ended")
-        .expect("building the application");
+        .expect("building the application")
+}
+
+/// Starts the service on a free port against a fresh database.
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+/// As [`spawn_app`], letting the test adjust the configuration first.
+pub fn spawn_app_with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
+    let db = fresh_db();
+    let mut config = test_config(&db.url, 8);
+    adjust(&mut config);
+    let (port, handle) = start_server(config);
     let mut conn = PgConnection::establish(&db.url).expect("connecting to the test database");
     let org = christen::cli::org::create_org(&mut conn, "City Library").expect("creating an org");
     TestApp {
@@ -354,39 +364,9 @@ impl TestApp {
     /// Starts another instance on this app's database, configured as
     /// [`spawn_app_with`] would with `adjust`.
     pub fn another_instance(&self, adjust: impl FnOnce(&mut AppConfig)) -> Instance {
-        let mut config = AppConfig {
-            database_url: Secret::new(self.db.url.clone()),
-            database_read_url: None,
-            bind: "127.0.0.1:0".into(),
-            secret: Secret::new(TEST_SECRET),
-            pool: PoolOptions {
-                max_size: 4,
-                connection_timeout: Duration::from_millis(1500),
-            },
-            max_body_bytes: 64 * 1024,
-            max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
-            open_voter_limit: Default::default(),
-            shutdown_timeout: Duration::from_secs(5),
-        };
+        let mut config = test_config(&self.db.url, 4);
         adjust(&mut config);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                match Application::build(config) {
-                    Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle())));
-                        let _ = app.run_until_stopped().await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e.to_string()));
-                    }
-                }
-            })
-        });
-        let (port, handle) = rx
-            .recv()
-            .expect("server thread ended")
-            .expect("building the application");
+        let (port, handle) = start_server(config);
         Instance {
             address: format!("http://127.0.0.1:{port}"),
             handle,
