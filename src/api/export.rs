@@ -3,8 +3,9 @@
 //!
 //! Every format lists the same ballots in the same stable order: by receipt
 //! (bytewise), never by time or voter. The CSV is the canonical export (written
-//! by `formats::write_canonical_csv`); the `ballot_digest` of results is the
-//! SHA-256 of exactly its bytes, also sent here as `X-Ballot-Digest`.
+//! with `formats::csv_header` and `formats::csv_rank_columns`); the
+//! `ballot_digest` of results is the SHA-256 of exactly its bytes, also sent
+//! here as `X-Ballot-Digest`.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use diesel::PgConnection;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::auth::MaybeAdmin;
 use super::ballots::ballot_candidates;
@@ -23,15 +26,26 @@ use super::AppState;
 use crate::db;
 use crate::domain::{BallotCandidate, Contest, ContestId, Phase, ResultsVisibility};
 use crate::error::{ApiError, ApiResult};
-use crate::formats::{self, CsvBallot};
+use crate::formats;
 use crate::tally::{Ballot, CandidateIdx, Election};
 
 /// A contest's counted ballots as the engine and the formats see them: candidate
-/// names in candidate-number order, and each ballot's receipt with its ranking
-/// as 0-based candidate indexes, ordered by receipt.
+/// names in candidate-number order, the distinct rankings (0-based candidate
+/// indexes) with their counts, and every ballot's receipt with its ranking's
+/// group, ordered by receipt.
+///
+/// Loaded in one pass over the contest's rows: the digest needs every row
+/// anyway, so the same pass groups identical rankings (a second, `GROUP BY`
+/// scan would only add its own time). The sort by receipt happens here, not in
+/// PostgreSQL, where sorting or walking an index in receipt order costs seconds
+/// for a million rows.
 pub struct BallotSet {
     pub candidates: Vec<BallotCandidate>,
-    pub ballots: Vec<(String, Vec<CandidateIdx>)>,
+    /// Distinct rankings and their counts, in order of first appearance by
+    /// receipt.
+    groups: Vec<(Vec<CandidateIdx>, u64)>,
+    /// `(receipt as a 128-bit number, index into groups)`, sorted by receipt.
+    rows: Vec<(u128, u32)>,
 }
 
 /// Maps stored candidate numbers to engine indexes (position in `candidates`).
@@ -57,50 +71,117 @@ impl BallotSet {
     /// transaction when other reads must agree with it).
     pub fn load(conn: &mut PgConnection, id: ContestId) -> ApiResult<BallotSet> {
         let candidates = ballot_candidates(conn, id)?;
+        let stored = db::ballots::counted(conn, id)?;
+        Ok(BallotSet::from_rows(candidates, stored))
+    }
+
+    /// Groups and sorts stored rows (receipt, candidate numbers).
+    fn from_rows(candidates: Vec<BallotCandidate>, stored: Vec<(Uuid, Vec<i32>)>) -> BallotSet {
+        // Group by the stored ranking first (no allocation for a ranking seen
+        // before), then sort by receipt.
+        let mut seen: HashMap<Vec<i32>, u32> = HashMap::new();
+        let mut rows: Vec<(u128, u32)> = Vec::with_capacity(stored.len());
+        for (receipt, ranking) in stored {
+            let next = seen.len() as u32;
+            let g = *seen.entry(ranking).or_insert(next);
+            rows.push((receipt.as_u128(), g));
+        }
+        rows.sort_unstable_by_key(|&(receipt, _)| receipt);
+        // Number the groups by first appearance in receipt order, so every
+        // writer lists them in an order that depends on the ballots only.
+        let mut stored_groups: Vec<Option<Vec<i32>>> = vec![None; seen.len()];
+        for (ranking, g) in seen {
+            stored_groups[g as usize] = Some(ranking);
+        }
         let index = index_of(&candidates);
-        let ballots = db::ballots::export_rows(conn, id)?
-            .into_iter()
-            .map(|(receipt, ranking)| (receipt, to_indexes(&ranking, &index)))
-            .collect();
-        Ok(BallotSet {
+        let mut renumber: Vec<u32> = vec![u32::MAX; stored_groups.len()];
+        let mut groups: Vec<(Vec<CandidateIdx>, u64)> = Vec::with_capacity(stored_groups.len());
+        for row in &mut rows {
+            let old = row.1 as usize;
+            if renumber[old] == u32::MAX {
+                renumber[old] = groups.len() as u32;
+                let numbers = stored_groups[old].take().unwrap_or_default();
+                groups.push((to_indexes(&numbers, &index), 0));
+            }
+            row.1 = renumber[old];
+            groups[row.1 as usize].1 += 1;
+        }
+        BallotSet {
             candidates,
-            ballots,
-        })
+            groups,
+            rows,
+        }
     }
 
     pub fn names(&self) -> Vec<String> {
         self.candidates.iter().map(|c| c.name.clone()).collect()
     }
 
+    /// Number of counted ballots.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Feeds the canonical CSV export, in chunks, to `sink`: the header, then
+    /// per ballot its receipt and its ranking's columns (computed once per
+    /// distinct ranking, with the one writer in `formats::csv`).
+    fn write_csv(&self, mut sink: impl FnMut(&[u8])) -> ApiResult<()> {
+        let n = self.candidates.len();
+        let columns = self
+            .groups
+            .iter()
+            .map(|(ranking, _)| formats::csv_rank_columns(n, ranking))
+            .collect::<Result<Vec<String>, String>>()
+            .map_err(|m| {
+                ApiError::Unexpected(anyhow::anyhow!("writing the ballot export: a ballot {m}"))
+            })?;
+        sink(formats::csv_header(&self.names()).as_bytes());
+        let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+        let mut hex = [0u8; 32];
+        for &(receipt, g) in &self.rows {
+            hex::encode_to_slice(receipt.to_be_bytes(), &mut hex)
+                .map_err(|e| ApiError::Unexpected(e.into()))?;
+            buf.extend_from_slice(&hex);
+            buf.extend_from_slice(columns[g as usize].as_bytes());
+            if buf.len() >= (1 << 16) - 1024 {
+                sink(&buf);
+                buf.clear();
+            }
+        }
+        sink(&buf);
+        Ok(())
+    }
+
     /// The canonical CSV export.
     pub fn canonical_csv(&self) -> ApiResult<String> {
-        formats::write_canonical_csv(
-            &self.names(),
-            self.ballots
-                .iter()
-                .map(|(receipt, ranking)| CsvBallot { receipt, ranking }),
-        )
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("writing the ballot export: {e}")))
+        let mut out: Vec<u8> = Vec::new();
+        self.write_csv(|chunk| out.extend_from_slice(chunk))?;
+        String::from_utf8(out).map_err(|e| ApiError::Unexpected(e.into()))
+    }
+
+    /// `ballot_digest`: the SHA-256 of [`BallotSet::canonical_csv`]'s bytes,
+    /// hashed as they are produced, without holding the whole export.
+    pub fn digest(&self) -> ApiResult<String> {
+        let mut hasher = Sha256::new();
+        self.write_csv(|chunk| hasher.update(chunk))?;
+        Ok(hex::encode(hasher.finalize()))
     }
 
     /// The ballots as an election for the engine and the other writers
-    /// (identical rankings grouped, in order of first appearance).
+    /// (identical rankings grouped, in order of first appearance by receipt).
     pub fn election(&self) -> Election {
-        let mut groups: Vec<Ballot> = Vec::new();
-        let mut seen: HashMap<&[CandidateIdx], usize> = HashMap::new();
-        for (_, ranking) in &self.ballots {
-            match seen.get(ranking.as_slice()) {
-                Some(&g) => groups[g].count += 1,
-                None => {
-                    seen.insert(ranking, groups.len());
-                    groups.push(Ballot::strict(ranking, 1));
-                }
-            }
-        }
         Election {
             candidates: self.names(),
             withdrawn: Vec::new(),
-            ballots: groups,
+            ballots: self
+                .groups
+                .iter()
+                .map(|(ranking, count)| Ballot::strict(ranking, *count))
+                .collect(),
         }
     }
 }
@@ -193,4 +274,82 @@ pub async fn get(
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::VARY, "Authorization"))
         .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(number: i32, name: &str) -> BallotCandidate {
+        BallotCandidate {
+            id: Uuid::from_u128(number as u128),
+            number,
+            name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn one_pass_export_sorts_by_receipt_groups_and_digests_its_own_bytes() {
+        let candidates = vec![
+            candidate(1, "Ada"),
+            candidate(3, "Bo, \"B\""),
+            candidate(4, "Cy"),
+        ];
+        let stored = vec![
+            (Uuid::from_u128(0xff), vec![3, 1]),
+            (Uuid::from_u128(0x0a), vec![1]),
+            (
+                Uuid::from_u128(0xf000_0000_0000_0000_0000_0000_0000_0000),
+                vec![1],
+            ),
+            (Uuid::from_u128(0x0b), vec![3, 1]),
+            (Uuid::from_u128(0x01), vec![4, 3, 1]),
+        ];
+        let set = BallotSet::from_rows(candidates, stored);
+        let csv = set.canonical_csv().unwrap();
+        assert_eq!(
+            csv,
+            "receipt,Ada,\"Bo, \"\"B\"\"\",Cy\n\
+             00000000000000000000000000000001,3,2,1\n\
+             0000000000000000000000000000000a,1,,\n\
+             0000000000000000000000000000000b,2,1,\n\
+             000000000000000000000000000000ff,2,1,\n\
+             f0000000000000000000000000000000,1,,\n"
+        );
+        assert_eq!(
+            set.digest().unwrap(),
+            formats::ballot_digest(csv.as_bytes())
+        );
+        // The same bytes as the format's own writer.
+        let e = set.election();
+        assert_eq!(
+            e.ballots,
+            vec![
+                Ballot::strict(&[2, 1, 0], 1),
+                Ballot::strict(&[0], 2),
+                Ballot::strict(&[1, 0], 2),
+            ]
+        );
+        assert_eq!(set.len(), 5);
+    }
+
+    #[test]
+    fn a_large_export_is_digested_across_chunks() {
+        let candidates = vec![candidate(1, "A"), candidate(2, "B")];
+        let stored: Vec<(Uuid, Vec<i32>)> = (0..20_000u128)
+            .map(|i| {
+                (
+                    Uuid::from_u128(i * 7919),
+                    if i % 3 == 0 { vec![1, 2] } else { vec![2] },
+                )
+            })
+            .collect();
+        let set = BallotSet::from_rows(candidates, stored);
+        let csv = set.canonical_csv().unwrap();
+        assert!(csv.len() > 1 << 17, "spans several 64 KiB chunks");
+        assert_eq!(
+            set.digest().unwrap(),
+            formats::ballot_digest(csv.as_bytes())
+        );
+    }
 }

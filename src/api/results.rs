@@ -26,14 +26,13 @@ use uuid::Uuid;
 
 use super::auth::MaybeAdmin;
 use super::contests::load_visible;
-use super::export::{index_of, to_indexes, BallotSet};
+use super::export::BallotSet;
 use super::extract::parse_id;
 use super::AppState;
 use crate::db::{self, results::CachedResult};
 use crate::domain::{Contest, ContestId, Phase, ResultsVisibility, VotingMethod};
 use crate::error::{ApiError, ApiResult};
-use crate::formats;
-use crate::tally::{self, Ballot, CandidateRef, Election, Method, Options, Report, TallyError};
+use crate::tally::{self, CandidateRef, Method, Options, Report, TallyError};
 
 /// How old a live result may be when served, at most, in seconds.
 pub const LIVE_MAX_AGE_SECS: i64 = 3;
@@ -111,9 +110,9 @@ fn tally_error(e: TallyError) -> ApiError {
     }
 }
 
-/// Counts the contest's ballots now. Reads version, candidates, grouped rankings
-/// and the export (for the digest); call inside a repeatable-read transaction so
-/// they agree.
+/// Counts the contest's ballots now. Reads the version, the candidates and every
+/// counted ballot (one pass: grouped for the count, and the canonical export's
+/// digest); call inside a repeatable-read transaction so they agree.
 fn compute(
     conn: &mut PgConnection,
     contest: &Contest,
@@ -123,19 +122,10 @@ fn compute(
 ) -> ApiResult<CachedResult> {
     let id = contest.id;
     let version = db::ballots::version(conn, id)?;
+    // One pass over the ballots: grouped, sorted by receipt, digested.
     let set = BallotSet::load(conn, id)?;
-    let digest = formats::ballot_digest(set.canonical_csv()?.as_bytes());
-    // The count's input: identical rankings grouped by PostgreSQL.
-    let index = index_of(&set.candidates);
-    let ballots = db::ballots::grouped(conn, id)?
-        .into_iter()
-        .map(|g| Ballot::strict(&to_indexes(&g.ranking, &index), g.count as u64))
-        .collect();
-    let election = Election {
-        candidates: set.names(),
-        withdrawn: Vec::new(),
-        ballots,
-    };
+    let digest = set.digest()?;
+    let election = set.election();
     let options = Options {
         seats: contest.seats.max(1) as u32,
         seed: seed_of(id),

@@ -9,7 +9,8 @@
 //! - A field is quoted (`"…"`, with `"` doubled) exactly when it contains `,`,
 //!   `"`, `\r` or `\n`; otherwise it is written as is.
 //!
-//! [`write_canonical_csv`] is the only writer of this format and
+//! [`write_canonical_csv`] (built from [`csv_header`] and [`csv_rank_columns`],
+//! which the API's export uses directly) is the only writer of this format and
 //! [`ballot_digest`] the digest published with results, so anyone can check a
 //! published result against the published ballots byte for byte. The reader is
 //! more liberal than the writer: it also accepts `\r\n` line ends, a leading
@@ -38,8 +39,48 @@ fn push_field(out: &mut String, field: &str) {
     }
 }
 
+/// The canonical CSV's header record (with its `\n`) for `candidates` (names, in
+/// candidate-number order).
+pub fn csv_header<S: AsRef<str>>(candidates: &[S]) -> String {
+    let mut out = String::from("receipt");
+    for c in candidates {
+        out.push(',');
+        push_field(&mut out, c.as_ref());
+    }
+    out.push('\n');
+    out
+}
+
+/// The rest of a ballot's record after its receipt, for `n` candidates: for
+/// each candidate `,` and its 1-based rank or nothing, then `\n`. Errors if the
+/// ranking names a candidate number that does not exist or ranks one twice.
+/// A caller writing many ballots with few distinct rankings can compute this
+/// once per ranking.
+pub fn csv_rank_columns(n: usize, ranking: &[CandidateIdx]) -> Result<String, String> {
+    let mut rank_of: Vec<usize> = vec![0; n];
+    for (r, &c) in ranking.iter().enumerate() {
+        let slot = rank_of
+            .get_mut(c as usize)
+            .ok_or_else(|| format!("ranks candidate number {c}, which does not exist"))?;
+        if *slot != 0 {
+            return Err(format!("ranks candidate number {c} twice"));
+        }
+        *slot = r + 1;
+    }
+    let mut out = String::with_capacity(n * 2 + 1);
+    for &r in &rank_of {
+        out.push(',');
+        if r != 0 {
+            out.push_str(&r.to_string());
+        }
+    }
+    out.push('\n');
+    Ok(out)
+}
+
 /// Writes the canonical CSV of `candidates` (names, in candidate-number order)
-/// and `ballots`, in the order given. Errors (with the output line the ballot
+/// and `ballots`, in the order given: [`csv_header`], then per ballot its
+/// receipt and [`csv_rank_columns`]. Errors (with the output line the ballot
 /// would have had) if a ranking names a candidate number that does not exist
 /// or ranks one twice.
 pub fn write_canonical_csv<'a, S, I>(candidates: &[S], ballots: I) -> Result<String, FormatError>
@@ -48,42 +89,12 @@ where
     I: IntoIterator<Item = CsvBallot<'a>>,
 {
     let n = candidates.len();
-    let mut out = String::from("receipt");
-    for c in candidates {
-        out.push(',');
-        push_field(&mut out, c.as_ref());
-    }
-    out.push('\n');
-    let mut rank_of: Vec<usize> = vec![0; n];
+    let mut out = csv_header(candidates);
     for (i, b) in ballots.into_iter().enumerate() {
-        let line = i + 2;
-        rank_of.iter_mut().for_each(|r| *r = 0);
-        for (r, &c) in b.ranking.iter().enumerate() {
-            let slot = rank_of.get_mut(c as usize).ok_or_else(|| {
-                FormatError::new(
-                    line,
-                    format!(
-                        "ballot {:?} ranks candidate number {c}, which does not exist",
-                        b.receipt
-                    ),
-                )
-            })?;
-            if *slot != 0 {
-                return Err(FormatError::new(
-                    line,
-                    format!("ballot {:?} ranks candidate number {c} twice", b.receipt),
-                ));
-            }
-            *slot = r + 1;
-        }
+        let columns = csv_rank_columns(n, b.ranking)
+            .map_err(|m| FormatError::new(i + 2, format!("ballot {:?} {m}", b.receipt)))?;
         push_field(&mut out, b.receipt);
-        for &r in &rank_of {
-            out.push(',');
-            if r != 0 {
-                out.push_str(&r.to_string());
-            }
-        }
-        out.push('\n');
+        out.push_str(&columns);
     }
     Ok(out)
 }

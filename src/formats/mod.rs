@@ -42,7 +42,7 @@ use std::str::FromStr;
 
 use crate::tally::{Ballot, CandidateIdx, Election};
 
-pub use self::csv::{ballot_digest, write_canonical_csv, CsvBallot};
+pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};
 pub use self::read_error::{Location, ReadError};
 
 /// A ballot file's contents.
