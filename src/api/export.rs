@@ -15,7 +15,6 @@ use chrono::Utc;
 use diesel::PgConnection;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::auth::MaybeAdmin;
 use super::ballots::ballot_candidates;
@@ -66,29 +65,33 @@ pub fn to_indexes(numbers: &[i32], index: &HashMap<i32, CandidateIdx>) -> Vec<Ca
         .collect()
 }
 
-impl BallotSet {
-    /// Reads the contest's counted ballots (call inside a repeatable-read
-    /// transaction when other reads must agree with it).
-    pub fn load(conn: &mut PgConnection, id: ContestId) -> ApiResult<BallotSet> {
-        let candidates = ballot_candidates(conn, id)?;
-        let stored = db::ballots::counted(conn, id)?;
-        Ok(BallotSet::from_rows(candidates, stored))
+/// Stored rows as they arrive: grouped by stored ranking (no allocation kept
+/// for a ranking seen before), receipts collected for sorting.
+#[derive(Default)]
+struct Grouping {
+    seen: HashMap<Vec<i32>, u32>,
+    rows: Vec<(u128, u32)>,
+}
+
+impl Grouping {
+    fn add(&mut self, receipt: u128, ranking: Vec<i32>) {
+        let g = match self.seen.get(ranking.as_slice()) {
+            Some(&g) => g,
+            None => {
+                let g = self.seen.len() as u32;
+                self.seen.insert(ranking, g);
+                g
+            }
+        };
+        self.rows.push((receipt, g));
     }
 
-    /// Groups and sorts stored rows (receipt, candidate numbers).
-    fn from_rows(candidates: Vec<BallotCandidate>, stored: Vec<(Uuid, Vec<i32>)>) -> BallotSet {
-        // Group by the stored ranking first (no allocation for a ranking seen
-        // before), then sort by receipt.
-        let mut seen: HashMap<Vec<i32>, u32> = HashMap::new();
-        let mut rows: Vec<(u128, u32)> = Vec::with_capacity(stored.len());
-        for (receipt, ranking) in stored {
-            let next = seen.len() as u32;
-            let g = *seen.entry(ranking).or_insert(next);
-            rows.push((receipt.as_u128(), g));
-        }
+    /// Sorts by receipt and numbers the groups by first appearance in that
+    /// order, so every writer lists them in an order that depends on the
+    /// ballots only.
+    fn finish(self, candidates: Vec<BallotCandidate>) -> BallotSet {
+        let Grouping { seen, mut rows } = self;
         rows.sort_unstable_by_key(|&(receipt, _)| receipt);
-        // Number the groups by first appearance in receipt order, so every
-        // writer lists them in an order that depends on the ballots only.
         let mut stored_groups: Vec<Option<Vec<i32>>> = vec![None; seen.len()];
         for (ranking, g) in seen {
             stored_groups[g as usize] = Some(ranking);
@@ -111,6 +114,32 @@ impl BallotSet {
             groups,
             rows,
         }
+    }
+}
+
+impl BallotSet {
+    /// Reads the contest's counted ballots (call inside a repeatable-read
+    /// transaction when other reads must agree with it).
+    pub fn load(conn: &mut PgConnection, id: ContestId) -> ApiResult<BallotSet> {
+        let candidates = ballot_candidates(conn, id)?;
+        let mut grouper = Grouping::default();
+        db::ballots::for_each_counted(conn, id, |receipt, ranking| {
+            grouper.add(receipt.0, ranking)
+        })?;
+        Ok(grouper.finish(candidates))
+    }
+
+    /// Groups and sorts stored rows (receipt, candidate numbers).
+    #[cfg(test)]
+    fn from_rows(
+        candidates: Vec<BallotCandidate>,
+        stored: Vec<(uuid::Uuid, Vec<i32>)>,
+    ) -> BallotSet {
+        let mut grouper = Grouping::default();
+        for (receipt, ranking) in stored {
+            grouper.add(receipt.as_u128(), ranking);
+        }
+        grouper.finish(candidates)
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -279,6 +308,7 @@ pub async fn get(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn candidate(number: i32, name: &str) -> BallotCandidate {
         BallotCandidate {

@@ -123,8 +123,11 @@ fn compute(
     let id = contest.id;
     let version = db::ballots::version(conn, id)?;
     // One pass over the ballots: grouped, sorted by receipt, digested.
+    let started = std::time::Instant::now();
     let set = BallotSet::load(conn, id)?;
+    let loaded = started.elapsed();
     let digest = set.digest()?;
+    let digested = started.elapsed();
     let election = set.election();
     let options = Options {
         seats: contest.seats.max(1) as u32,
@@ -134,6 +137,16 @@ fn compute(
     let mut report =
         tally::count(&election, engine_method(method)?, &options).map_err(tally_error)?;
     report.ballot_digest = Some(digest);
+    tracing::debug!(
+        contest = %id,
+        method = method.as_str(),
+        ballots = set.len(),
+        distinct_rankings = election.ballots.len(),
+        load_ms = loaded.as_secs_f64() * 1e3,
+        digest_ms = (digested - loaded).as_secs_f64() * 1e3,
+        count_ms = (started.elapsed() - digested).as_secs_f64() * 1e3,
+        "counted a result"
+    );
     let ids: Vec<Uuid> = set.candidates.iter().map(|c| c.id).collect();
     let report = report.with_refs(&election.candidates, |i| ids[i as usize]);
     let computed_at = Utc::now();
