@@ -57,6 +57,7 @@ impl Application {
             secret: config.secret.clone(),
             metrics: Arc::new(api::metrics::Metrics::new()),
             open_voter_limit: config.open_voter_limit,
+            voter_contexts: Arc::new(api::voter::ContextCache::default()),
         });
         let limit = config.max_body_bytes;
         let streams = web::Data::new(api::stream::StreamLimiter::new(config.max_streams));

@@ -1,6 +1,8 @@
 //! `/v1/contests/{id}/ballot`: a voter casts, replaces, reads or withdraws their
 //! one ballot while voting is open.
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -8,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::extract::{parse_id, JsonBody};
-use super::voter::Voter;
+use super::voter::{voter_context, Voter};
 use super::AppState;
 use crate::db;
 use crate::domain::{BallotCandidate, Contest, ContestId, Phase, Ranking};
@@ -113,8 +115,32 @@ fn explain_entries(
         .collect())
 }
 
+/// The contest's candidates for a ballot write, if it is voting now: from the
+/// voter's snapshot when that says so, else from a fresh read, which also
+/// decides the 409.
+async fn voting_candidates(
+    state: &AppState,
+    voter: &Voter,
+) -> ApiResult<(Contest, Arc<Vec<BallotCandidate>>)> {
+    let now = Utc::now();
+    if voter.contest.phase_at(now) == Phase::Voting {
+        if let Some(candidates) = &voter.candidates {
+            return Ok((voter.contest.clone(), candidates.clone()));
+        }
+    }
+    let ctx = voter_context(state, voter.contest_id(), true).await?;
+    match (&ctx.candidates, ctx.contest.phase_at(now)) {
+        (Some(candidates), Phase::Voting) => Ok((ctx.contest.clone(), candidates.clone())),
+        _ => Err(not_voting(&ctx.contest, now)),
+    }
+}
+
 /// `PUT /v1/contests/{id}/ballot {ranking}` → `201` (new) or `200` (replaced)
 /// `{ranking, receipt, updated_at}`, answered only after the write committed.
+///
+/// One database round trip when all is well: the ranking is checked against
+/// the candidates of the voter's contest snapshot (fixed once voting opened),
+/// and the write itself checks that voting is open by the database's clock.
 pub async fn put(
     state: web::Data<AppState>,
     voter: Voter,
@@ -123,44 +149,41 @@ pub async fn put(
 ) -> ApiResult<HttpResponse> {
     let id = voter_contest(&voter, &path)?;
     let voter_hash = voter.voter_hash.0;
-    let contest = voter.contest;
+    let (contest, candidates) = voting_candidates(&state, &voter).await?;
     let ids = body.ranking;
-    let (created, view) = state
-        .db(move |conn| {
-            let now = Utc::now();
-            if contest.phase_at(now) != Phase::Voting {
-                return Err(not_voting(&contest, now));
-            }
-            let candidates = ballot_candidates(conn, id)?;
-            let ranking = match Ranking::parse(&ids, &candidates, contest.max_rankings, &|_| None) {
-                Ok(r) => r,
-                Err(_) => {
-                    // Look the offenders up once, to say why each is refused.
-                    let known = explain_entries(conn, id, &ids)?;
-                    let explain =
-                        |u: Uuid| known.iter().find(|(k, _)| *k == u).map(|(_, m)| m.clone());
-                    let errors = Ranking::parse(&ids, &candidates, contest.max_rankings, &explain)
-                        .err()
-                        .unwrap_or_default();
-                    return Err(ApiError::validation(errors));
-                }
+    let ranking = match Ranking::parse(&ids, &candidates, contest.max_rankings, &|_| None) {
+        Ok(r) => r,
+        Err(_) => {
+            // Look the offenders up once, to say why each is refused.
+            let known = {
+                let ids = ids.clone();
+                state
+                    .db(move |conn| explain_entries(conn, id, &ids))
+                    .await?
             };
-            let receipt = new_receipt();
-            match db::ballots::cast(conn, id, &voter_hash, &ranking, &receipt)? {
-                Some(row) => Ok((
-                    row.created,
-                    BallotView {
-                        ranking: ids,
-                        receipt: row.receipt,
-                        updated_at: row.updated_at,
-                    },
-                )),
-                // The contest left the voting phase between the check and the write.
-                None => Err(not_voting(&load_contest(conn, id)?, Utc::now())),
-            }
-        })
+            let explain = |u: Uuid| known.iter().find(|(k, _)| *k == u).map(|(_, m)| m.clone());
+            let errors = Ranking::parse(&ids, &candidates, contest.max_rankings, &explain)
+                .err()
+                .unwrap_or_default();
+            return Err(ApiError::validation(errors));
+        }
+    };
+    let receipt = new_receipt();
+    let cast = state
+        .db(move |conn| Ok(db::ballots::cast(conn, id, &voter_hash, &ranking, &receipt)?))
         .await?;
-    let mut response = if created {
+    let Some(row) = cast else {
+        // The contest left the voting phase (by the database's clock) before
+        // the write: say why from a fresh read.
+        let ctx = voter_context(&state, id, true).await?;
+        return Err(not_voting(&ctx.contest, Utc::now()));
+    };
+    let view = BallotView {
+        ranking: ids,
+        receipt: row.receipt,
+        updated_at: row.updated_at,
+    };
+    let mut response = if row.created {
         HttpResponse::Created()
     } else {
         HttpResponse::Ok()
@@ -178,6 +201,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = voter_contest(&voter, &path)?;
     let voter_hash = voter.voter_hash.0;
+    let known = voter.candidates.clone();
     let view = state
         .db(move |conn| {
             let Some(own) = db::ballots::find_own(conn, id, &voter_hash)? else {
@@ -185,7 +209,10 @@ pub async fn get(
                     "you have no ballot in this contest".into(),
                 ));
             };
-            let candidates = ballot_candidates(conn, id)?;
+            let candidates = match known {
+                Some(c) => c,
+                None => Arc::new(ballot_candidates(conn, id)?),
+            };
             let ranking = own
                 .ranking
                 .numbers()

@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The open electorate's token rate limit (`POST …/voters`).
     pub open_voter_limit: voters::OpenVoterLimit,
+    /// Recent contest snapshots for voter requests (see `voter::CONTEXT_MAX_AGE`).
+    pub voter_contexts: Arc<voter::ContextCache>,
 }
 
 impl AppState {

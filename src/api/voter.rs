@@ -21,6 +21,10 @@
 //! Christen tokens and `jwt:<sub>` for organisations' JWTs. Only that hash is ever
 //! stored.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -37,7 +41,7 @@ use super::extract::parse_id;
 use super::AppState;
 use crate::config::Secret;
 use crate::db;
-use crate::domain::{looks_like_api_key, Contest, ContestId, Electorate, Phase};
+use crate::domain::{looks_like_api_key, BallotCandidate, Contest, ContestId, Electorate, Phase};
 use crate::error::{ApiError, ApiResult};
 
 /// The `iss` of Christen's own voter tokens.
@@ -81,6 +85,8 @@ pub struct Voter {
     /// The contest of the request path (the token is bound to it), as loaded
     /// when the token was checked. Use `contest.phase_at(now)` for its phase.
     pub contest: Contest,
+    /// The contest's candidates, when it was at or past voting when read.
+    pub candidates: Option<Arc<Vec<BallotCandidate>>>,
     /// Who the voter is, as stored.
     pub voter_hash: VoterHash,
 }
@@ -343,29 +349,114 @@ fn path_contest(req: &HttpRequest) -> ApiResult<ContestId> {
     parse_id(raw, "contest")
 }
 
-/// Loads the contest (hidden while a draft) and, for the jwt electorate, the
-/// organisation's key.
-pub async fn load_contest_for_voter(
+/// What every voter request reads about its contest: the contest, the
+/// organisation's voter-JWT key (jwt electorate) and, once voting has opened,
+/// the candidates (fixed from then on).
+#[derive(Debug, Clone)]
+pub struct VoterContext {
+    pub contest: Contest,
+    pub key: Option<db::voters::VoterJwtKeyRow>,
+    /// Loaded when the contest was at or past voting when read; `None` before.
+    pub candidates: Option<Arc<Vec<BallotCandidate>>>,
+}
+
+/// How old a cached [`VoterContext`] may be when a voter request uses it.
+///
+/// A per-instance snapshot so that a ballot costs one database round trip (the
+/// write) rather than three. Used only while the snapshot says the contest is
+/// voting: from then on its electorate, candidates and limits cannot change.
+/// It only ever speeds up the path that succeeds: every write re-checks the
+/// phase in its own statement, and a request that the snapshot would refuse
+/// (voting over, a token that does not verify) is checked again against a
+/// fresh read before it is refused. What the age does bound: during voting, an
+/// organisation's voter-JWT key that was replaced or removed may still verify
+/// tokens on an instance for up to this long.
+pub const CONTEXT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Entries kept at most; past that the cache starts over (it is only a cache).
+const CONTEXT_MAX_ENTRIES: usize = 10_000;
+
+/// The per-instance cache of [`VoterContext`]s (see [`CONTEXT_MAX_AGE`]).
+#[derive(Default)]
+pub struct ContextCache {
+    entries: Mutex<HashMap<ContestId, (Instant, Arc<VoterContext>)>>,
+}
+
+impl ContextCache {
+    fn get(&self, id: ContestId) -> Option<Arc<VoterContext>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&id)
+            .filter(|(at, _)| at.elapsed() < CONTEXT_MAX_AGE)
+            .map(|(_, ctx)| ctx.clone())
+    }
+
+    fn put(&self, id: ContestId, ctx: Arc<VoterContext>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CONTEXT_MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(id, (Instant::now(), ctx));
+    }
+}
+
+/// The contest (hidden while a draft) with its voter-JWT key and candidates:
+/// from the cache when `fresh` is false and a recent enough snapshot exists,
+/// else read now (and cached).
+pub async fn voter_context(
     state: &AppState,
     id: ContestId,
-) -> ApiResult<(Contest, Option<db::voters::VoterJwtKeyRow>)> {
-    let (contest, key) = state
-        .db(move |conn| {
-            let Some(contest) = db::contests::find(conn, id)? else {
-                return Ok((None, None));
+    fresh: bool,
+) -> ApiResult<Arc<VoterContext>> {
+    // Only a voting contest's snapshot is used: from then on its electorate,
+    // candidates and limits are fixed. Before voting, every request reads the
+    // contest (suggestions are few; electorate changes must apply at once).
+    let cached = if fresh {
+        None
+    } else {
+        state
+            .voter_contexts
+            .get(id)
+            .filter(|ctx| ctx.contest.phase_at(Utc::now()) == Phase::Voting)
+    };
+    let ctx = match cached {
+        Some(ctx) => ctx,
+        None => {
+            let now = Utc::now();
+            let loaded = state
+                .db(move |conn| {
+                    let Some(contest) = db::contests::find(conn, id)? else {
+                        return Ok(None);
+                    };
+                    let key = if contest.electorate == Electorate::Jwt {
+                        db::voters::find_jwt_key(conn, contest.org_id)?
+                    } else {
+                        None
+                    };
+                    let candidates = if contest.phase_at(now) >= Phase::Voting {
+                        Some(Arc::new(super::ballots::ballot_candidates(conn, id)?))
+                    } else {
+                        None
+                    };
+                    Ok(Some(VoterContext {
+                        contest,
+                        key,
+                        candidates,
+                    }))
+                })
+                .await?;
+            let Some(ctx) = loaded else {
+                return Err(ApiError::not_found("contest"));
             };
-            let key = if contest.electorate == Electorate::Jwt {
-                db::voters::find_jwt_key(conn, contest.org_id)?
-            } else {
-                None
-            };
-            Ok((Some(contest), key))
-        })
-        .await?;
-    match contest {
-        Some(c) if c.phase_at(Utc::now()) != Phase::Draft => Ok((c, key)),
-        _ => Err(ApiError::not_found("contest")),
+            let ctx = Arc::new(ctx);
+            state.voter_contexts.put(id, ctx.clone());
+            ctx
+        }
+    };
+    if ctx.contest.phase_at(Utc::now()) == Phase::Draft {
+        return Err(ApiError::not_found("contest"));
     }
+    Ok(ctx)
 }
 
 impl FromRequest for Voter {
@@ -384,10 +475,21 @@ impl FromRequest for Voter {
                 )
             })?;
             let state = state?;
-            let (contest, key) = load_contest_for_voter(&state, contest_id).await?;
-            let voter_hash = verify_token(&state.secret, &contest, key.as_ref(), &token)?;
+            let mut ctx = voter_context(&state, contest_id, false).await?;
+            let verified = verify_token(&state.secret, &ctx.contest, ctx.key.as_ref(), &token);
+            let voter_hash = match verified {
+                Ok(hash) => hash,
+                // Refused on a snapshot: check again on a fresh read (a key
+                // registered or an electorate changed a moment ago).
+                Err(ApiError::Unauthorized(_)) => {
+                    ctx = voter_context(&state, contest_id, true).await?;
+                    verify_token(&state.secret, &ctx.contest, ctx.key.as_ref(), &token)?
+                }
+                Err(e) => return Err(e),
+            };
             Ok(Voter {
-                contest,
+                contest: ctx.contest.clone(),
+                candidates: ctx.candidates.clone(),
                 voter_hash,
             })
         })

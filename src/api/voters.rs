@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::auth::Admin;
 use super::contests::lock_current;
 use super::extract::{parse_id, JsonBody};
-use super::voter::{issue_token, load_contest_for_voter, token_expiry};
+use super::voter::{issue_token, token_expiry, voter_context};
 use super::AppState;
 use crate::db;
 use crate::domain::{ContestId, Electorate, Phase};
@@ -172,7 +172,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let body = body.unwrap_or_default();
-    let (contest, _) = load_contest_for_voter(&state, id).await?;
+    let contest = voter_context(&state, id, true).await?.contest.clone();
     let now = Utc::now();
     let secret = state.secret.clone();
     let voter_id = match contest.electorate {
