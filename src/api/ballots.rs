@@ -170,7 +170,15 @@ pub async fn put(
     };
     let receipt = new_receipt();
     let cast = state
-        .db(move |conn| Ok(db::ballots::cast(conn, id, &voter_hash, &ranking, &receipt)?))
+        .db(move |conn| {
+            Ok(db::ballots::cast(
+                conn,
+                id,
+                &voter_hash,
+                &ranking,
+                &receipt,
+            )?)
+        })
         .await?;
     let Some(row) = cast else {
         // The contest left the voting phase (by the database's clock) before

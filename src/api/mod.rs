@@ -76,6 +76,12 @@ impl AppState {
     }
 }
 
+/// The prefix of every per-contest API route. Registered as one scope, so that
+/// matching a request (which the router, the tracing span, the metrics and the
+/// CORS layer each do) runs the `{contest_id}` pattern once, then compares plain
+/// strings, instead of trying each per-contest pattern in turn.
+const CONTEST_SCOPE: &str = "/v1/contests/{contest_id}";
+
 /// Declares the route table once: it both registers the handlers and lists
 /// `(method, path)` pairs, which a test compares with `openapi.yaml`.
 macro_rules! routes {
@@ -83,15 +89,23 @@ macro_rules! routes {
         /// Every route: `(method, path)` as written in `openapi.yaml`.
         pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),*];
 
-        /// Registers every route; other methods on a known path get a 405.
+        /// Registers every route (per-contest ones under [`CONTEST_SCOPE`], in
+        /// the order listed); other methods on a known path get a 405.
         pub fn configure(cfg: &mut web::ServiceConfig) {
+            let mut contest_scope = web::scope(CONTEST_SCOPE);
             $(
-                cfg.service(
-                    web::resource($path)
-                        $(.route(web::$method().to($handler)))+
-                        .default_service(web::to(method_not_allowed)),
-                );
+                let path: &str = $path;
+                let scoped = path.strip_prefix(CONTEST_SCOPE);
+                let resource = web::resource(scoped.unwrap_or(path))
+                    $(.route(web::$method().to($handler)))+
+                    .default_service(web::to(method_not_allowed));
+                if scoped.is_some() {
+                    contest_scope = contest_scope.service(resource);
+                } else {
+                    cfg.service(resource);
+                }
             )*
+            cfg.service(contest_scope);
         }
     };
 }
