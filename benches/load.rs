@@ -1,8 +1,9 @@
 //! The load generator behind `benches/load.sh` (not a test; `harness = false`).
 //!
 //! `cast`: creates a voting contest, mints N voter tokens first (with the server
-//! secret, as `POST …/voters` would), then casts one ballot per token from C
-//! threads and prints ballots/s and latency percentiles.
+//! secret, as `POST …/voters` would), then casts one ballot per token with C
+//! concurrent voters (tasks of one async client on one thread) and prints
+//! ballots/s and latency percentiles.
 //! `big`: loads a contest with B ballots straight into PostgreSQL (skewed random
 //! rankings) and times a results request cold, then cached.
 //!
@@ -129,57 +130,81 @@ fn cast(env: &Env, n: usize, c: usize) {
     let candidates = Arc::new(candidates);
     let next = Arc::new(AtomicUsize::new(0));
     let url = format!("{}/v1/contests/{contest}/ballot", env.url);
+    // One async client on a one-thread runtime driving C voters: the
+    // generator shares the machine with the service and PostgreSQL, so it
+    // should cost as little CPU as it can (32 blocking clients each ran a
+    // runtime thread of their own).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(c)
+        .build()
+        .unwrap();
     let started = Instant::now();
-    let threads: Vec<_> = (0..c)
-        .map(|t| {
-            let (tokens, candidates, next, url) = (
-                tokens.clone(),
-                candidates.clone(),
-                next.clone(),
-                url.clone(),
-            );
-            std::thread::spawn(move || {
-                let client = Client::builder()
-                    .timeout(Duration::from_secs(30))
-                    .build()
-                    .unwrap();
-                let mut latencies = Vec::new();
-                let mut errors: HashMap<u16, usize> = HashMap::new();
-                let mut k = t as u64;
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= tokens.len() {
-                        break;
+    let results = runtime.block_on(async {
+        let voters: Vec<_> = (0..c)
+            .map(|t| {
+                let (tokens, candidates, next, url, client) = (
+                    tokens.clone(),
+                    candidates.clone(),
+                    next.clone(),
+                    url.clone(),
+                    client.clone(),
+                );
+                tokio::task::spawn(async move {
+                    let mut latencies = Vec::new();
+                    let mut errors: HashMap<u16, usize> = HashMap::new();
+                    let mut k = t as u64;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= tokens.len() {
+                            break;
+                        }
+                        k = k
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let m = candidates.len();
+                        let len = 1 + (k >> 33) as usize % 4;
+                        let ranking: Vec<&String> = (0..len)
+                            .map(|j| &candidates[((k >> 40) as usize + j) % m])
+                            .collect();
+                        let t0 = Instant::now();
+                        let res = client
+                            .put(&url)
+                            .bearer_auth(&tokens[i])
+                            .json(&json!({ "ranking": ranking }))
+                            .send()
+                            .await;
+                        let status = match res {
+                            Ok(r) => {
+                                let status = r.status();
+                                // Read the body so the connection is reused.
+                                let _ = r.bytes().await;
+                                status.is_success().then_some(()).ok_or(status.as_u16())
+                            }
+                            Err(_) => Err(0),
+                        };
+                        latencies.push(t0.elapsed());
+                        if let Err(code) = status {
+                            *errors.entry(code).or_default() += 1;
+                        }
                     }
-                    k = k
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let m = candidates.len();
-                    let len = 1 + (k >> 33) as usize % 4;
-                    let ranking: Vec<&String> = (0..len)
-                        .map(|j| &candidates[((k >> 40) as usize + j) % m])
-                        .collect();
-                    let t0 = Instant::now();
-                    let res = client
-                        .put(&url)
-                        .bearer_auth(&tokens[i])
-                        .json(&json!({ "ranking": ranking }))
-                        .send();
-                    latencies.push(t0.elapsed());
-                    match res {
-                        Ok(r) if r.status().is_success() => {}
-                        Ok(r) => *errors.entry(r.status().as_u16()).or_default() += 1,
-                        Err(_) => *errors.entry(0).or_default() += 1,
-                    }
-                }
-                (latencies, errors)
+                    (latencies, errors)
+                })
             })
-        })
-        .collect();
+            .collect();
+        let mut all = Vec::new();
+        for v in voters {
+            all.push(v.await.expect("voter task"));
+        }
+        all
+    });
     let mut latencies = Vec::new();
     let mut errors: HashMap<u16, usize> = HashMap::new();
-    for t in threads {
-        let (l, e) = t.join().unwrap();
+    for (l, e) in results {
         latencies.extend(l);
         for (k, v) in e {
             *errors.entry(k).or_default() += v;

@@ -57,7 +57,7 @@ CONTEST=$(echo "$OUT" | sed -n 's/^contest=//p')
 cat >/tmp/christen-plain-$$.sql <<'SQL'
 \set v random(1, 2000000000)
 INSERT INTO ballots (contest_id, voter_hash, ranking, receipt)
-VALUES (':contest', sha256(('pgb-' || :v || '-' || :client_id)::bytea), '{1,3,2}', md5(random()::text))
+VALUES (CONTEST_ID, sha256(('pgb-' || :v || '-' || :client_id)::bytea), '{1,3,2}', md5(random()::text))
 ON CONFLICT (contest_id, voter_hash) DO UPDATE
    SET ranking = EXCLUDED.ranking, receipt = EXCLUDED.receipt,
        revision = ballots.revision + 1, version = nextval('ballot_version_seq'), updated_at = now();
@@ -67,7 +67,7 @@ cat >/tmp/christen-service-$$.sql <<'SQL'
 INSERT INTO ballots (contest_id, voter_hash, ranking, receipt)
 SELECT c.id, sha256(('pgs-' || :v || '-' || :client_id)::bytea), '{1,3,2}', md5(random()::text)
   FROM contests c
- WHERE c.id = ':contest' AND c.phase <> 'closed'
+ WHERE c.id = CONTEST_ID AND c.phase <> 'closed'
    AND (c.phase = 'voting' OR c.voting_open_at <= clock_timestamp())
    AND (c.voting_close_at IS NULL OR c.voting_close_at > clock_timestamp())
    FOR KEY SHARE OF c
@@ -77,12 +77,22 @@ ON CONFLICT (contest_id, voter_hash) DO UPDATE
        version = nextval('ballot_version_seq'), updated_at = now();
 SQL
 PER_CLIENT=$(( (N + C - 1) / C ))
+SERVICE_RATE=$(echo "$OUT" | sed -n 's/.* \([0-9][0-9]*\) ballots\/s.*/\1/p' | head -1)
+# `simple` is pgbench's default protocol (each statement parsed and planned
+# anew); `prepared` prepares it once per client, as the service does.
 for kind in plain service; do
-  TPS=$(pgbench -n -c "$C" -j 2 -t "$PER_CLIENT" -D contest="$CONTEST" \
-          -f /tmp/christen-$kind-$$.sql "$DATABASE_URL" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
-  echo "pgbench ($kind upsert): $((PER_CLIENT * C)) upserts, $C clients: ${TPS} upserts/s"
+  for mode in simple prepared; do
+    # Simple mode substitutes variables as text (so the id is quoted);
+    # prepared mode sends them as parameters (so it must not be).
+    if [ "$mode" = simple ]; then QUOTED="':contest'"; else QUOTED=":contest"; fi
+    sed "s/CONTEST_ID/$QUOTED/" /tmp/christen-$kind-$$.sql >/tmp/christen-run-$$.sql
+    TPS=$(pgbench -n -M "$mode" -c "$C" -j 2 -t "$PER_CLIENT" -D contest="$CONTEST" \
+            -f /tmp/christen-run-$$.sql "$DATABASE_URL" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+    RATIO=$(awk -v s="$SERVICE_RATE" -v p="$TPS" 'BEGIN { if (p > 0) printf "%.2f", s / p; else print "?" }')
+    echo "pgbench ($kind upsert, $mode): $((PER_CLIENT * C)) upserts, $C clients: ${TPS} upserts/s; service/pgbench = ${RATIO}"
+  done
 done
-rm -f /tmp/christen-plain-$$.sql /tmp/christen-service-$$.sql
+rm -f /tmp/christen-plain-$$.sql /tmp/christen-service-$$.sql /tmp/christen-run-$$.sql
 
 echo "== results on a contest with $BIG ballots"
 "$GEN" mode=big ballots="$BIG" "${ARGS[@]}"

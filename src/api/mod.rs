@@ -89,10 +89,11 @@ macro_rules! routes {
         /// Every route: `(method, path)` as written in `openapi.yaml`.
         pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),*];
 
-        /// Registers every route (per-contest ones under [`CONTEST_SCOPE`], in
-        /// the order listed); other methods on a known path get a 405.
+        /// Registers every route (per-contest ones under [`CONTEST_SCOPE`]; each
+        /// group in the order listed); other methods on a known path get a 405.
         pub fn configure(cfg: &mut web::ServiceConfig) {
             let mut contest_scope = web::scope(CONTEST_SCOPE);
+            let mut others: Vec<actix_web::Resource> = Vec::new();
             $(
                 let path: &str = $path;
                 let scoped = path.strip_prefix(CONTEST_SCOPE);
@@ -102,10 +103,15 @@ macro_rules! routes {
                 if scoped.is_some() {
                     contest_scope = contest_scope.service(resource);
                 } else {
-                    cfg.service(resource);
+                    others.push(resource);
                 }
             )*
+            // First: the busiest routes are per-contest, and no other route
+            // starts with the scope's prefix.
             cfg.service(contest_scope);
+            for resource in others {
+                cfg.service(resource);
+            }
         }
     };
 }
