@@ -180,52 +180,31 @@ pub fn version(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<i6
     Ok(max.unwrap_or(0))
 }
 
-/// A receipt (32 lowercase hex digits, as the table checks) read straight from
-/// its text column as a 128-bit number, without allocating a string: its
-/// numeric order is the text's bytewise order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, diesel::deserialize::FromSqlRow)]
-pub struct ReceiptBits(pub u128);
-
-impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for ReceiptBits {
-    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-        let bytes = value.as_bytes();
-        if bytes.len() != 32 {
-            return Err(format!("a receipt has 32 hex digits, not {}", bytes.len()).into());
-        }
-        let mut n: u128 = 0;
-        for &b in bytes {
-            let digit = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                _ => return Err("a receipt is lowercase hex".into()),
-            };
-            n = (n << 4) | u128::from(digit);
-        }
-        Ok(ReceiptBits(n))
-    }
+/// One group of identical rankings: the ranking (candidate numbers) and the
+/// receipts of its ballots, concatenated (32 hex digits each, in no order).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RankingGroup {
+    #[diesel(sql_type = Array<Int4>)]
+    pub ranking: Vec<i32>,
+    #[diesel(sql_type = Text)]
+    pub receipts: String,
 }
 
-/// Every counted ballot of the contest as `(receipt, ranking)`, streamed to `f`
-/// row by row as PostgreSQL sends them (so the caller works while the server is
-/// still scanning), in no particular order (callers sort by receipt: sorting 1,000,000 receipts
-/// in Rust takes milliseconds, while PostgreSQL's sort or an index scan in
-/// receipt order takes seconds).
-pub fn for_each_counted(
-    conn: &mut PgConnection,
-    contest_id: ContestId,
-    mut f: impl FnMut(ReceiptBits, Vec<i32>),
-) -> QueryResult<()> {
-    use super::schema::ballots::dsl as b;
-    let rows = b::ballots
-        .filter(b::contest_id.eq(contest_id.0))
-        .filter(b::ranking.is_not_null())
-        .select((b::receipt.assume_not_null(), b::ranking.assume_not_null()))
-        .load_iter::<(ReceiptBits, Vec<i32>), diesel::pg::PgRowByRowLoadingMode>(conn)?;
-    for row in rows {
-        let (receipt, ranking) = row?;
-        f(receipt, ranking);
-    }
-    Ok(())
+/// The contest's counted ballots grouped by ranking in PostgreSQL, one
+/// `GROUP BY`: a million ballots arrive as some thousands of rows. Callers sort
+/// the receipts themselves (sorting a million 128-bit numbers takes
+/// milliseconds; PostgreSQL's sort, or an index scan in receipt order, takes
+/// seconds). Run inside a transaction: it raises `work_mem` for itself so the
+/// aggregation stays in memory (about 80 MB per million ballots).
+pub fn grouped(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<Vec<RankingGroup>> {
+    diesel::sql_query("SET LOCAL work_mem = '256MB'").execute(conn)?;
+    diesel::sql_query(
+        "SELECT ranking, string_agg(receipt, '') AS receipts FROM ballots
+          WHERE contest_id = $1 AND ranking IS NOT NULL
+          GROUP BY ranking",
+    )
+    .bind::<SqlUuid, _>(contest_id.0)
+    .load(conn)
 }
 
 /// Number of counted ballots (tombstones excluded).
