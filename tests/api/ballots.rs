@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, winner_names};
 
 fn ballot_path(id: &str) -> String {
     format!("/v1/contests/{id}/ballot")
@@ -281,4 +281,35 @@ fn the_schema_itself_refuses_bad_rankings_and_second_ballots() {
     for bad in ["{}", "{1,1}", "{1,NULL}", "{0}", "{{1},{2}}"] {
         assert!(insert(&mut conn, 2, bad).is_err(), "{bad} is refused");
     }
+}
+
+#[test]
+fn an_instance_that_saw_voting_open_refuses_ballots_once_another_closed_it() {
+    // Instance `b` keeps a snapshot of a voting contest for voter requests; a
+    // close through `a` must still stop its next ballot, and the final count
+    // holds exactly the ballots acknowledged before.
+    let app = spawn_app();
+    let b = app.another_instance(|_| {});
+    let contest = app.voting_contest(json!({}), &["Alpha", "Beta"]);
+    let put_on_b = |token: &str| {
+        app.client
+            .put(b.url(&ballot_path(&contest.id)))
+            .bearer_auth(token)
+            .json(&json!({ "ranking": contest.ids(&[1, 0]) }))
+            .send()
+            .unwrap()
+    };
+    let first = app.mint_voter_token(&contest.id);
+    assert_eq!(put_on_b(&first).status(), 201);
+    app.move_phase(&contest.id, "closed");
+    let late = app.mint_voter_token(&contest.id);
+    let body = assert_problem(put_on_b(&late), 409, "wrong_phase");
+    assert!(
+        body["detail"].as_str().unwrap().contains("closed"),
+        "{body}"
+    );
+    let result: Value = app.results(&contest.id, true, "").json().unwrap();
+    assert_eq!(result["final"], true);
+    assert_eq!(result["ballots_counted"], 1);
+    assert_eq!(winner_names(&result), vec!["Beta".to_owned()]);
 }
