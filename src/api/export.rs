@@ -15,6 +15,7 @@ use chrono::Utc;
 use diesel::PgConnection;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 
 use super::auth::MaybeAdmin;
 use super::ballots::ballot_candidates;
@@ -33,9 +34,9 @@ use crate::tally::{Ballot, CandidateIdx, Election};
 /// indexes) with their counts, and every ballot's receipt with its ranking's
 /// group, ordered by receipt.
 ///
-/// Loaded with one `GROUP BY` in PostgreSQL that also hands over each group's
-/// receipts (the digest needs every ballot's receipt), so a million ballots
-/// come as a few thousand rows. The sort by receipt happens here, not in
+/// Loaded in one pass over the contest's rows: the digest needs every row
+/// anyway, so the same pass groups identical rankings (a second, `GROUP BY`
+/// scan would only add its own time). The sort by receipt happens here, not in
 /// PostgreSQL, where sorting or walking an index in receipt order costs seconds
 /// for a million rows.
 pub struct BallotSet {
@@ -65,18 +66,16 @@ pub fn to_indexes(numbers: &[i32], index: &HashMap<i32, CandidateIdx>) -> Vec<Ca
         .collect()
 }
 
-/// Ballots as they arrive: grouped by stored ranking, receipts collected for
-/// sorting.
+/// Stored rows as they arrive: grouped by stored ranking (no allocation kept
+/// for a ranking seen before), receipts collected for sorting.
 #[derive(Default)]
 struct Grouping {
-    seen: HashMap<Vec<i32>, u32>,
+    seen: HashMap<SmallVec<[i32; 8]>, u32, foldhash::fast::RandomState>,
     rows: Vec<(u128, u32)>,
 }
 
 impl Grouping {
-    /// One ballot at a time (the tests build sets this way).
-    #[cfg(test)]
-    fn add(&mut self, receipt: u128, ranking: Vec<i32>) {
+    fn add(&mut self, receipt: u128, ranking: SmallVec<[i32; 8]>) {
         let g = match self.seen.get(ranking.as_slice()) {
             Some(&g) => g,
             None => {
@@ -88,38 +87,13 @@ impl Grouping {
         self.rows.push((receipt, g));
     }
 
-    /// A group as PostgreSQL sends it: the ranking and its ballots' receipts
-    /// concatenated (32 lowercase hex digits each).
-    fn add_group(&mut self, ranking: Vec<i32>, receipts: &str) -> ApiResult<()> {
-        let bytes = receipts.as_bytes();
-        if bytes.len() % 32 != 0 {
-            return Err(ApiError::Unexpected(anyhow::anyhow!(
-                "receipts of a ranking group are not 32 hex digits each"
-            )));
-        }
-        let g = self.seen.len() as u32;
-        if self.seen.insert(ranking, g).is_some() {
-            return Err(ApiError::Unexpected(anyhow::anyhow!(
-                "a ranking came twice out of GROUP BY"
-            )));
-        }
-        self.rows.reserve(bytes.len() / 32);
-        for chunk in bytes.chunks_exact(32) {
-            let mut raw = [0u8; 16];
-            hex::decode_to_slice(chunk, &mut raw)
-                .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("a receipt is not hex: {e}")))?;
-            self.rows.push((u128::from_be_bytes(raw), g));
-        }
-        Ok(())
-    }
-
     /// Sorts by receipt and numbers the groups by first appearance in that
     /// order, so every writer lists them in an order that depends on the
     /// ballots only.
     fn finish(self, candidates: Vec<BallotCandidate>) -> BallotSet {
         let Grouping { seen, mut rows } = self;
         rows.sort_unstable_by_key(|&(receipt, _)| receipt);
-        let mut stored_groups: Vec<Option<Vec<i32>>> = vec![None; seen.len()];
+        let mut stored_groups: Vec<Option<SmallVec<[i32; 8]>>> = vec![None; seen.len()];
         for (ranking, g) in seen {
             stored_groups[g as usize] = Some(ranking);
         }
@@ -150,9 +124,9 @@ impl BallotSet {
     pub fn load(conn: &mut PgConnection, id: ContestId) -> ApiResult<BallotSet> {
         let candidates = ballot_candidates(conn, id)?;
         let mut grouper = Grouping::default();
-        for group in db::ballots::grouped(conn, id)? {
-            grouper.add_group(group.ranking, &group.receipts)?;
-        }
+        db::ballots::for_each_counted(conn, id, |receipt, ranking| {
+            grouper.add(receipt.0, ranking.0)
+        })?;
         Ok(grouper.finish(candidates))
     }
 
@@ -164,7 +138,7 @@ impl BallotSet {
     ) -> BallotSet {
         let mut grouper = Grouping::default();
         for (receipt, ranking) in stored {
-            grouper.add(receipt.as_u128(), ranking);
+            grouper.add(receipt.as_u128(), ranking.into());
         }
         grouper.finish(candidates)
     }
@@ -388,39 +362,6 @@ mod tests {
             ]
         );
         assert_eq!(set.len(), 5);
-    }
-
-    #[test]
-    fn groups_from_postgresql_give_the_same_set_as_single_ballots() {
-        let candidates = || vec![candidate(1, "A"), candidate(2, "B")];
-        let r = |n: u128| format!("{n:032x}");
-        let mut grouped = Grouping::default();
-        grouped
-            .add_group(vec![2, 1], &format!("{}{}", r(9), r(3)))
-            .unwrap();
-        grouped.add_group(vec![1], &r(5)).unwrap();
-        let grouped = grouped.finish(candidates());
-        let single = BallotSet::from_rows(
-            candidates(),
-            vec![
-                (Uuid::from_u128(5), vec![1]),
-                (Uuid::from_u128(3), vec![2, 1]),
-                (Uuid::from_u128(9), vec![2, 1]),
-            ],
-        );
-        assert_eq!(
-            grouped.canonical_csv().unwrap(),
-            single.canonical_csv().unwrap()
-        );
-        assert_eq!(grouped.election(), single.election());
-        // What the table's checks rule out is still refused, not misread.
-        assert!(Grouping::default().add_group(vec![1], "abc").is_err());
-        assert!(Grouping::default()
-            .add_group(vec![1], &"g".repeat(32))
-            .is_err());
-        let mut twice = Grouping::default();
-        twice.add_group(vec![1], &r(1)).unwrap();
-        assert!(twice.add_group(vec![1], &r(2)).is_err());
     }
 
     #[test]

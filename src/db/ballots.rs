@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Text, Timestamptz, Uuid as SqlUuid};
+use smallvec::SmallVec;
 
 use crate::domain::{ContestId, Ranking};
 
@@ -180,31 +181,85 @@ pub fn version(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<i6
     Ok(max.unwrap_or(0))
 }
 
-/// One group of identical rankings: the ranking (candidate numbers) and the
-/// receipts of its ballots, concatenated (32 hex digits each, in no order).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct RankingGroup {
-    #[diesel(sql_type = Array<Int4>)]
-    pub ranking: Vec<i32>,
-    #[diesel(sql_type = Text)]
-    pub receipts: String,
+/// A receipt (32 lowercase hex digits, as the table checks) read straight from
+/// its text column as a 128-bit number, without allocating a string: its
+/// numeric order is the text's bytewise order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, diesel::deserialize::FromSqlRow)]
+pub struct ReceiptBits(pub u128);
+
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for ReceiptBits {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let mut raw = [0u8; 16];
+        hex::decode_to_slice(value.as_bytes(), &mut raw)
+            .map_err(|e| format!("a receipt is 32 hex digits: {e}"))?;
+        Ok(ReceiptBits(u128::from_be_bytes(raw)))
+    }
 }
 
-/// The contest's counted ballots grouped by ranking in PostgreSQL, one
-/// `GROUP BY`: a million ballots arrive as some thousands of rows. Callers sort
-/// the receipts themselves (sorting a million 128-bit numbers takes
-/// milliseconds; PostgreSQL's sort, or an index scan in receipt order, takes
-/// seconds). Run inside a transaction: it raises `work_mem` for itself so the
-/// aggregation stays in memory (about 80 MB per million ballots).
-pub fn grouped(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<Vec<RankingGroup>> {
-    diesel::sql_query("SET LOCAL work_mem = '256MB'").execute(conn)?;
-    diesel::sql_query(
-        "SELECT ranking, string_agg(receipt, '') AS receipts FROM ballots
-          WHERE contest_id = $1 AND ranking IS NOT NULL
-          GROUP BY ranking",
-    )
-    .bind::<SqlUuid, _>(contest_id.0)
-    .load(conn)
+/// A stored ranking (candidate numbers) read from PostgreSQL's binary array
+/// format without a heap allocation for rankings of up to 8 entries, the
+/// usual length: a cold count reads a million of them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, diesel::deserialize::FromSqlRow)]
+pub struct RankingKey(pub SmallVec<[i32; 8]>);
+
+impl diesel::deserialize::FromSql<Array<Int4>, diesel::pg::Pg> for RankingKey {
+    /// The binary format: dimensions, a has-nulls flag, the element type, per
+    /// dimension its length and lower bound, then per element its byte length
+    /// and big-endian value.
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        Ok(RankingKey(int4_array_from_binary(value.as_bytes())?))
+    }
+}
+
+/// A one-dimensional `int4[]` without NULLs from PostgreSQL's binary format.
+fn int4_array_from_binary(bytes: &[u8]) -> Result<SmallVec<[i32; 8]>, String> {
+    let word = |at: usize| -> Result<i32, String> {
+        bytes
+            .get(at..at + 4)
+            .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| "a ranking array ends early".to_owned())
+    };
+    let dims = word(0)?;
+    let mut out = SmallVec::new();
+    if dims == 0 {
+        return Ok(out);
+    }
+    if dims != 1 {
+        return Err(format!("a ranking has one dimension, not {dims}"));
+    }
+    let len = usize::try_from(word(12)?).map_err(|_| "a negative array length".to_owned())?;
+    let mut at = 20;
+    for _ in 0..len {
+        if word(at)? != 4 {
+            return Err("a ranking holds 4-byte integers and no NULL".to_owned());
+        }
+        out.push(word(at + 4)?);
+        at += 8;
+    }
+    Ok(out)
+}
+
+/// Every counted ballot of the contest as `(receipt, ranking)`, streamed to `f`
+/// row by row as PostgreSQL sends them (so the caller works while the server is
+/// still scanning), in no particular order (callers sort by receipt: sorting 1,000,000 receipts
+/// in Rust takes milliseconds, while PostgreSQL's sort or an index scan in
+/// receipt order takes seconds).
+pub fn for_each_counted(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+    mut f: impl FnMut(ReceiptBits, RankingKey),
+) -> QueryResult<()> {
+    use super::schema::ballots::dsl as b;
+    let rows = b::ballots
+        .filter(b::contest_id.eq(contest_id.0))
+        .filter(b::ranking.is_not_null())
+        .select((b::receipt.assume_not_null(), b::ranking.assume_not_null()))
+        .load_iter::<(ReceiptBits, RankingKey), diesel::pg::PgRowByRowLoadingMode>(conn)?;
+    for row in rows {
+        let (receipt, ranking) = row?;
+        f(receipt, ranking);
+    }
+    Ok(())
 }
 
 /// Number of counted ballots (tombstones excluded).
@@ -215,4 +270,41 @@ pub fn count(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult<i64>
         .filter(b::ranking.is_not_null())
         .count()
         .get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranking(bytes: &[u8]) -> Result<SmallVec<[i32; 8]>, String> {
+        int4_array_from_binary(bytes)
+    }
+
+    /// What `array_send` gives for an `int4[]` of `values`.
+    fn binary(values: &[i32]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for w in [1i32, 0, 23, values.len() as i32, 1] {
+            b.extend_from_slice(&w.to_be_bytes());
+        }
+        for v in values {
+            b.extend_from_slice(&4i32.to_be_bytes());
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn rankings_are_read_from_the_binary_array_format() {
+        let long: Vec<i32> = (1..=20).collect();
+        assert_eq!(ranking(&binary(&[3, 1, 2])).unwrap().as_slice(), &[3, 1, 2]);
+        assert_eq!(ranking(&binary(&long)).unwrap().as_slice(), long.as_slice());
+        assert!(ranking(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23])
+            .unwrap()
+            .is_empty());
+        let truncated = binary(&[3, 1, 2]);
+        assert!(ranking(&truncated[..truncated.len() - 2]).is_err());
+        let mut null = binary(&[3]);
+        null[20..24].copy_from_slice(&(-1i32).to_be_bytes());
+        assert!(ranking(&null).is_err());
+    }
 }
