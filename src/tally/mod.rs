@@ -16,6 +16,7 @@
 //! [`Report::tie_breaks`]. With more seats than one, non-STV methods elect the
 //! top `seats` candidates of their ranking.
 
+mod flat;
 pub mod lot;
 pub mod pairwise;
 pub mod rcv;
@@ -35,6 +36,7 @@ pub use report::*;
 pub use types::*;
 pub use votes::*;
 
+use flat::Flat;
 use lot::Ties;
 
 /// Most ballots one count accepts (sum of the groups' counts).
@@ -267,12 +269,13 @@ impl fmt::Display for TallyError {
 impl std::error::Error for TallyError {}
 
 /// The validated input every method starts from.
-pub(crate) struct Prepared<'a> {
+pub(crate) struct Prepared {
     /// Number of candidates (withdrawn included).
     pub n: usize,
     /// `withdrawn[c]`: candidate c is out of the count.
     pub withdrawn: Vec<bool>,
-    pub ballots: &'a [Ballot],
+    /// The ballots as the methods read them (see [`Flat`]).
+    pub flat: Flat,
     /// Sum of every group's count.
     pub total: u64,
     /// Ballots with no candidate at all.
@@ -281,22 +284,32 @@ pub(crate) struct Prepared<'a> {
     pub valid: u64,
 }
 
-impl<'a> Prepared<'a> {
-    fn new(election: &'a Election) -> Result<Self, TallyError> {
+impl Prepared {
+    /// Validates the election and flattens its ballots, in one pass.
+    fn new(election: &Election) -> Result<Self, TallyError> {
         let n = election.candidates.len();
+        if n > flat::MAX_CANDIDATES {
+            return Err(TallyError::TooManyCandidates {
+                candidates: n,
+                max: flat::MAX_CANDIDATES,
+            });
+        }
         let mut withdrawn = vec![false; n];
         for &w in &election.withdrawn {
             *withdrawn
                 .get_mut(w as usize)
                 .ok_or(TallyError::UnknownWithdrawn { candidate: w })? = true;
         }
+        let mut flat = Flat::with_capacity(election.ballots.len());
         // `seen[c] == stamp` marks c as already met on the current ballot.
         let mut seen = vec![usize::MAX; n];
         let (mut total, mut blank, mut valid) = (0u64, 0u64, 0u64);
         for (i, b) in election.ballots.iter().enumerate() {
             let mut any = false;
             let mut any_active = false;
+            let mark = flat.mark();
             for slot in &b.ranks {
+                let mut first = true;
                 for &c in slot {
                     let s = seen
                         .get_mut(c as usize)
@@ -312,7 +325,11 @@ impl<'a> Prepared<'a> {
                     }
                     *s = i;
                     any = true;
-                    any_active |= !withdrawn[c as usize];
+                    if !withdrawn[c as usize] {
+                        any_active = true;
+                        flat.push(c, !first);
+                        first = false;
+                    }
                 }
             }
             total = total
@@ -325,11 +342,18 @@ impl<'a> Prepared<'a> {
             if any_active {
                 valid += b.count;
             }
+            // Blank groups and empty ones carry nothing for any method; a
+            // group naming only withdrawn candidates stays (it is exhausted).
+            if any && b.count > 0 {
+                flat.finish(b.count);
+            } else {
+                flat.discard(mark);
+            }
         }
         Ok(Prepared {
             n,
             withdrawn,
-            ballots: &election.ballots,
+            flat,
             total,
             blank,
             valid,

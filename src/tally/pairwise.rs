@@ -19,6 +19,7 @@
 //!   at one rank share the points of the positions they occupy (the average, so
 //!   a score may end in .5).
 
+use super::flat::TIED;
 use super::lot::Ties;
 use super::report::{Pair, Score, TiePurpose};
 use super::{
@@ -37,37 +38,45 @@ impl Matrix {
     /// ranked at the same or a better rank.
     pub fn build(prep: &Prepared) -> Matrix {
         let n = prep.n;
+        let flat = &prep.flat;
         let mut all = vec![0u64; n];
         let mut d = vec![0u64; n * n];
-        let mut ranked: Vec<(CandidateIdx, u32)> = Vec::new();
-        for b in prep.ballots {
-            if b.count == 0 {
-                continue;
-            }
-            ranked.clear();
-            let mut level = 0u32;
-            for slot in &b.ranks {
-                let before = ranked.len();
-                ranked.extend(
-                    slot.iter()
-                        .filter(|&&c| !prep.withdrawn[c as usize])
-                        .map(|&c| (c, level)),
-                );
-                if ranked.len() > before {
-                    level += 1;
+        if !flat.has_ties() {
+            // Strict rankings: a candidate is debited against those before it.
+            for g in 0..flat.len() {
+                let w = flat.count(g);
+                let items = flat.items(g);
+                for (x, &i) in items.iter().enumerate() {
+                    all[i as usize] += w;
+                    let row = &mut d[i as usize * n..(i as usize + 1) * n];
+                    for &j in &items[..x] {
+                        row[j as usize] += w;
+                    }
                 }
             }
-            let w = b.count;
-            for (x, &(i, li)) in ranked.iter().enumerate() {
-                all[i as usize] += w;
-                let row = &mut d[i as usize * n..(i as usize + 1) * n];
-                for (y, &(j, lj)) in ranked.iter().enumerate() {
-                    if lj > li {
-                        break;
+        } else {
+            let mut ranked: Vec<(CandidateIdx, u32)> = Vec::new();
+            for g in 0..flat.len() {
+                ranked.clear();
+                let mut level = 0u32;
+                for (x, &item) in flat.items(g).iter().enumerate() {
+                    if x > 0 && item & TIED == 0 {
+                        level += 1;
                     }
-                    if x != y {
-                        // Debit: j is at the same or a better rank.
-                        row[j as usize] += w;
+                    ranked.push((item & !TIED, level));
+                }
+                let w = flat.count(g);
+                for (x, &(i, li)) in ranked.iter().enumerate() {
+                    all[i as usize] += w;
+                    let row = &mut d[i as usize * n..(i as usize + 1) * n];
+                    for (y, &(j, lj)) in ranked.iter().enumerate() {
+                        if lj > li {
+                            break;
+                        }
+                        if x != y {
+                            // Debit: j is at the same or a better rank.
+                            row[j as usize] += w;
+                        }
                     }
                 }
             }
@@ -316,22 +325,25 @@ pub(crate) fn borda(prep: &Prepared, options: &Options, ties: &mut Ties) -> Outc
     let active = prep.active();
     let m = active.len() as u64;
     let mut halves = vec![0u128; prep.n];
-    let mut slot_cands: Vec<CandidateIdx> = Vec::new();
-    for b in prep.ballots {
+    let flat = &prep.flat;
+    for g in 0..flat.len() {
+        let w = flat.count(g) as u128;
+        let items = flat.items(g);
         let mut r = 0u64;
-        for slot in &b.ranks {
-            slot_cands.clear();
-            slot_cands.extend(slot.iter().filter(|&&c| !prep.withdrawn[c as usize]));
-            let k = slot_cands.len() as u64;
-            if k == 0 {
-                continue;
-            }
+        let mut x = 0;
+        while x < items.len() {
+            // One rank: its first candidate and those tied with it.
+            let k = 1 + items[x + 1..]
+                .iter()
+                .take_while(|&&item| item & TIED != 0)
+                .count();
             // Average of m−1−r … m−1−(r+k−1), doubled.
-            let pts = 2 * (m - 1 - r) - (k - 1);
-            for &c in &slot_cands {
-                halves[c as usize] += pts as u128 * b.count as u128;
+            let pts = 2 * (m - 1 - r) - (k as u64 - 1);
+            for &item in &items[x..x + k] {
+                halves[(item & !TIED) as usize] += pts as u128 * w;
             }
-            r += k;
+            r += k as u64;
+            x += k;
         }
     }
     scored(&active, &halves, options, ties)

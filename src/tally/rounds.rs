@@ -32,11 +32,12 @@
 //! Ties for elimination, order of election and order of surpluses are broken by
 //! earlier rounds, then by the lot ([`super::lot`]).
 
+use super::flat::{Flat, TIED};
 use super::lot::Ties;
 use super::report::{Inactive, Round, Score, Tally, TiePurpose, Transfer, TransferKind};
 use super::{
-    group_by_score, take_winners, Ballot, CandidateIdx, Options, Outcome, OvervoteRule, Prepared,
-    Rules, Votes, VOTE_DECIMALS, VOTE_SCALE,
+    group_by_score, take_winners, CandidateIdx, Options, Outcome, OvervoteRule, Prepared, Rules,
+    Votes, VOTE_DECIMALS, VOTE_SCALE,
 };
 
 /// Where a ballot's vote goes next.
@@ -53,21 +54,29 @@ enum Reason {
     Exhausted,
 }
 
-/// Finds the ballot's highest rank at index `from` or later holding a continuing
-/// candidate (module docs).
-fn next_preference(ballot: &Ballot, from: usize, continuing: &[bool], rules: &Rules) -> Next {
-    for (pos, slot) in ballot.ranks.iter().enumerate().skip(from) {
+/// Finds the ballot's highest rank at item index `from` or later (the first
+/// item of a rank, or the end) holding a continuing candidate (module docs).
+/// `items` is the group's part of [`Flat`].
+fn next_preference(items: &[u32], from: usize, continuing: &[bool], rules: &Rules) -> Next {
+    let mut i = from;
+    while i < items.len() {
+        let first = i;
         let mut found = None;
         let mut several = false;
-        for &c in slot {
+        loop {
+            let c = items[i] & !TIED;
             if continuing[c as usize] {
                 several |= found.is_some();
                 found = Some(c);
             }
+            i += 1;
+            if i == items.len() || items[i] & TIED == 0 {
+                break;
+            }
         }
         match (found, several) {
             (None, _) => continue,
-            (Some(c), false) => return Next::To(c, pos),
+            (Some(c), false) => return Next::To(c, first),
             (Some(_), true) => match rules.overvote {
                 OvervoteRule::ExhaustImmediately => return Next::Inactive(Reason::Overvote),
             },
@@ -76,14 +85,23 @@ fn next_preference(ballot: &Ballot, from: usize, continuing: &[bool], rules: &Ru
     Next::Inactive(Reason::Exhausted)
 }
 
+/// The first item of the rank after the one starting at item `pos`.
+fn next_rank(items: &[u32], pos: usize) -> usize {
+    let mut i = pos + 1;
+    while i < items.len() && items[i] & TIED != 0 {
+        i += 1;
+    }
+    i
+}
+
 /// Ballot piles during a count. Values are in [`Votes`] units (billionths).
 struct Piles<'a> {
-    ballots: &'a [Ballot],
+    flat: &'a Flat,
     rules: &'a Rules,
     /// Continuing (hopeful) candidates: may still receive votes.
     continuing: Vec<bool>,
-    /// Per group: rank index of the candidate holding it.
-    pos: Vec<usize>,
+    /// Per group: item index (in the group) of the rank holding it.
+    pos: Vec<u32>,
     /// Per group: value of each of its ballots.
     value: Vec<u64>,
     /// Per candidate: the groups it holds.
@@ -97,28 +115,26 @@ struct Piles<'a> {
 
 impl<'a> Piles<'a> {
     /// First preferences.
-    fn new(prep: &Prepared<'a>, rules: &'a Rules) -> Self {
+    fn new(prep: &'a Prepared, rules: &'a Rules) -> Self {
         let continuing: Vec<bool> = prep.withdrawn.iter().map(|w| !w).collect();
+        let flat = &prep.flat;
         let mut p = Piles {
-            ballots: prep.ballots,
+            flat,
             rules,
             continuing,
-            pos: vec![0; prep.ballots.len()],
-            value: vec![VOTE_SCALE as u64; prep.ballots.len()],
+            pos: vec![0; flat.len()],
+            value: vec![VOTE_SCALE as u64; flat.len()],
             piles: vec![Vec::new(); prep.n],
             votes: vec![0; prep.n],
             overvotes: 0,
             exhausted: 0,
             lost: 0,
         };
-        for (g, b) in prep.ballots.iter().enumerate() {
-            if b.count == 0 || b.ranks.iter().all(|s| s.is_empty()) {
-                continue; // blank ballots are reported once, not as inactive
-            }
-            let w = b.count as u128 * VOTE_SCALE;
-            match next_preference(b, 0, &p.continuing, rules) {
+        for g in 0..flat.len() {
+            let w = flat.count(g) as u128 * VOTE_SCALE;
+            match next_preference(flat.items(g), 0, &p.continuing, rules) {
                 Next::To(c, pos) => {
-                    p.pos[g] = pos;
+                    p.pos[g] = pos as u32;
                     p.piles[c as usize].push(g as u32);
                     p.votes[c as usize] += w;
                 }
@@ -150,15 +166,16 @@ impl<'a> Piles<'a> {
         let mut received = vec![0u128; self.votes.len()];
         let mut inactive = 0u128;
         let pile = std::mem::take(&mut self.piles[from as usize]);
-        for g in pile {
+        for &g in &pile {
             let gi = g as usize;
-            let b = &self.ballots[gi];
+            let items = self.flat.items(gi);
             let v = revalue(self.value[gi]);
             self.value[gi] = v;
-            let w = b.count as u128 * v as u128;
-            match next_preference(b, self.pos[gi] + 1, &self.continuing, self.rules) {
+            let w = self.flat.count(gi) as u128 * v as u128;
+            let from = next_rank(items, self.pos[gi] as usize);
+            match next_preference(items, from, &self.continuing, self.rules) {
                 Next::To(c, pos) => {
-                    self.pos[gi] = pos;
+                    self.pos[gi] = pos as u32;
                     self.piles[c as usize].push(g);
                     self.votes[c as usize] += w;
                     received[c as usize] += w;
