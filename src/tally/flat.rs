@@ -27,8 +27,6 @@ pub(crate) struct Flat {
     start: Vec<usize>,
     /// Ballots in each group.
     count: Vec<u64>,
-    /// Whether any rank holds several candidates.
-    ties: bool,
 }
 
 impl Flat {
@@ -39,7 +37,6 @@ impl Flat {
             items: Vec::with_capacity(groups * 4),
             start,
             count: Vec::with_capacity(groups),
-            ties: false,
         }
     }
 
@@ -52,11 +49,15 @@ impl Flat {
     /// the candidate before.
     pub fn push(&mut self, c: CandidateIdx, tied: bool) {
         if tied {
-            self.ties = true;
             self.items.push(c | TIED);
         } else {
             self.items.push(c);
         }
+    }
+
+    /// The items of the group being built, which started at `mark`.
+    pub fn current(&self, mark: usize) -> &[u32] {
+        &self.items[mark..]
     }
 
     /// Ends the group being built.
@@ -93,10 +94,5 @@ impl Flat {
     /// Ballots in group g.
     pub fn count(&self, g: usize) -> u64 {
         self.count[g]
-    }
-
-    /// Whether any rank holds several candidates.
-    pub fn has_ties(&self) -> bool {
-        self.ties
     }
 }

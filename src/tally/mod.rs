@@ -276,6 +276,9 @@ pub(crate) struct Prepared {
     pub withdrawn: Vec<bool>,
     /// The ballots as the methods read them (see [`Flat`]).
     pub flat: Flat,
+    /// The pairwise matrix, when there are at most [`MAX_PAIRWISE_CANDIDATES`]
+    /// candidates (it also gives every report its Condorcet winner).
+    pub matrix: Option<pairwise::Matrix>,
     /// Sum of every group's count.
     pub total: u64,
     /// Ballots with no candidate at all.
@@ -285,7 +288,8 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// Validates the election and flattens its ballots, in one pass.
+    /// Validates the election, flattens its ballots and builds the pairwise
+    /// matrix, in one pass over the ballots.
     fn new(election: &Election) -> Result<Self, TallyError> {
         let n = election.candidates.len();
         if n > flat::MAX_CANDIDATES {
@@ -301,6 +305,7 @@ impl Prepared {
                 .ok_or(TallyError::UnknownWithdrawn { candidate: w })? = true;
         }
         let mut flat = Flat::with_capacity(election.ballots.len());
+        let mut matrix = (n <= MAX_PAIRWISE_CANDIDATES).then(|| pairwise::MatrixBuilder::new(n));
         // `seen[c] == stamp` marks c as already met on the current ballot.
         let mut seen = vec![usize::MAX; n];
         let (mut total, mut blank, mut valid) = (0u64, 0u64, 0u64);
@@ -308,6 +313,7 @@ impl Prepared {
             let mut any = false;
             let mut any_active = false;
             let mark = flat.mark();
+            let mut tied = false;
             for slot in &b.ranks {
                 let mut first = true;
                 for &c in slot {
@@ -328,6 +334,7 @@ impl Prepared {
                     if !withdrawn[c as usize] {
                         any_active = true;
                         flat.push(c, !first);
+                        tied |= !first;
                         first = false;
                     }
                 }
@@ -345,15 +352,20 @@ impl Prepared {
             // Blank groups and empty ones carry nothing for any method; a
             // group naming only withdrawn candidates stays (it is exhausted).
             if any && b.count > 0 {
+                if let Some(m) = &mut matrix {
+                    m.add(flat.current(mark), b.count, tied);
+                }
                 flat.finish(b.count);
             } else {
                 flat.discard(mark);
             }
         }
+        let matrix = matrix.map(|m| m.finish(&withdrawn));
         Ok(Prepared {
             n,
             withdrawn,
             flat,
+            matrix,
             total,
             blank,
             valid,
@@ -401,11 +413,9 @@ pub fn count(
     if let (Some(rules), Method::Irv | Method::Stv) = (&options.rules.rcv, method) {
         // Ballots may repeat a candidate under these rules, so the pairwise matrix
         // (and the Condorcet winner) exists only for ballots that do not.
-        let condorcet_winner = Prepared::new(election).ok().and_then(|prep| {
-            (prep.n <= MAX_PAIRWISE_CANDIDATES)
-                .then(|| pairwise::Matrix::build(&prep))
-                .and_then(|m| m.condorcet_winner(&prep))
-        });
+        let condorcet_winner = Prepared::new(election)
+            .ok()
+            .and_then(|prep| prep.matrix.as_ref()?.condorcet_winner(&prep));
         return rcv::report(election, method, options, rules, condorcet_winner);
     }
     let prep = Prepared::new(election)?;
@@ -416,8 +426,7 @@ pub fn count(
         });
     }
     let mut ties = Ties::new(options.seed, prep.n);
-    // The matrix also gives every report its Condorcet winner.
-    let matrix = (prep.n <= MAX_PAIRWISE_CANDIDATES).then(|| pairwise::Matrix::build(&prep));
+    let matrix = &prep.matrix;
     let outcome = if prep.valid == 0 {
         // Nobody ranked anyone: no winner, everyone equal.
         Outcome {
@@ -433,7 +442,7 @@ pub fn count(
             Method::Irv => rounds::irv(&prep, options, &mut ties),
             Method::Stv => rounds::stv(&prep, options, &mut ties),
             Method::Schulze | Method::RankedPairs | Method::Copeland | Method::Borda => {
-                let m = match &matrix {
+                let m = match matrix {
                     Some(m) => m,
                     None => {
                         return Err(TallyError::TooManyCandidates {

@@ -32,68 +32,85 @@ pub(crate) struct Matrix {
     d: Vec<u64>,
 }
 
-impl Matrix {
-    /// Builds the matrix in O(Σ k²) for ballots ranking k candidates: each ranked
-    /// candidate is first credited against everyone, then debited against those
-    /// ranked at the same or a better rank.
-    pub fn build(prep: &Prepared) -> Matrix {
-        let n = prep.n;
-        let flat = &prep.flat;
-        let mut all = vec![0u64; n];
-        let mut d = vec![0u64; n * n];
-        if !flat.has_ties() {
-            // Strict rankings: a candidate is debited against those before it.
-            for g in 0..flat.len() {
-                let w = flat.count(g);
-                let items = flat.items(g);
-                for (x, &i) in items.iter().enumerate() {
-                    all[i as usize] += w;
-                    let row = &mut d[i as usize * n..(i as usize + 1) * n];
-                    for &j in &items[..x] {
-                        row[j as usize] += w;
-                    }
+/// Builds the [`Matrix`] ballot by ballot, in O(Σ k²) for ballots ranking k
+/// candidates: each ranked candidate is credited against everyone, and debited
+/// against those ranked at the same or a better rank.
+pub(crate) struct MatrixBuilder {
+    n: usize,
+    /// Per candidate: ballots ranking it.
+    all: Vec<u64>,
+    /// `debit[i * n + j]`: ballots ranking i, with j at the same or a better rank.
+    debit: Vec<u64>,
+    /// Scratch: a ballot's candidates with their rank levels.
+    ranked: Vec<(CandidateIdx, u32)>,
+}
+
+impl MatrixBuilder {
+    pub fn new(n: usize) -> Self {
+        MatrixBuilder {
+            n,
+            all: vec![0; n],
+            debit: vec![0; n * n],
+            ranked: Vec::new(),
+        }
+    }
+
+    /// Adds `w` ballots ranking `items` ([`super::flat::Flat`]'s form: withdrawn
+    /// candidates left out); `tied`: whether a rank holds several.
+    pub fn add(&mut self, items: &[u32], w: u64, tied: bool) {
+        let n = self.n;
+        if !tied {
+            // A strict ranking: debited against those before it.
+            for (x, &i) in items.iter().enumerate() {
+                self.all[i as usize] += w;
+                let row = &mut self.debit[i as usize * n..(i as usize + 1) * n];
+                for &j in &items[..x] {
+                    row[j as usize] += w;
                 }
             }
-        } else {
-            let mut ranked: Vec<(CandidateIdx, u32)> = Vec::new();
-            for g in 0..flat.len() {
-                ranked.clear();
-                let mut level = 0u32;
-                for (x, &item) in flat.items(g).iter().enumerate() {
-                    if x > 0 && item & TIED == 0 {
-                        level += 1;
-                    }
-                    ranked.push((item & !TIED, level));
+            return;
+        }
+        self.ranked.clear();
+        let mut level = 0u32;
+        for (x, &item) in items.iter().enumerate() {
+            if x > 0 && item & TIED == 0 {
+                level += 1;
+            }
+            self.ranked.push((item & !TIED, level));
+        }
+        for (x, &(i, li)) in self.ranked.iter().enumerate() {
+            self.all[i as usize] += w;
+            let row = &mut self.debit[i as usize * n..(i as usize + 1) * n];
+            for (y, &(j, lj)) in self.ranked.iter().enumerate() {
+                if lj > li {
+                    break;
                 }
-                let w = flat.count(g);
-                for (x, &(i, li)) in ranked.iter().enumerate() {
-                    all[i as usize] += w;
-                    let row = &mut d[i as usize * n..(i as usize + 1) * n];
-                    for (y, &(j, lj)) in ranked.iter().enumerate() {
-                        if lj > li {
-                            break;
-                        }
-                        if x != y {
-                            // Debit: j is at the same or a better rank.
-                            row[j as usize] += w;
-                        }
-                    }
+                if x != y {
+                    row[j as usize] += w;
                 }
             }
         }
+    }
+
+    /// The matrix; withdrawn candidates' rows and columns are 0.
+    pub fn finish(self, withdrawn: &[bool]) -> Matrix {
+        let n = self.n;
+        let mut d = self.debit;
         for i in 0..n {
             for j in 0..n {
                 let cell = &mut d[i * n + j];
-                *cell = if i == j || prep.withdrawn[i] || prep.withdrawn[j] {
+                *cell = if i == j || withdrawn[i] || withdrawn[j] {
                     0
                 } else {
-                    all[i] - *cell
+                    self.all[i] - *cell
                 };
             }
         }
         Matrix { n, d }
     }
+}
 
+impl Matrix {
     pub fn get(&self, a: CandidateIdx, b: CandidateIdx) -> u64 {
         self.d[a as usize * self.n + b as usize]
     }
