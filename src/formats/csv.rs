@@ -292,7 +292,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
 /// caller then reads the row the general way, which resets `by_rank` and gives
 /// the error, if any.
 fn strict_row(text: &[u8], by_rank: &mut [CandidateIdx]) -> Option<(usize, usize)> {
-    const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
+    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
     let n = by_rank.len();
     let receipt = text
         .iter()
@@ -303,15 +303,27 @@ fn strict_row(text: &[u8], by_rank: &mut [CandidateIdx]) -> Option<(usize, usize
     let mut p = receipt + 1;
     let (mut j, mut k, mut max) = (0usize, 0usize, 0usize);
     loop {
-        // Field j. Runs of empty fields are the common case: eight at a time.
-        while j + 8 < n {
-            match text.get(p..p + 8) {
-                Some(w) if u64::from_ne_bytes(w.try_into().ok()?) == COMMAS => {
-                    p += 8;
-                    j += 8;
-                }
-                _ => break,
+        // Field j. Most fields are empty, each a lone comma: skip them eight
+        // bytes at a time (the first byte that is not a comma ends the run).
+        while let Some(w) = text.get(p..p + 8) {
+            let x = u64::from_le_bytes(w.try_into().ok()?) ^ COMMAS;
+            let empty = if x == 0 {
+                8
+            } else {
+                x.trailing_zeros() as usize / 8
+            };
+            p += empty;
+            j += empty;
+            if empty < 8 {
+                break;
             }
+        }
+        while text.get(p) == Some(&b',') {
+            p += 1;
+            j += 1;
+        }
+        if j >= n {
+            return None;
         }
         let start = p;
         let mut r = 0usize;
