@@ -311,11 +311,15 @@ enum Status {
     Eliminated(u32),
 }
 
+/// A marked rank of a ballot group: its 1-based rank and where its candidates
+/// are in [`Counter::cands`].
+type Mark = (u32, std::ops::Range<usize>);
+
 #[derive(Debug, Clone)]
 struct Group {
-    /// Marked ranks: (1-based rank, candidates), ascending, marks past
-    /// `max_rankings` dropped.
-    marks: Vec<(u32, Vec<CandidateIdx>)>,
+    /// Marked ranks, ascending, marks past `max_rankings` dropped: a range of
+    /// [`Counter::marks`].
+    marks: std::ops::Range<usize>,
     count: u128,
     recipient: Option<CandidateIdx>,
     inactive: Option<InactiveReason>,
@@ -342,6 +346,19 @@ struct Counter<'a> {
     one: u128,
     status: Vec<Status>,
     groups: Vec<Group>,
+    /// Every group's marked ranks, group after group.
+    marks: Vec<Mark>,
+    /// The candidates of every marked rank.
+    cands: Vec<CandidateIdx>,
+    /// Per candidate: the active groups it is the recipient of, and their
+    /// votes. Only the piles of candidates no longer continuing are looked at
+    /// again in a round; the others keep their ballots.
+    piles: Vec<Vec<u32>>,
+    held: Vec<u128>,
+    /// Votes of inactive groups by reason, cumulative.
+    inactive: [u128; 6],
+    /// Whether the first round has placed every group.
+    placed: bool,
     rounds: Vec<RcvRound>,
     tie_breaks: Vec<RcvTieBreak>,
     random: Option<JavaRandom>,
@@ -395,33 +412,42 @@ impl Counter<'_> {
 
     /// Counts one round: returns each candidate's votes (indexed by candidate) and
     /// the cumulative inactive buckets.
+    ///
+    /// A group stays with its recipient while the recipient is continuing; the
+    /// groups of every other recipient (all groups, in the first round) are
+    /// read again from their first mark.
     fn tally_round(&mut self) -> (Vec<u128>, [u128; 6]) {
-        let mut tally = vec![0u128; self.status.len()];
-        let mut inactive = [0u128; 6];
+        let n = self.status.len();
         let all_seats_filled = self.uses_surpluses() && self.winners() == self.seats as usize;
-        for g in 0..self.groups.len() {
+        let todo: Vec<u32> = if self.placed {
+            let mut todo = Vec::new();
+            for c in 0..n {
+                if !self.continuing(c as CandidateIdx) && !self.piles[c].is_empty() {
+                    todo.append(&mut self.piles[c]);
+                    self.held[c] = 0;
+                }
+            }
+            todo
+        } else {
+            self.placed = true;
+            (0..self.groups.len() as u32).collect()
+        };
+        for g in todo {
+            let g = g as usize;
             let group = &self.groups[g];
             let value = group.value(self.one);
             let weight = value * group.count;
-            if let Some(reason) = group.inactive {
-                inactive[reason as usize] += weight;
-                continue;
-            }
-            if let Some(r) = group.recipient {
-                if self.continuing(r) {
-                    tally[r as usize] += weight;
-                    continue;
-                }
-            }
             let previous = group.recipient;
             let mut outcome: Option<Result<CandidateIdx, InactiveReason>> = None;
-            if group.marks.is_empty() {
+            let marks = &self.marks[group.marks.clone()];
+            if marks.is_empty() {
                 outcome = Some(Err(InactiveReason::Undervote));
             }
-            let max_rank = group.marks.last().map_or(0, |(r, _)| *r);
+            let max_rank = marks.last().map_or(0, |(r, _)| *r);
             let mut last_rank_seen = 0u32;
             let mut seen: Vec<CandidateIdx> = Vec::new();
-            for (rank, slot) in &group.marks {
+            for (rank, slot) in marks {
+                let slot = &self.cands[slot.clone()];
                 if outcome.is_some() {
                     break;
                 }
@@ -475,7 +501,8 @@ impl Counter<'_> {
             match outcome {
                 Some(Ok(c)) => {
                     group.recipient = Some(c);
-                    tally[c as usize] += weight;
+                    self.piles[c as usize].push(g as u32);
+                    self.held[c as usize] += weight;
                     if let Some(from) = previous {
                         if weight > 0 {
                             self.moves.push((from, Destination::Candidate(c), weight));
@@ -485,7 +512,7 @@ impl Counter<'_> {
                 Some(Err(reason)) => {
                     group.recipient = None;
                     group.inactive = Some(reason);
-                    inactive[reason as usize] += weight;
+                    self.inactive[reason as usize] += weight;
                     if let Some(from) = previous {
                         if weight > 0 {
                             self.moves.push((from, Destination::Exhausted, weight));
@@ -496,11 +523,20 @@ impl Counter<'_> {
                     // Unreachable: a ballot with marks always ends selected or inactive.
                     group.recipient = None;
                     group.inactive = Some(InactiveReason::ExhaustedChoices);
-                    inactive[InactiveReason::ExhaustedChoices as usize] += weight;
+                    self.inactive[InactiveReason::ExhaustedChoices as usize] += weight;
                 }
             }
         }
-        (tally, inactive)
+        let tally = (0..n)
+            .map(|c| {
+                if self.continuing(c as CandidateIdx) {
+                    self.held[c]
+                } else {
+                    0
+                }
+            })
+            .collect();
+        (tally, self.inactive)
     }
 
     fn threshold(&self, active: u128, round: u32) -> u128 {
@@ -737,8 +773,10 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         }
     }
     let mut groups = Vec::with_capacity(election.ballots.len());
+    let mut marks: Vec<Mark> = Vec::with_capacity(election.ballots.len() * 2);
+    let mut cands: Vec<CandidateIdx> = Vec::with_capacity(election.ballots.len() * 2);
     for Ballot { ranks, count } in &election.ballots {
-        let mut marks = Vec::new();
+        let first = marks.len();
         for (i, slot) in ranks.iter().enumerate() {
             let rank = i as u32 + 1;
             if rules.max_rankings.is_some_and(|m| rank > m) {
@@ -750,11 +788,12 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                 }
             }
             if !slot.is_empty() {
-                marks.push((rank, slot.clone()));
+                marks.push((rank, cands.len()..cands.len() + slot.len()));
+                cands.extend_from_slice(slot);
             }
         }
         groups.push(Group {
-            marks,
+            marks: first..marks.len(),
             count: *count as u128,
             recipient: None,
             inactive: None,
@@ -769,6 +808,12 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         one,
         status,
         groups,
+        marks,
+        cands,
+        piles: vec![Vec::new(); n],
+        held: vec![0; n],
+        inactive: [0; 6],
+        placed: false,
         rounds: Vec::new(),
         tie_breaks: Vec::new(),
         random: None,
@@ -799,13 +844,16 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                     let votes = tally[w as usize];
                     let extra = votes.saturating_sub(threshold);
                     let fraction = if extra > 0 { extra * one / votes } else { 0 };
-                    for g in counter.groups.iter_mut() {
-                        if g.recipient == Some(w) && g.inactive.is_none() {
-                            let value = g.value(one);
-                            let transfer = value * fraction / one;
-                            g.allocated.push((w, value - transfer));
-                        }
+                    // The winner's pile: the active groups it is the recipient of.
+                    let mut held = 0;
+                    for &g in &counter.piles[w as usize] {
+                        let g = &mut counter.groups[g as usize];
+                        let value = g.value(one);
+                        let transfer = value * fraction / one;
+                        g.allocated.push((w, value - transfer));
+                        held += g.value(one) * g.count;
                     }
+                    counter.held[w as usize] = held;
                 }
             }
         } else if counter.winners() < seats as usize
