@@ -530,7 +530,12 @@ fn count_with_rules(
         },
     };
     let report = tally::count(&election, args.method, &options).map_err(|e| e.to_string())?;
-    if args.urcvt {
+    let file = ElectionFile {
+        election,
+        title: config.map(|c| c.contest_name.clone()),
+        seats,
+    };
+    let out = if args.urcvt {
         let meta = urcvt::UrcvtConfig {
             contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
             date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
@@ -538,20 +543,21 @@ fn count_with_rules(
             jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
             office: config.map(|c| c.office.clone()).unwrap_or_default(),
         };
-        return Ok(urcvt::write_urcvt(&urcvt::urcvt_from_report(&report, &election, meta)) + "\n");
-    }
-    let report = report.with_refs(&election.candidates, |c| c + 1);
-    if args.json {
-        return serde_json::to_string_pretty(&report)
-            .map(|s| s + "\n")
-            .map_err(|e| format!("cannot write the report: {e}"));
-    }
-    let file = ElectionFile {
-        election,
-        title: config.map(|c| c.contest_name.clone()),
-        seats,
+        urcvt::write_urcvt(&urcvt::urcvt_from_report(&report, &file.election, meta)) + "\n"
+    } else {
+        let report = report.with_refs(&file.election.candidates, |c| c + 1);
+        if args.json {
+            serde_json::to_string_pretty(&report)
+                .map(|s| s + "\n")
+                .map_err(|e| format!("cannot write the report: {e}"))?
+        } else {
+            table(&file, &report)
+        }
     };
-    Ok(table(&file, &report))
+    // Only `run` calls this, and the process ends right after: freeing a
+    // million-ballot election group by group would only slow the exit down.
+    std::mem::forget(file);
+    Ok(out)
 }
 
 fn name(c: &CandidateRef<u32>) -> String {
