@@ -311,26 +311,37 @@ enum Status {
     Eliminated(u32),
 }
 
-/// A marked rank of a ballot group: its 1-based rank and where its candidates
-/// are in [`Counter::cands`].
-type Mark = (u32, std::ops::Range<usize>);
-
 #[derive(Debug, Clone)]
 struct Group {
     /// Marked ranks, ascending, marks past `max_rankings` dropped: a range of
-    /// [`Counter::marks`].
+    /// [`Counter::marks`] (see [`marks`]).
     marks: std::ops::Range<usize>,
-    count: u128,
+    /// The last marked rank (0 if none).
+    max_rank: u32,
+    count: u64,
+    /// Value of each of its ballots (units): what the winners it helped elect
+    /// did not keep.
+    value: u64,
     recipient: Option<CandidateIdx>,
     inactive: Option<InactiveReason>,
-    /// Value kept by each winner this ballot helped elect (per ballot, units).
-    allocated: Vec<(CandidateIdx, u128)>,
 }
 
 impl Group {
-    fn value(&self, one: u128) -> u128 {
-        one - self.allocated.iter().map(|&(_, v)| v).sum::<u128>()
+    fn weight(&self) -> u128 {
+        self.value as u128 * self.count as u128
     }
+}
+
+/// Reads a group's marked ranks from [`Counter::marks`]: each is its 1-based
+/// rank, its number of candidates, then the candidates.
+fn marks(words: &[u32]) -> impl Iterator<Item = (u32, &[CandidateIdx])> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (&rank, &len) = (words.get(at)?, words.get(at + 1)?);
+        let slot = &words[at + 2..at + 2 + len as usize];
+        at += 2 + len as usize;
+        Some((rank, slot))
+    })
 }
 
 enum Overvote {
@@ -346,15 +357,16 @@ struct Counter<'a> {
     one: u128,
     status: Vec<Status>,
     groups: Vec<Group>,
-    /// Every group's marked ranks, group after group.
-    marks: Vec<Mark>,
-    /// The candidates of every marked rank.
-    cands: Vec<CandidateIdx>,
+    /// Every group's marked ranks, group after group (see [`marks`]).
+    marks: Vec<u32>,
     /// Per candidate: the active groups it is the recipient of, and their
     /// votes. Only the piles of candidates no longer continuing are looked at
     /// again in a round; the others keep their ballots.
     piles: Vec<Vec<u32>>,
     held: Vec<u128>,
+    /// Per winner (STV): the votes it kept of the groups that elected it, over
+    /// every allocation.
+    kept: Vec<u128>,
     /// Votes of inactive groups by reason, cumulative.
     inactive: [u128; 6],
     /// Whether the first round has placed every group.
@@ -435,19 +447,16 @@ impl Counter<'_> {
         for g in todo {
             let g = g as usize;
             let group = &self.groups[g];
-            let value = group.value(self.one);
-            let weight = value * group.count;
+            let weight = group.weight();
             let previous = group.recipient;
             let mut outcome: Option<Result<CandidateIdx, InactiveReason>> = None;
-            let marks = &self.marks[group.marks.clone()];
-            if marks.is_empty() {
+            if group.marks.is_empty() {
                 outcome = Some(Err(InactiveReason::Undervote));
             }
-            let max_rank = marks.last().map_or(0, |(r, _)| *r);
+            let max_rank = group.max_rank;
             let mut last_rank_seen = 0u32;
             let mut seen: Vec<CandidateIdx> = Vec::new();
-            for (rank, slot) in marks {
-                let slot = &self.cands[slot.clone()];
+            for (rank, slot) in marks(&self.marks[group.marks.clone()]) {
                 if outcome.is_some() {
                     break;
                 }
@@ -461,7 +470,7 @@ impl Counter<'_> {
                         break;
                     }
                 }
-                last_rank_seen = *rank;
+                last_rank_seen = rank;
                 if self.rules.duplicates == DuplicateRule::Exhaust {
                     let mut duplicate = false;
                     for &c in slot {
@@ -482,7 +491,7 @@ impl Counter<'_> {
                         break;
                     }
                     Overvote::Skip => {
-                        if *rank == max_rank {
+                        if rank == max_rank {
                             outcome = Some(Err(InactiveReason::ExhaustedChoices));
                         }
                         continue;
@@ -493,7 +502,7 @@ impl Counter<'_> {
                     outcome = Some(Ok(c));
                     break;
                 }
-                if *rank == max_rank {
+                if rank == max_rank {
                     outcome = Some(Err(InactiveReason::ExhaustedChoices));
                 }
             }
@@ -773,10 +782,10 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         }
     }
     let mut groups = Vec::with_capacity(election.ballots.len());
-    let mut marks: Vec<Mark> = Vec::with_capacity(election.ballots.len() * 2);
-    let mut cands: Vec<CandidateIdx> = Vec::with_capacity(election.ballots.len() * 2);
+    let mut marks: Vec<u32> = Vec::with_capacity(election.ballots.len() * 8);
     for Ballot { ranks, count } in &election.ballots {
         let first = marks.len();
+        let mut max_rank = 0;
         for (i, slot) in ranks.iter().enumerate() {
             let rank = i as u32 + 1;
             if rules.max_rankings.is_some_and(|m| rank > m) {
@@ -788,16 +797,19 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                 }
             }
             if !slot.is_empty() {
-                marks.push((rank, cands.len()..cands.len() + slot.len()));
-                cands.extend_from_slice(slot);
+                // A slot holds distinct known candidates, so its length fits a u32.
+                marks.extend_from_slice(&[rank, slot.len() as u32]);
+                marks.extend_from_slice(slot);
+                max_rank = rank;
             }
         }
         groups.push(Group {
             marks: first..marks.len(),
-            count: *count as u128,
+            max_rank,
+            count: *count,
+            value: one as u64,
             recipient: None,
             inactive: None,
-            allocated: Vec::new(),
         });
     }
 
@@ -809,9 +821,9 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         status,
         groups,
         marks,
-        cands,
         piles: vec![Vec::new(); n],
         held: vec![0; n],
+        kept: vec![0; n],
         inactive: [0; 6],
         placed: false,
         rounds: Vec::new(),
@@ -845,15 +857,22 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                     let extra = votes.saturating_sub(threshold);
                     let fraction = if extra > 0 { extra * one / votes } else { 0 };
                     // The winner's pile: the active groups it is the recipient of.
-                    let mut held = 0;
+                    // Each keeps `value - transfer` per ballot for the winner
+                    // and goes on at `transfer`.
+                    let (mut held, mut kept) = (0, 0);
                     for &g in &counter.piles[w as usize] {
                         let g = &mut counter.groups[g as usize];
-                        let value = g.value(one);
+                        let value = g.value as u128;
                         let transfer = value * fraction / one;
-                        g.allocated.push((w, value - transfer));
-                        held += g.value(one) * g.count;
+                        kept += (value - transfer) * g.count as u128;
+                        // Values only fall from `one` (at most 10^9): a u64 holds them.
+                        g.value = transfer as u64;
+                        held += g.weight();
                     }
                     counter.held[w as usize] = held;
+                    // Cumulative: with continue_until_two a winner may be elected
+                    // (and allocate) again.
+                    counter.kept[w as usize] += kept;
                 }
             }
         } else if counter.winners() < seats as usize
@@ -877,16 +896,7 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                 match counter.status[c as usize] {
                     Status::Won(r) if r < round => {
                         if r + 1 == round {
-                            let kept: u128 = counter
-                                .groups
-                                .iter()
-                                .flat_map(|g| {
-                                    g.allocated
-                                        .iter()
-                                        .filter(move |(w, _)| *w == c)
-                                        .map(move |&(_, v)| v * g.count)
-                                })
-                                .sum();
+                            let kept = counter.kept[c as usize];
                             let residual = kept.saturating_sub(threshold);
                             tally[c as usize] = kept - residual;
                             if residual > 0 {
