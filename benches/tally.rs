@@ -5,14 +5,18 @@
 //! candidates, partial rankings (1 + a geometric number of further ranks, mean
 //! about 3.3) drawn Plackett–Luce from Zipf-skewed candidate strengths, so a few
 //! candidates dominate and the tail is long. For each size it times:
-//! - the engine alone on grouped ballots (`tally::count`);
+//! - the engine alone on grouped ballots (`tally::count`: one pass over the
+//!   groups to validate them, flatten them and build the pairwise matrix, then
+//!   the method);
 //! - end to end through the library function the CLI uses
-//!   (`cli::tally::count_text`: parse + group + count) for a canonical CSV export
-//!   and a BLT file with one line per ballot;
+//!   (`cli::tally::count_text`: parse + group + count, and for the CSV file the
+//!   SHA-256 ballot digest, which it computes on a second thread while parsing)
+//!   for a canonical CSV export and a BLT file with one line per ballot;
 //! - the `christen` binary itself on the CSV file (process start, read, parse,
-//!   count, JSON output), when built.
+//!   digest, count, JSON output), when built.
 //!
-//! Set `TALLY_BENCH_BALLOTS` to change the number of ballots.
+//! The header line says how many threads the machine offers: only the digest
+//! uses a second one. Set `TALLY_BENCH_BALLOTS` to change the number of ballots.
 
 use std::time::{Duration, Instant};
 
@@ -91,7 +95,10 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let bin = option_env!("CARGO_BIN_EXE_christen");
-    println!("christen tally benchmark: {ballots} ballots; best of several runs");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "christen tally benchmark: {ballots} ballots; best of several runs; {threads} threads available"
+    );
     for n in [10usize, 50] {
         let mut rng = SplitMix64::new(0xC0FFEE ^ n as u64);
         let names: Vec<String> = (1..=n).map(|i| format!("Name {i}")).collect();

@@ -255,7 +255,16 @@ pub fn count_text(
     seed: u64,
     progress: formats::Progress<'_>,
 ) -> Result<(ElectionFile, Report<CandidateRef<u32>>), Failure> {
-    let file = formats::read_with_progress(text, format, progress).map_err(Failure::Format)?;
+    // The digest of a large CSV file is computed on a second thread while the
+    // file is read: both only read the text.
+    let (file, digest) = std::thread::scope(|scope| {
+        let digest = (format == Format::Csv && text.len() >= DIGEST_THREAD_BYTES)
+            .then(|| scope.spawn(|| formats::ballot_digest(text.as_bytes())));
+        let file = formats::read_with_progress(text, format, progress);
+        let digest = digest.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (file, digest)
+    });
+    let file = file.map_err(Failure::Format)?;
     let options = Options {
         seats: seats.or(file.seats).unwrap_or(1),
         seed,
@@ -265,10 +274,14 @@ pub fn count_text(
         .map_err(Failure::Tally)?
         .with_refs(&file.election.candidates, |c| c + 1);
     if format == Format::Csv {
-        report.ballot_digest = Some(formats::ballot_digest(text.as_bytes()));
+        report.ballot_digest =
+            Some(digest.unwrap_or_else(|| formats::ballot_digest(text.as_bytes())));
     }
     Ok((file, report))
 }
+
+/// CSV texts at least this large get their digest computed on a second thread.
+const DIGEST_THREAD_BYTES: usize = 1 << 20;
 
 /// Files at least this large get a progress bar (on a terminal).
 const PROGRESS_BYTES: usize = 8 << 20;
@@ -385,6 +398,9 @@ pub fn run(args: TallyArgs) -> ExitCode {
     } else {
         table(&file, &report)
     };
+    // The process ends next: freeing a million-ballot election group by group
+    // would only slow the exit down.
+    std::mem::forget(file);
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(out.as_bytes())
@@ -514,7 +530,12 @@ fn count_with_rules(
         },
     };
     let report = tally::count(&election, args.method, &options).map_err(|e| e.to_string())?;
-    if args.urcvt {
+    let file = ElectionFile {
+        election,
+        title: config.map(|c| c.contest_name.clone()),
+        seats,
+    };
+    let out = if args.urcvt {
         let meta = urcvt::UrcvtConfig {
             contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
             date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
@@ -522,20 +543,21 @@ fn count_with_rules(
             jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
             office: config.map(|c| c.office.clone()).unwrap_or_default(),
         };
-        return Ok(urcvt::write_urcvt(&urcvt::urcvt_from_report(&report, &election, meta)) + "\n");
-    }
-    let report = report.with_refs(&election.candidates, |c| c + 1);
-    if args.json {
-        return serde_json::to_string_pretty(&report)
-            .map(|s| s + "\n")
-            .map_err(|e| format!("cannot write the report: {e}"));
-    }
-    let file = ElectionFile {
-        election,
-        title: config.map(|c| c.contest_name.clone()),
-        seats,
+        urcvt::write_urcvt(&urcvt::urcvt_from_report(&report, &file.election, meta)) + "\n"
+    } else {
+        let report = report.with_refs(&file.election.candidates, |c| c + 1);
+        if args.json {
+            serde_json::to_string_pretty(&report)
+                .map(|s| s + "\n")
+                .map_err(|e| format!("cannot write the report: {e}"))?
+        } else {
+            table(&file, &report)
+        }
     };
-    Ok(table(&file, &report))
+    // Only `run` calls this, and the process ends right after: freeing a
+    // million-ballot election group by group would only slow the exit down.
+    std::mem::forget(file);
+    Ok(out)
 }
 
 fn name(c: &CandidateRef<u32>) -> String {

@@ -136,6 +136,9 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
 }
 
 fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<(), FormatError> {
+    if plain_ballot_line(t.as_bytes(), g) {
+        return Ok(());
+    }
     let mut toks = t.split_whitespace().peekable();
     if toks.peek().is_some_and(|x| x.starts_with('(')) {
         // Skip a ballot id "(…)", which may contain spaces.
@@ -189,6 +192,61 @@ fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<
     }
     g.finish(count)
         .map_err(|e| FormatError::new(no, e.message(names)))
+}
+
+/// Reads the common shape of ballot line straight from its bytes: a weight of
+/// digits, candidate numbers of digits, each its own rank, then `0`, separated
+/// by spaces or tabs. Returns whether it added the ballot; `false` for any
+/// other line (ids, ties, skipped ranks, errors of any kind), which
+/// [`ballot_line`] then reads the general way, giving the same result or error.
+fn plain_ballot_line(t: &[u8], g: &mut Grouper) -> bool {
+    /// The number of digits at `t[*i..]`, advancing past them; `None` if
+    /// there are none or it overflows.
+    fn number(t: &[u8], i: &mut usize) -> Option<u64> {
+        let start = *i;
+        let mut v = 0u64;
+        while let Some(&b) = t.get(*i) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add((b - b'0') as u64)?;
+            *i += 1;
+        }
+        (*i > start).then_some(v)
+    }
+    let space = |b: u8| b == b' ' || b == b'\t';
+    let mut i = 0;
+    let Some(count) = number(t, &mut i).filter(|&c| c > 0) else {
+        return false;
+    };
+    g.begin();
+    loop {
+        // A separator, then a candidate number or the closing 0.
+        if !t.get(i).is_some_and(|&b| space(b)) {
+            return false;
+        }
+        while t.get(i).is_some_and(|&b| space(b)) {
+            i += 1;
+        }
+        let start = i;
+        let Some(c) = number(t, &mut i) else {
+            return false;
+        };
+        if i == start + 1 && c == 0 {
+            break;
+        }
+        let Some(c) = c
+            .checked_sub(1)
+            .and_then(|c| CandidateIdx::try_from(c).ok())
+        else {
+            return false;
+        };
+        if g.push(c).is_err() {
+            return false;
+        }
+        g.end_rank();
+    }
+    i == t.len() && g.finish(count).is_ok()
 }
 
 /// A BLT quoted string: BLT has no escapes, so `"` becomes `'` and line breaks

@@ -234,6 +234,17 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         if count % PROGRESS_EVERY == 0 {
             progress(rec.pos);
         }
+        if let Some((k, end)) = strict_row(&text.as_bytes()[rec.pos..], &mut rows.by_rank) {
+            // Fast path: a plain row that the general path would accept as is.
+            let ranking = &mut rows.by_rank[..k];
+            rows.g
+                .add_strict(ranking, 1)
+                .map_err(|e| FormatError::new(rec.line, e.message(&rows.candidates)))?;
+            ranking.fill(CandidateIdx::MAX);
+            rec.pos += end;
+            rec.line += 1;
+            continue;
+        }
         let rest = &text[rec.pos..];
         let (raw, next) = match rest.find('\n') {
             Some(i) => (&rest[..i], rec.pos + i + 1),
@@ -244,7 +255,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
             break; // a final empty line
         }
         if !line.bytes().any(|b| b == b'"' || b == b'\r') {
-            // Fast path: no quoting on this line.
+            // No quoting on this line.
             rows.row(
                 rec.line,
                 CommaSplit {
@@ -269,6 +280,84 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         title: None,
         seats: None,
     })
+}
+
+/// Reads a row of the common shape straight from the bytes at the start of
+/// `text`: a receipt without `,` `"` or `\r`, then one field per candidate, each
+/// empty or a rank of at most 9 digits, the ranks 1 to k each given once, then
+/// `\n`, `\r\n` or the end of the text. Leaves the candidate at each rank in
+/// `by_rank[..k]` (every entry of `by_rank` is `CandidateIdx::MAX` before, and
+/// after the ones set) and returns k and the bytes read, line end included.
+/// Returns `None` for anything else, with `by_rank` possibly touched: the
+/// caller then reads the row the general way, which resets `by_rank` and gives
+/// the error, if any.
+fn strict_row(text: &[u8], by_rank: &mut [CandidateIdx]) -> Option<(usize, usize)> {
+    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
+    let n = by_rank.len();
+    let receipt = text
+        .iter()
+        .position(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))?;
+    if text[receipt] != b',' || n == 0 {
+        return None;
+    }
+    let mut p = receipt + 1;
+    let (mut j, mut k, mut max) = (0usize, 0usize, 0usize);
+    loop {
+        // Field j. Most fields are empty, each a lone comma: skip them eight
+        // bytes at a time (the first byte that is not a comma ends the run).
+        while let Some(w) = text.get(p..p + 8) {
+            let x = u64::from_le_bytes(w.try_into().ok()?) ^ COMMAS;
+            let empty = if x == 0 {
+                8
+            } else {
+                x.trailing_zeros() as usize / 8
+            };
+            p += empty;
+            j += empty;
+            if empty < 8 {
+                break;
+            }
+        }
+        while text.get(p) == Some(&b',') {
+            p += 1;
+            j += 1;
+        }
+        if j >= n {
+            return None;
+        }
+        let start = p;
+        let mut r = 0usize;
+        while let Some(&b) = text.get(p) {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if p - start == 9 {
+                return None;
+            }
+            r = r * 10 + d as usize;
+            p += 1;
+        }
+        if p > start {
+            let slot = by_rank.get_mut(r.checked_sub(1)?)?;
+            if *slot != CandidateIdx::MAX {
+                return None;
+            }
+            *slot = j as CandidateIdx;
+            k += 1;
+            max = max.max(r);
+        }
+        j += 1;
+        match (text.get(p), j == n) {
+            (Some(b','), false) => p += 1,
+            (Some(b'\n'), true) => return (max == k).then_some((k, p + 1)),
+            (None, true) => return (max == k).then_some((k, p)),
+            (Some(b'\r'), true) if text.get(p + 1) == Some(&b'\n') => {
+                return (max == k).then_some((k, p + 2))
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Splits a line without quotes at commas (a byte loop: faster than
@@ -370,7 +459,9 @@ impl Rows {
         }
         self.g
             .finish(1)
-            .map_err(|e| FormatError::new(line, e.message(&self.candidates)))
+            .map_err(|e| FormatError::new(line, e.message(&self.candidates)))?;
+        self.by_rank[..k].fill(CandidateIdx::MAX);
+        Ok(())
     }
 }
 

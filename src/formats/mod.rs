@@ -29,6 +29,7 @@ pub mod cdf;
 pub mod csv;
 pub mod cvr;
 pub mod debian;
+mod group;
 pub mod json;
 pub mod preflib;
 pub mod rctab_config;
@@ -36,13 +37,13 @@ pub mod rctab_csv;
 pub mod read_error;
 pub mod urcvt;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::tally::{Ballot, CandidateIdx, Election};
+use crate::tally::Election;
 
 pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};
+pub(crate) use self::group::Grouper;
 pub use self::read_error::{Location, ReadError};
 
 /// A ballot file's contents.
@@ -181,153 +182,6 @@ pub fn read_with_progress(
         Format::Blt => blt::read(text, progress),
         Format::Json => json::read(text),
         Format::Csv => csv::read(text, progress),
-    }
-}
-
-/// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
-/// FxHasher) for grouping ballots while reading a file. Group order never
-/// depends on it (groups keep first-appearance order); a file crafted for
-/// collisions can only make reading slower.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.add(b as u64);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FastHasher {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
-
-/// Separates rank slots in a [`Grouper`] key.
-const SLOT_END: u32 = u32::MAX;
-
-/// Groups identical ballots while a file is read. Groups keep the order in which
-/// each ranking first appears, so the result does not depend on hashing.
-#[derive(Default)]
-pub(crate) struct Grouper {
-    index: FastMap<Vec<u32>, usize>,
-    ballots: Vec<Ballot>,
-    key: Vec<u32>,
-    /// Per candidate: the last ballot (`stamp`) it was seen on.
-    seen: Vec<usize>,
-    stamp: usize,
-}
-
-impl Grouper {
-    pub fn new(candidates: usize) -> Self {
-        Grouper {
-            seen: vec![usize::MAX; candidates],
-            ..Grouper::default()
-        }
-    }
-
-    /// Starts a ballot.
-    pub fn begin(&mut self) {
-        self.key.clear();
-        self.stamp = self.stamp.wrapping_add(1);
-    }
-
-    /// Adds a candidate to the current rank. Errors with the candidate's number
-    /// if it is unknown or already on this ballot.
-    pub fn push(&mut self, c: CandidateIdx) -> Result<(), BallotError> {
-        let s = self
-            .seen
-            .get_mut(c as usize)
-            .ok_or(BallotError::Unknown(c))?;
-        if *s == self.stamp {
-            return Err(BallotError::Repeated(c));
-        }
-        *s = self.stamp;
-        self.key.push(c);
-        Ok(())
-    }
-
-    /// Ends the current rank (an empty rank is a skipped rank).
-    pub fn end_rank(&mut self) {
-        self.key.push(SLOT_END);
-    }
-
-    /// Ends the ballot, adding `count` copies. Errors if the total overflows.
-    pub fn finish(&mut self, count: u64) -> Result<(), BallotError> {
-        // Trailing skipped ranks carry nothing: drop them so equal ballots group.
-        while self.key.len() >= 2
-            && self.key[self.key.len() - 1] == SLOT_END
-            && self.key[self.key.len() - 2] == SLOT_END
-        {
-            self.key.pop();
-        }
-        if self.key == [SLOT_END] {
-            self.key.clear();
-        }
-        if let Some(&g) = self.index.get(self.key.as_slice()) {
-            let b = &mut self.ballots[g];
-            b.count = b.count.checked_add(count).ok_or(BallotError::TooMany)?;
-            return Ok(());
-        }
-        let mut ranks = Vec::new();
-        let mut slot = Vec::new();
-        for &c in &self.key {
-            if c == SLOT_END {
-                ranks.push(std::mem::take(&mut slot));
-            } else {
-                slot.push(c);
-            }
-        }
-        self.index.insert(self.key.clone(), self.ballots.len());
-        self.ballots.push(Ballot { ranks, count });
-        Ok(())
-    }
-
-    pub fn into_ballots(self) -> Vec<Ballot> {
-        self.ballots
-    }
-}
-
-/// Why a ballot was refused by [`Grouper`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BallotError {
-    Unknown(CandidateIdx),
-    Repeated(CandidateIdx),
-    TooMany,
-}
-
-impl BallotError {
-    /// The message, naming candidates by their 1-based number in the file.
-    pub fn message(self, names: &[String]) -> String {
-        match self {
-            BallotError::Unknown(c) => format!(
-                "expected a candidate number from 1 to {}, found {}",
-                names.len(),
-                c as u64 + 1
-            ),
-            BallotError::Repeated(c) => format!(
-                "candidate {} ({}) is ranked more than once on this ballot",
-                c + 1,
-                names.get(c as usize).map(String::as_str).unwrap_or("?")
-            ),
-            BallotError::TooMany => "the ballot counts add up to more than 2^64".to_string(),
-        }
     }
 }
 

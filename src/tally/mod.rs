@@ -16,6 +16,7 @@
 //! [`Report::tie_breaks`]. With more seats than one, non-STV methods elect the
 //! top `seats` candidates of their ranking.
 
+mod flat;
 pub mod lot;
 pub mod pairwise;
 pub mod rcv;
@@ -35,6 +36,7 @@ pub use report::*;
 pub use types::*;
 pub use votes::*;
 
+use flat::Flat;
 use lot::Ties;
 
 /// Most ballots one count accepts (sum of the groups' counts).
@@ -267,12 +269,16 @@ impl fmt::Display for TallyError {
 impl std::error::Error for TallyError {}
 
 /// The validated input every method starts from.
-pub(crate) struct Prepared<'a> {
+pub(crate) struct Prepared {
     /// Number of candidates (withdrawn included).
     pub n: usize,
     /// `withdrawn[c]`: candidate c is out of the count.
     pub withdrawn: Vec<bool>,
-    pub ballots: &'a [Ballot],
+    /// The ballots as the methods read them (see [`Flat`]).
+    pub flat: Flat,
+    /// The pairwise matrix, when there are at most [`MAX_PAIRWISE_CANDIDATES`]
+    /// candidates (it also gives every report its Condorcet winner).
+    pub matrix: Option<pairwise::Matrix>,
     /// Sum of every group's count.
     pub total: u64,
     /// Ballots with no candidate at all.
@@ -281,22 +287,35 @@ pub(crate) struct Prepared<'a> {
     pub valid: u64,
 }
 
-impl<'a> Prepared<'a> {
-    fn new(election: &'a Election) -> Result<Self, TallyError> {
+impl Prepared {
+    /// Validates the election, flattens its ballots and builds the pairwise
+    /// matrix, in one pass over the ballots.
+    fn new(election: &Election) -> Result<Self, TallyError> {
         let n = election.candidates.len();
+        if n > flat::MAX_CANDIDATES {
+            return Err(TallyError::TooManyCandidates {
+                candidates: n,
+                max: flat::MAX_CANDIDATES,
+            });
+        }
         let mut withdrawn = vec![false; n];
         for &w in &election.withdrawn {
             *withdrawn
                 .get_mut(w as usize)
                 .ok_or(TallyError::UnknownWithdrawn { candidate: w })? = true;
         }
+        let mut flat = Flat::with_capacity(election.ballots.len());
+        let mut matrix = (n <= MAX_PAIRWISE_CANDIDATES).then(|| pairwise::MatrixBuilder::new(n));
         // `seen[c] == stamp` marks c as already met on the current ballot.
         let mut seen = vec![usize::MAX; n];
         let (mut total, mut blank, mut valid) = (0u64, 0u64, 0u64);
         for (i, b) in election.ballots.iter().enumerate() {
             let mut any = false;
             let mut any_active = false;
+            let mark = flat.mark();
+            let mut tied = false;
             for slot in &b.ranks {
+                let mut first = true;
                 for &c in slot {
                     let s = seen
                         .get_mut(c as usize)
@@ -312,7 +331,12 @@ impl<'a> Prepared<'a> {
                     }
                     *s = i;
                     any = true;
-                    any_active |= !withdrawn[c as usize];
+                    if !withdrawn[c as usize] {
+                        any_active = true;
+                        flat.push(c, !first);
+                        tied |= !first;
+                        first = false;
+                    }
                 }
             }
             total = total
@@ -325,11 +349,23 @@ impl<'a> Prepared<'a> {
             if any_active {
                 valid += b.count;
             }
+            // Blank groups and empty ones carry nothing for any method; a
+            // group naming only withdrawn candidates stays (it is exhausted).
+            if any && b.count > 0 {
+                if let Some(m) = &mut matrix {
+                    m.add(flat.current(mark), b.count, tied);
+                }
+                flat.finish(b.count);
+            } else {
+                flat.discard(mark);
+            }
         }
+        let matrix = matrix.map(|m| m.finish(&withdrawn));
         Ok(Prepared {
             n,
             withdrawn,
-            ballots: &election.ballots,
+            flat,
+            matrix,
             total,
             blank,
             valid,
@@ -377,11 +413,9 @@ pub fn count(
     if let (Some(rules), Method::Irv | Method::Stv) = (&options.rules.rcv, method) {
         // Ballots may repeat a candidate under these rules, so the pairwise matrix
         // (and the Condorcet winner) exists only for ballots that do not.
-        let condorcet_winner = Prepared::new(election).ok().and_then(|prep| {
-            (prep.n <= MAX_PAIRWISE_CANDIDATES)
-                .then(|| pairwise::Matrix::build(&prep))
-                .and_then(|m| m.condorcet_winner(&prep))
-        });
+        let condorcet_winner = Prepared::new(election)
+            .ok()
+            .and_then(|prep| prep.matrix.as_ref()?.condorcet_winner(&prep));
         return rcv::report(election, method, options, rules, condorcet_winner);
     }
     let prep = Prepared::new(election)?;
@@ -392,8 +426,7 @@ pub fn count(
         });
     }
     let mut ties = Ties::new(options.seed, prep.n);
-    // The matrix also gives every report its Condorcet winner.
-    let matrix = (prep.n <= MAX_PAIRWISE_CANDIDATES).then(|| pairwise::Matrix::build(&prep));
+    let matrix = &prep.matrix;
     let outcome = if prep.valid == 0 {
         // Nobody ranked anyone: no winner, everyone equal.
         Outcome {
@@ -409,7 +442,7 @@ pub fn count(
             Method::Irv => rounds::irv(&prep, options, &mut ties),
             Method::Stv => rounds::stv(&prep, options, &mut ties),
             Method::Schulze | Method::RankedPairs | Method::Copeland | Method::Borda => {
-                let m = match &matrix {
+                let m = match matrix {
                     Some(m) => m,
                     None => {
                         return Err(TallyError::TooManyCandidates {

@@ -19,6 +19,7 @@
 //!   at one rank share the points of the positions they occupy (the average, so
 //!   a score may end in .5).
 
+use super::flat::TIED;
 use super::lot::Ties;
 use super::report::{Pair, Score, TiePurpose};
 use super::{
@@ -31,60 +32,85 @@ pub(crate) struct Matrix {
     d: Vec<u64>,
 }
 
-impl Matrix {
-    /// Builds the matrix in O(Σ k²) for ballots ranking k candidates: each ranked
-    /// candidate is first credited against everyone, then debited against those
-    /// ranked at the same or a better rank.
-    pub fn build(prep: &Prepared) -> Matrix {
-        let n = prep.n;
-        let mut all = vec![0u64; n];
-        let mut d = vec![0u64; n * n];
-        let mut ranked: Vec<(CandidateIdx, u32)> = Vec::new();
-        for b in prep.ballots {
-            if b.count == 0 {
-                continue;
-            }
-            ranked.clear();
-            let mut level = 0u32;
-            for slot in &b.ranks {
-                let before = ranked.len();
-                ranked.extend(
-                    slot.iter()
-                        .filter(|&&c| !prep.withdrawn[c as usize])
-                        .map(|&c| (c, level)),
-                );
-                if ranked.len() > before {
-                    level += 1;
+/// Builds the [`Matrix`] ballot by ballot, in O(Σ k²) for ballots ranking k
+/// candidates: each ranked candidate is credited against everyone, and debited
+/// against those ranked at the same or a better rank.
+pub(crate) struct MatrixBuilder {
+    n: usize,
+    /// Per candidate: ballots ranking it.
+    all: Vec<u64>,
+    /// `debit[i * n + j]`: ballots ranking i, with j at the same or a better rank.
+    debit: Vec<u64>,
+    /// Scratch: a ballot's candidates with their rank levels.
+    ranked: Vec<(CandidateIdx, u32)>,
+}
+
+impl MatrixBuilder {
+    pub fn new(n: usize) -> Self {
+        MatrixBuilder {
+            n,
+            all: vec![0; n],
+            debit: vec![0; n * n],
+            ranked: Vec::new(),
+        }
+    }
+
+    /// Adds `w` ballots ranking `items` ([`super::flat::Flat`]'s form: withdrawn
+    /// candidates left out); `tied`: whether a rank holds several.
+    pub fn add(&mut self, items: &[u32], w: u64, tied: bool) {
+        let n = self.n;
+        if !tied {
+            // A strict ranking: debited against those before it.
+            for (x, &i) in items.iter().enumerate() {
+                self.all[i as usize] += w;
+                let row = &mut self.debit[i as usize * n..(i as usize + 1) * n];
+                for &j in &items[..x] {
+                    row[j as usize] += w;
                 }
             }
-            let w = b.count;
-            for (x, &(i, li)) in ranked.iter().enumerate() {
-                all[i as usize] += w;
-                let row = &mut d[i as usize * n..(i as usize + 1) * n];
-                for (y, &(j, lj)) in ranked.iter().enumerate() {
-                    if lj > li {
-                        break;
-                    }
-                    if x != y {
-                        // Debit: j is at the same or a better rank.
-                        row[j as usize] += w;
-                    }
+            return;
+        }
+        self.ranked.clear();
+        let mut level = 0u32;
+        for (x, &item) in items.iter().enumerate() {
+            if x > 0 && item & TIED == 0 {
+                level += 1;
+            }
+            self.ranked.push((item & !TIED, level));
+        }
+        for (x, &(i, li)) in self.ranked.iter().enumerate() {
+            self.all[i as usize] += w;
+            let row = &mut self.debit[i as usize * n..(i as usize + 1) * n];
+            for (y, &(j, lj)) in self.ranked.iter().enumerate() {
+                if lj > li {
+                    break;
+                }
+                if x != y {
+                    row[j as usize] += w;
                 }
             }
         }
+    }
+
+    /// The matrix; withdrawn candidates' rows and columns are 0.
+    pub fn finish(self, withdrawn: &[bool]) -> Matrix {
+        let n = self.n;
+        let mut d = self.debit;
         for i in 0..n {
             for j in 0..n {
                 let cell = &mut d[i * n + j];
-                *cell = if i == j || prep.withdrawn[i] || prep.withdrawn[j] {
+                *cell = if i == j || withdrawn[i] || withdrawn[j] {
                     0
                 } else {
-                    all[i] - *cell
+                    self.all[i] - *cell
                 };
             }
         }
         Matrix { n, d }
     }
+}
 
+impl Matrix {
     pub fn get(&self, a: CandidateIdx, b: CandidateIdx) -> u64 {
         self.d[a as usize * self.n + b as usize]
     }
@@ -316,22 +342,25 @@ pub(crate) fn borda(prep: &Prepared, options: &Options, ties: &mut Ties) -> Outc
     let active = prep.active();
     let m = active.len() as u64;
     let mut halves = vec![0u128; prep.n];
-    let mut slot_cands: Vec<CandidateIdx> = Vec::new();
-    for b in prep.ballots {
+    let flat = &prep.flat;
+    for g in 0..flat.len() {
+        let w = flat.count(g) as u128;
+        let items = flat.items(g);
         let mut r = 0u64;
-        for slot in &b.ranks {
-            slot_cands.clear();
-            slot_cands.extend(slot.iter().filter(|&&c| !prep.withdrawn[c as usize]));
-            let k = slot_cands.len() as u64;
-            if k == 0 {
-                continue;
-            }
+        let mut x = 0;
+        while x < items.len() {
+            // One rank: its first candidate and those tied with it.
+            let k = 1 + items[x + 1..]
+                .iter()
+                .take_while(|&&item| item & TIED != 0)
+                .count();
             // Average of m−1−r … m−1−(r+k−1), doubled.
-            let pts = 2 * (m - 1 - r) - (k - 1);
-            for &c in &slot_cands {
-                halves[c as usize] += pts as u128 * b.count as u128;
+            let pts = 2 * (m - 1 - r) - (k as u64 - 1);
+            for &item in &items[x..x + k] {
+                halves[(item & !TIED) as usize] += pts as u128 * w;
             }
-            r += k;
+            r += k as u64;
+            x += k;
         }
     }
     scored(&active, &halves, options, ties)

@@ -313,20 +313,35 @@ enum Status {
 
 #[derive(Debug, Clone)]
 struct Group {
-    /// Marked ranks: (1-based rank, candidates), ascending, marks past
-    /// `max_rankings` dropped.
-    marks: Vec<(u32, Vec<CandidateIdx>)>,
-    count: u128,
+    /// Marked ranks, ascending, marks past `max_rankings` dropped: a range of
+    /// [`Counter::marks`] (see [`marks`]).
+    marks: std::ops::Range<usize>,
+    /// The last marked rank (0 if none).
+    max_rank: u32,
+    count: u64,
+    /// Value of each of its ballots (units): what the winners it helped elect
+    /// did not keep.
+    value: u64,
     recipient: Option<CandidateIdx>,
     inactive: Option<InactiveReason>,
-    /// Value kept by each winner this ballot helped elect (per ballot, units).
-    allocated: Vec<(CandidateIdx, u128)>,
 }
 
 impl Group {
-    fn value(&self, one: u128) -> u128 {
-        one - self.allocated.iter().map(|&(_, v)| v).sum::<u128>()
+    fn weight(&self) -> u128 {
+        self.value as u128 * self.count as u128
     }
+}
+
+/// Reads a group's marked ranks from [`Counter::marks`]: each is its 1-based
+/// rank, its number of candidates, then the candidates.
+fn marks(words: &[u32]) -> impl Iterator<Item = (u32, &[CandidateIdx])> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (&rank, &len) = (words.get(at)?, words.get(at + 1)?);
+        let slot = &words[at + 2..at + 2 + len as usize];
+        at += 2 + len as usize;
+        Some((rank, slot))
+    })
 }
 
 enum Overvote {
@@ -342,6 +357,20 @@ struct Counter<'a> {
     one: u128,
     status: Vec<Status>,
     groups: Vec<Group>,
+    /// Every group's marked ranks, group after group (see [`marks`]).
+    marks: Vec<u32>,
+    /// Per candidate: the active groups it is the recipient of, and their
+    /// votes. Only the piles of candidates no longer continuing are looked at
+    /// again in a round; the others keep their ballots.
+    piles: Vec<Vec<u32>>,
+    held: Vec<u128>,
+    /// Per winner (STV): the votes it kept of the groups that elected it, over
+    /// every allocation.
+    kept: Vec<u128>,
+    /// Votes of inactive groups by reason, cumulative.
+    inactive: [u128; 6],
+    /// Whether the first round has placed every group.
+    placed: bool,
     rounds: Vec<RcvRound>,
     tie_breaks: Vec<RcvTieBreak>,
     random: Option<JavaRandom>,
@@ -395,33 +424,39 @@ impl Counter<'_> {
 
     /// Counts one round: returns each candidate's votes (indexed by candidate) and
     /// the cumulative inactive buckets.
+    ///
+    /// A group stays with its recipient while the recipient is continuing; the
+    /// groups of every other recipient (all groups, in the first round) are
+    /// read again from their first mark.
     fn tally_round(&mut self) -> (Vec<u128>, [u128; 6]) {
-        let mut tally = vec![0u128; self.status.len()];
-        let mut inactive = [0u128; 6];
+        let n = self.status.len();
         let all_seats_filled = self.uses_surpluses() && self.winners() == self.seats as usize;
-        for g in 0..self.groups.len() {
-            let group = &self.groups[g];
-            let value = group.value(self.one);
-            let weight = value * group.count;
-            if let Some(reason) = group.inactive {
-                inactive[reason as usize] += weight;
-                continue;
-            }
-            if let Some(r) = group.recipient {
-                if self.continuing(r) {
-                    tally[r as usize] += weight;
-                    continue;
+        let todo: Vec<u32> = if self.placed {
+            let mut todo = Vec::new();
+            for c in 0..n {
+                if !self.continuing(c as CandidateIdx) && !self.piles[c].is_empty() {
+                    todo.append(&mut self.piles[c]);
+                    self.held[c] = 0;
                 }
             }
+            todo
+        } else {
+            self.placed = true;
+            (0..self.groups.len() as u32).collect()
+        };
+        for g in todo {
+            let g = g as usize;
+            let group = &self.groups[g];
+            let weight = group.weight();
             let previous = group.recipient;
             let mut outcome: Option<Result<CandidateIdx, InactiveReason>> = None;
             if group.marks.is_empty() {
                 outcome = Some(Err(InactiveReason::Undervote));
             }
-            let max_rank = group.marks.last().map_or(0, |(r, _)| *r);
+            let max_rank = group.max_rank;
             let mut last_rank_seen = 0u32;
             let mut seen: Vec<CandidateIdx> = Vec::new();
-            for (rank, slot) in &group.marks {
+            for (rank, slot) in marks(&self.marks[group.marks.clone()]) {
                 if outcome.is_some() {
                     break;
                 }
@@ -435,7 +470,7 @@ impl Counter<'_> {
                         break;
                     }
                 }
-                last_rank_seen = *rank;
+                last_rank_seen = rank;
                 if self.rules.duplicates == DuplicateRule::Exhaust {
                     let mut duplicate = false;
                     for &c in slot {
@@ -456,7 +491,7 @@ impl Counter<'_> {
                         break;
                     }
                     Overvote::Skip => {
-                        if *rank == max_rank {
+                        if rank == max_rank {
                             outcome = Some(Err(InactiveReason::ExhaustedChoices));
                         }
                         continue;
@@ -467,7 +502,7 @@ impl Counter<'_> {
                     outcome = Some(Ok(c));
                     break;
                 }
-                if *rank == max_rank {
+                if rank == max_rank {
                     outcome = Some(Err(InactiveReason::ExhaustedChoices));
                 }
             }
@@ -475,7 +510,8 @@ impl Counter<'_> {
             match outcome {
                 Some(Ok(c)) => {
                     group.recipient = Some(c);
-                    tally[c as usize] += weight;
+                    self.piles[c as usize].push(g as u32);
+                    self.held[c as usize] += weight;
                     if let Some(from) = previous {
                         if weight > 0 {
                             self.moves.push((from, Destination::Candidate(c), weight));
@@ -485,7 +521,7 @@ impl Counter<'_> {
                 Some(Err(reason)) => {
                     group.recipient = None;
                     group.inactive = Some(reason);
-                    inactive[reason as usize] += weight;
+                    self.inactive[reason as usize] += weight;
                     if let Some(from) = previous {
                         if weight > 0 {
                             self.moves.push((from, Destination::Exhausted, weight));
@@ -496,11 +532,20 @@ impl Counter<'_> {
                     // Unreachable: a ballot with marks always ends selected or inactive.
                     group.recipient = None;
                     group.inactive = Some(InactiveReason::ExhaustedChoices);
-                    inactive[InactiveReason::ExhaustedChoices as usize] += weight;
+                    self.inactive[InactiveReason::ExhaustedChoices as usize] += weight;
                 }
             }
         }
-        (tally, inactive)
+        let tally = (0..n)
+            .map(|c| {
+                if self.continuing(c as CandidateIdx) {
+                    self.held[c]
+                } else {
+                    0
+                }
+            })
+            .collect();
+        (tally, self.inactive)
     }
 
     fn threshold(&self, active: u128, round: u32) -> u128 {
@@ -737,8 +782,10 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         }
     }
     let mut groups = Vec::with_capacity(election.ballots.len());
+    let mut marks: Vec<u32> = Vec::with_capacity(election.ballots.len() * 8);
     for Ballot { ranks, count } in &election.ballots {
-        let mut marks = Vec::new();
+        let first = marks.len();
+        let mut max_rank = 0;
         for (i, slot) in ranks.iter().enumerate() {
             let rank = i as u32 + 1;
             if rules.max_rankings.is_some_and(|m| rank > m) {
@@ -750,15 +797,19 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                 }
             }
             if !slot.is_empty() {
-                marks.push((rank, slot.clone()));
+                // A slot holds distinct known candidates, so its length fits a u32.
+                marks.extend_from_slice(&[rank, slot.len() as u32]);
+                marks.extend_from_slice(slot);
+                max_rank = rank;
             }
         }
         groups.push(Group {
-            marks,
-            count: *count as u128,
+            marks: first..marks.len(),
+            max_rank,
+            count: *count,
+            value: one as u64,
             recipient: None,
             inactive: None,
-            allocated: Vec::new(),
         });
     }
 
@@ -769,6 +820,12 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         one,
         status,
         groups,
+        marks,
+        piles: vec![Vec::new(); n],
+        held: vec![0; n],
+        kept: vec![0; n],
+        inactive: [0; 6],
+        placed: false,
         rounds: Vec::new(),
         tie_breaks: Vec::new(),
         random: None,
@@ -799,13 +856,23 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                     let votes = tally[w as usize];
                     let extra = votes.saturating_sub(threshold);
                     let fraction = if extra > 0 { extra * one / votes } else { 0 };
-                    for g in counter.groups.iter_mut() {
-                        if g.recipient == Some(w) && g.inactive.is_none() {
-                            let value = g.value(one);
-                            let transfer = value * fraction / one;
-                            g.allocated.push((w, value - transfer));
-                        }
+                    // The winner's pile: the active groups it is the recipient of.
+                    // Each keeps `value - transfer` per ballot for the winner
+                    // and goes on at `transfer`.
+                    let (mut held, mut kept) = (0, 0);
+                    for &g in &counter.piles[w as usize] {
+                        let g = &mut counter.groups[g as usize];
+                        let value = g.value as u128;
+                        let transfer = value * fraction / one;
+                        kept += (value - transfer) * g.count as u128;
+                        // Values only fall from `one` (at most 10^9): a u64 holds them.
+                        g.value = transfer as u64;
+                        held += g.weight();
                     }
+                    counter.held[w as usize] = held;
+                    // Cumulative: with continue_until_two a winner may be elected
+                    // (and allocate) again.
+                    counter.kept[w as usize] += kept;
                 }
             }
         } else if counter.winners() < seats as usize
@@ -829,16 +896,7 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
                 match counter.status[c as usize] {
                     Status::Won(r) if r < round => {
                         if r + 1 == round {
-                            let kept: u128 = counter
-                                .groups
-                                .iter()
-                                .flat_map(|g| {
-                                    g.allocated
-                                        .iter()
-                                        .filter(move |(w, _)| *w == c)
-                                        .map(move |&(_, v)| v * g.count)
-                                })
-                                .sum();
+                            let kept = counter.kept[c as usize];
                             let residual = kept.saturating_sub(threshold);
                             tally[c as usize] = kept - residual;
                             if residual > 0 {

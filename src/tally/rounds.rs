@@ -32,11 +32,12 @@
 //! Ties for elimination, order of election and order of surpluses are broken by
 //! earlier rounds, then by the lot ([`super::lot`]).
 
+use super::flat::TIED;
 use super::lot::Ties;
 use super::report::{Inactive, Round, Score, Tally, TiePurpose, Transfer, TransferKind};
 use super::{
-    group_by_score, take_winners, Ballot, CandidateIdx, Options, Outcome, OvervoteRule, Prepared,
-    Rules, Votes, VOTE_DECIMALS, VOTE_SCALE,
+    group_by_score, take_winners, CandidateIdx, Options, Outcome, OvervoteRule, Prepared, Rules,
+    Votes, VOTE_DECIMALS, VOTE_SCALE,
 };
 
 /// Where a ballot's vote goes next.
@@ -53,21 +54,29 @@ enum Reason {
     Exhausted,
 }
 
-/// Finds the ballot's highest rank at index `from` or later holding a continuing
-/// candidate (module docs).
-fn next_preference(ballot: &Ballot, from: usize, continuing: &[bool], rules: &Rules) -> Next {
-    for (pos, slot) in ballot.ranks.iter().enumerate().skip(from) {
+/// Finds the ballot's highest rank at item index `from` or later (the first
+/// item of a rank, or the end) holding a continuing candidate (module docs).
+/// `items` are [`super::flat::Flat`]'s, up to the end of the group's.
+fn next_preference(items: &[u32], from: usize, continuing: &[bool], rules: &Rules) -> Next {
+    let mut i = from;
+    while i < items.len() {
+        let first = i;
         let mut found = None;
         let mut several = false;
-        for &c in slot {
+        loop {
+            let c = items[i] & !TIED;
             if continuing[c as usize] {
                 several |= found.is_some();
                 found = Some(c);
             }
+            i += 1;
+            if i == items.len() || items[i] & TIED == 0 {
+                break;
+            }
         }
         match (found, several) {
             (None, _) => continue,
-            (Some(c), false) => return Next::To(c, pos),
+            (Some(c), false) => return Next::To(c, first),
             (Some(_), true) => match rules.overvote {
                 OvervoteRule::ExhaustImmediately => return Next::Inactive(Reason::Overvote),
             },
@@ -76,17 +85,41 @@ fn next_preference(ballot: &Ballot, from: usize, continuing: &[bool], rules: &Ru
     Next::Inactive(Reason::Exhausted)
 }
 
+/// The first item of the rank after the one starting at item `pos`.
+fn next_rank(items: &[u32], pos: usize) -> usize {
+    let mut i = pos + 1;
+    while i < items.len() && items[i] & TIED != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// A ballot group held by a candidate: what a transfer reads, in one place.
+#[derive(Clone, Copy, Default)]
+struct Held {
+    /// Index in [`super::flat::Flat::all_items`] of the first item of the rank holding it.
+    at: usize,
+    /// End of the group's items.
+    end: usize,
+    count: u64,
+    /// Value of each of its ballots.
+    value: u64,
+}
+
 /// Ballot piles during a count. Values are in [`Votes`] units (billionths).
+///
+/// Each candidate's pile lists the groups it holds, so a transfer walks only
+/// the pile of the candidate eliminated or elected. The groups' state is laid
+/// out by first preference: the first piles are contiguous in memory, and the
+/// groups a transfer moves sit close together.
 struct Piles<'a> {
-    ballots: &'a [Ballot],
+    items: &'a [u32],
     rules: &'a Rules,
     /// Continuing (hopeful) candidates: may still receive votes.
     continuing: Vec<bool>,
-    /// Per group: rank index of the candidate holding it.
-    pos: Vec<usize>,
-    /// Per group: value of each of its ballots.
-    value: Vec<u64>,
-    /// Per candidate: the groups it holds.
+    /// Groups held by some candidate (inactive ones are dropped).
+    held: Vec<Held>,
+    /// Per candidate: indexes in `held` of the groups it holds.
     piles: Vec<Vec<u32>>,
     /// Per candidate: votes held.
     votes: Vec<u128>,
@@ -97,32 +130,59 @@ struct Piles<'a> {
 
 impl<'a> Piles<'a> {
     /// First preferences.
-    fn new(prep: &Prepared<'a>, rules: &'a Rules) -> Self {
+    fn new(prep: &'a Prepared, rules: &'a Rules) -> Self {
         let continuing: Vec<bool> = prep.withdrawn.iter().map(|w| !w).collect();
+        let flat = &prep.flat;
+        let items = flat.all_items();
         let mut p = Piles {
-            ballots: prep.ballots,
+            items,
             rules,
             continuing,
-            pos: vec![0; prep.ballots.len()],
-            value: vec![VOTE_SCALE as u64; prep.ballots.len()],
+            held: Vec::new(),
             piles: vec![Vec::new(); prep.n],
             votes: vec![0; prep.n],
             overvotes: 0,
             exhausted: 0,
             lost: 0,
         };
-        for (g, b) in prep.ballots.iter().enumerate() {
-            if b.count == 0 || b.ranks.iter().all(|s| s.is_empty()) {
-                continue; // blank ballots are reported once, not as inactive
-            }
-            let w = b.count as u128 * VOTE_SCALE;
-            match next_preference(b, 0, &p.continuing, rules) {
-                Next::To(c, pos) => {
-                    p.pos[g] = pos;
-                    p.piles[c as usize].push(g as u32);
+        // Each group's first preference (candidate, item index), or none.
+        const NONE: u32 = u32::MAX;
+        let mut first: Vec<(u32, usize)> = Vec::with_capacity(flat.len());
+        let mut size = vec![0usize; prep.n];
+        for g in 0..flat.len() {
+            let (start, end) = flat.range(g);
+            let w = flat.count(g) as u128 * VOTE_SCALE;
+            match next_preference(&items[..end], start, &p.continuing, rules) {
+                Next::To(c, at) => {
+                    first.push((c, at));
+                    size[c as usize] += 1;
                     p.votes[c as usize] += w;
                 }
-                Next::Inactive(r) => p.add_inactive(r, w),
+                Next::Inactive(r) => {
+                    first.push((NONE, 0));
+                    p.add_inactive(r, w);
+                }
+            }
+        }
+        // Candidate c's groups take `held[next[c]..]`, in election order.
+        let mut next = Vec::with_capacity(prep.n);
+        let mut total = 0usize;
+        for (pile, &k) in p.piles.iter_mut().zip(&size) {
+            next.push(total);
+            *pile = (total as u32..(total + k) as u32).collect();
+            total += k;
+        }
+        p.held = vec![Held::default(); total];
+        for (g, &(c, at)) in first.iter().enumerate() {
+            if c != NONE {
+                let slot = &mut next[c as usize];
+                p.held[*slot] = Held {
+                    at,
+                    end: flat.range(g).1,
+                    count: flat.count(g),
+                    value: VOTE_SCALE as u64,
+                };
+                *slot += 1;
             }
         }
         p
@@ -150,16 +210,17 @@ impl<'a> Piles<'a> {
         let mut received = vec![0u128; self.votes.len()];
         let mut inactive = 0u128;
         let pile = std::mem::take(&mut self.piles[from as usize]);
-        for g in pile {
-            let gi = g as usize;
-            let b = &self.ballots[gi];
-            let v = revalue(self.value[gi]);
-            self.value[gi] = v;
-            let w = b.count as u128 * v as u128;
-            match next_preference(b, self.pos[gi] + 1, &self.continuing, self.rules) {
-                Next::To(c, pos) => {
-                    self.pos[gi] = pos;
-                    self.piles[c as usize].push(g);
+        for &h in &pile {
+            let held = &mut self.held[h as usize];
+            let v = revalue(held.value);
+            held.value = v;
+            let w = held.count as u128 * v as u128;
+            let items = &self.items[..held.end];
+            let from = next_rank(items, held.at);
+            match next_preference(items, from, &self.continuing, self.rules) {
+                Next::To(c, at) => {
+                    held.at = at;
+                    self.piles[c as usize].push(h);
                     self.votes[c as usize] += w;
                     received[c as usize] += w;
                 }
