@@ -1,4 +1,6 @@
-//! One error type for the whole API and its mapping to RFC 9457 problem+json.
+//! One error type for the use cases (`app`), the database layer's failures mapped
+//! into it (`db::error`), and its RFC 9457 problem+json body. The HTTP layer
+//! (`api::problem`) only turns it into a response; see docs/ARCHITECTURE.md.
 //!
 //! Every error response has `type` (`urn:christen:problem:<code>`), `title`,
 //! `status`, `detail`, a stable machine-readable `code`, and for validation errors
@@ -6,16 +8,13 @@
 //! unexpected errors are logged with their cause chain and answered with a generic
 //! 500, and an unreachable database is a 503.
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::FieldError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum AppError {
     /// 400: the request cannot be understood (malformed JSON, bad id, bad query).
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
@@ -82,16 +81,16 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
-impl ApiError {
+impl AppError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::BadRequest {
+        AppError::BadRequest {
             code,
             detail: detail.into(),
         }
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::Conflict {
+        AppError::Conflict {
             code,
             detail: detail.into(),
             extra: None,
@@ -99,14 +98,14 @@ impl ApiError {
     }
 
     pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::Forbidden {
+        AppError::Forbidden {
             code,
             detail: detail.into(),
         }
     }
 
     pub fn not_found(what: &str) -> Self {
-        ApiError::NotFound(format!("{what} not found"))
+        AppError::NotFound(format!("{what} not found"))
     }
 
     /// A validation error for one field.
@@ -119,149 +118,87 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid; see `errors`", many.len()),
         };
-        ApiError::Validation { detail, errors }
+        AppError::Validation { detail, errors }
     }
 
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. }
-            | ApiError::Forbidden { code, .. }
-            | ApiError::Conflict { code, .. }
-            | ApiError::TooManyRequests { code, .. } => code,
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::Validation { .. } => "validation_failed",
-            ApiError::NotImplemented(_) => "not_implemented",
-            ApiError::Unavailable(_) => "service_unavailable",
-            ApiError::Unexpected(_) => "internal_error",
+            AppError::BadRequest { code, .. }
+            | AppError::Forbidden { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::TooManyRequests { code, .. } => code,
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::Validation { .. } => "validation_failed",
+            AppError::NotImplemented(_) => "not_implemented",
+            AppError::Unavailable(_) => "service_unavailable",
+            AppError::Unexpected(_) => "internal_error",
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest { .. } => 400,
+            AppError::Unauthorized(_) => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound(_) => 404,
+            AppError::MethodNotAllowed(_) => 405,
+            AppError::Conflict { .. } => 409,
+            AppError::PayloadTooLarge(_) => 413,
+            AppError::UnsupportedMediaType(_) => 415,
+            AppError::Validation { .. } => 422,
+            AppError::TooManyRequests { .. } => 429,
+            AppError::NotImplemented(_) => 501,
+            AppError::Unavailable(_) => 503,
+            AppError::Unexpected(_) => 500,
         }
     }
 
     /// The problem body this error is answered with.
     pub fn problem(&self) -> Problem {
-        let status = self.status_code();
+        let status = self.status();
         let detail = match self {
-            ApiError::Unexpected(_) => {
+            AppError::Unexpected(_) => {
                 "an unexpected error occurred; it has been logged with this request's id".to_owned()
             }
             other => other.to_string(),
         };
         Problem {
             type_uri: format!("urn:christen:problem:{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
+            title: title_of(status),
+            status,
             detail,
             code: self.code(),
             errors: match self {
-                ApiError::Validation { errors, .. } => Some(errors.clone()),
+                AppError::Validation { errors, .. } => Some(errors.clone()),
                 _ => None,
             },
         }
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
+pub type AppResult<T> = Result<T, AppError>;
 
-    fn error_response(&self) -> HttpResponse {
-        if let ApiError::Unexpected(e) = self {
-            tracing::error!(error = ?e, "unexpected error");
-        }
-        let mut body = serde_json::to_value(self.problem()).unwrap_or(Value::Null);
-        if let (
-            ApiError::Conflict {
-                extra: Some(Value::Object(extra)),
-                ..
-            },
-            Value::Object(map),
-        ) = (self, &mut body)
-        {
-            map.extend(extra.clone());
-        }
-        let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        ));
-        match self {
-            ApiError::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-            }
-            ApiError::TooManyRequests {
-                retry_after_secs: Some(secs),
-                ..
-            } => {
-                response.insert_header((header::RETRY_AFTER, secs.to_string()));
-            }
-            ApiError::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, "5"));
-            }
-            _ => {}
-        }
-        response.body(body.to_string())
+/// The reason phrase of each status [`AppError::status`] can answer (RFC 9110).
+fn title_of(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        _ => "Internal Server Error",
     }
 }
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as Kind, Error};
-        match e {
-            Error::NotFound => ApiError::NotFound("not found".into()),
-            Error::DatabaseError(Kind::UniqueViolation, info) => {
-                ApiError::conflict("conflict", conflict_detail(info.constraint_name()))
-            }
-            Error::DatabaseError(Kind::SerializationFailure, _) => ApiError::Unavailable(
-                "the request conflicted with a concurrent one; retry it".into(),
-            ),
-            Error::DatabaseError(Kind::ClosedConnection, _) => {
-                ApiError::Unavailable("the database connection was lost; retry shortly".into())
-            }
-            other => ApiError::Unexpected(anyhow::Error::new(other).context("database query")),
-        }
-    }
-}
-
-/// A person-readable sentence for a unique constraint, without database text.
-fn conflict_detail(constraint: Option<&str>) -> String {
-    match constraint {
-        Some("contests_org_slug_key") => {
-            "another contest of this organisation already uses this slug".into()
-        }
-        _ => "the resource already exists".into(),
-    }
-}
-
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(e: diesel::r2d2::PoolError) -> Self {
-        tracing::warn!(error = %e, "no database connection");
-        ApiError::Unavailable("the database is unavailable; retry shortly".into())
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::Unexpected(anyhow::anyhow!("blocking task failed: {e}"))
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;

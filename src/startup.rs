@@ -13,7 +13,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api::{self, extract::BodyLimit, AppState};
 use crate::config::Secret;
 use crate::db::{build_pool, PoolOptions};
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// Everything the server needs, resolved (database URL known, secret loaded).
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct AppConfig {
     /// Live result streams this instance serves at once (`…/results/stream`).
     pub max_streams: usize,
     /// The open electorate's token rate limit.
-    pub open_voter_limit: api::voters::OpenVoterLimit,
+    pub open_voter_limit: crate::app::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
 }
@@ -52,11 +52,13 @@ impl Application {
             None => pool.clone(),
         };
         let state = web::Data::new(AppState {
-            pool,
-            read_pool,
-            secret: config.secret.clone(),
+            app: crate::app::App {
+                pool,
+                read_pool,
+                secret: config.secret.clone(),
+                open_voter_limit: config.open_voter_limit,
+            },
             metrics: Arc::new(api::metrics::Metrics::new()),
-            open_voter_limit: config.open_voter_limit,
             voter_contexts: Arc::new(api::voter::ContextCache::default()),
         });
         let limit = config.max_body_bytes;
@@ -68,10 +70,10 @@ impl Application {
                 .app_data(BodyLimit(limit))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    ApiError::bad_request("invalid_query", format!("bad query string: {e}")).into()
+                    AppError::bad_request("invalid_query", format!("bad query string: {e}")).into()
                 }))
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    ApiError::bad_request("invalid_path", format!("bad path: {e}")).into()
+                    AppError::bad_request("invalid_path", format!("bad path: {e}")).into()
                 }))
                 .configure(api::configure)
                 .default_service(web::to(api::no_route))

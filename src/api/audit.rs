@@ -8,9 +8,9 @@ use serde_json::json;
 use super::auth::Admin;
 use super::extract::parse_id;
 use super::AppState;
-use crate::db;
+use crate::app::audit::{self, AuditPage};
 use crate::domain::ContestId;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,17 +23,17 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     /// `(after, limit)`: the cursor is the id of the last entry of the previous page.
-    fn page(&self) -> ApiResult<(i64, i64)> {
+    fn page(&self) -> AppResult<(i64, i64)> {
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
-            return Err(ApiError::bad_request(
+            return Err(AppError::bad_request(
                 "invalid_limit",
                 "`limit` must be between 1 and 500",
             ));
         }
         let after = match &self.cursor {
             Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::bad_request("invalid_cursor", "`cursor` is not one this API returned")
+                AppError::bad_request("invalid_cursor", "`cursor` is not one this API returned")
             })?,
             None => 0,
         };
@@ -41,14 +41,9 @@ impl AuditQuery {
     }
 }
 
-fn page_response(mut rows: Vec<db::audit::AuditRow>, limit: i64) -> HttpResponse {
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    HttpResponse::Ok().json(json!({ "items": rows, "next_cursor": next_cursor }))
+fn page_response(page: AuditPage) -> HttpResponse {
+    let next_cursor = page.next_cursor.map(|id| id.to_string());
+    HttpResponse::Ok().json(json!({ "items": page.items, "next_cursor": next_cursor }))
 }
 
 /// `GET /v1/contests/{id}/audit?limit=&cursor=` (admin) → `{items, next_cursor}`:
@@ -59,19 +54,11 @@ pub async fn contest_log(
     admin: Admin,
     path: web::Path<String>,
     query: web::Query<AuditQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let (after, limit) = query.page()?;
-    let rows = state
-        .db(move |conn| {
-            let contest = db::contests::find(conn, id)?;
-            if contest.is_none_or(|c| c.org_id != admin.org_id) {
-                return Err(ApiError::not_found("contest"));
-            }
-            Ok(db::audit::list_for_contest(conn, id.0, after, limit + 1)?)
-        })
-        .await?;
-    Ok(page_response(rows, limit))
+    let page = audit::for_contest(&state.app, admin, id, after, limit).await?;
+    Ok(page_response(page))
 }
 
 /// `GET /v1/audit?limit=&cursor=` (admin) → `{items, next_cursor}`: every entry of
@@ -81,17 +68,8 @@ pub async fn org_log(
     state: web::Data<AppState>,
     admin: Admin,
     query: web::Query<AuditQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let (after, limit) = query.page()?;
-    let rows = state
-        .db(move |conn| {
-            Ok(db::audit::list_for_org(
-                conn,
-                admin.org_id.0,
-                after,
-                limit + 1,
-            )?)
-        })
-        .await?;
-    Ok(page_response(rows, limit))
+    let page = audit::for_org(&state.app, admin, after, limit).await?;
+    Ok(page_response(page))
 }

@@ -1,4 +1,5 @@
-//! Who is calling: extractors for admins (API keys) and, later, voters.
+//! Who is calling: the extractors for admins (API keys). Checking a key is the
+//! use case `app::api_keys::authenticate`; this only reads the header.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -6,75 +7,45 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
-use crate::db;
-use crate::domain::{hash_api_key, looks_like_api_key, ApiKeyId, OrgId};
-use crate::error::ApiError;
+use crate::domain::looks_like_api_key;
+use crate::error::AppError;
 
-/// An admin of one organisation, authenticated by a live API key.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin {
-    pub org_id: OrgId,
-    pub key_id: ApiKeyId,
-}
-
-impl Admin {
-    /// The audit log's name for this caller.
-    pub fn actor(&self) -> String {
-        db::audit::actor_for_key(self.key_id.0)
-    }
-}
+pub use crate::app::Admin;
 
 /// The bearer token of the request, if it has an `Authorization: Bearer` header.
 /// A header with another scheme is a 401 rather than being ignored.
-pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let value = value
         .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is not ASCII".into()))?;
+        .map_err(|_| AppError::Unauthorized("the Authorization header is not ASCII".into()))?;
     match value.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
         {
             Ok(Some(token.trim().to_owned()))
         }
-        _ => Err(ApiError::Unauthorized(
+        _ => Err(AppError::Unauthorized(
             "use `Authorization: Bearer <token>`".into(),
         )),
     }
 }
 
-async fn admin_from_token(state: web::Data<AppState>, token: String) -> Result<Admin, ApiError> {
-    if !looks_like_api_key(&token) {
-        return Err(ApiError::Unauthorized(
-            "this needs an organisation's API key (it starts with `chr_`)".into(),
-        ));
-    }
-    let hash = hash_api_key(&token);
-    let row = state
-        .db(move |conn| Ok(db::api_keys::find_live_by_hash(conn, &hash)?))
-        .await?;
-    match row {
-        Some(row) => Ok(Admin {
-            org_id: OrgId(row.org_id),
-            key_id: ApiKeyId(row.id),
-        }),
-        None => Err(ApiError::Unauthorized(
-            "the API key is unknown or has been revoked".into(),
-        )),
-    }
+async fn admin_from_token(state: web::Data<AppState>, token: String) -> Result<Admin, AppError> {
+    crate::app::api_keys::authenticate(&state.app, token).await
 }
 
-fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("application state missing")))
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("application state missing")))
 }
 
 impl FromRequest for Admin {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
@@ -82,7 +53,7 @@ impl FromRequest for Admin {
         let req = req.clone();
         Box::pin(async move {
             let token = token?.ok_or_else(|| {
-                ApiError::Unauthorized(
+                AppError::Unauthorized(
                     "this needs an API key: send `Authorization: Bearer <api key>`".into(),
                 )
             })?;
@@ -100,8 +71,8 @@ impl FromRequest for Admin {
 pub struct MaybeAdmin(pub Option<Admin>);
 
 impl FromRequest for MaybeAdmin {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);

@@ -14,7 +14,7 @@ use super::voter::{voter_context, Voter};
 use super::AppState;
 use crate::db;
 use crate::domain::{BallotCandidate, Contest, ContestId, Phase, Ranking};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// `PUT …/ballot` body.
 #[derive(Debug, Deserialize)]
@@ -40,7 +40,7 @@ fn new_receipt() -> String {
 }
 
 /// The 409 for a ballot request outside the voting phase.
-pub fn not_voting(contest: &Contest, now: DateTime<Utc>) -> ApiError {
+pub fn not_voting(contest: &Contest, now: DateTime<Utc>) -> AppError {
     let phase = contest.phase_at(now);
     let detail = match phase {
         Phase::Closed => "voting has closed; ballots can no longer change".to_owned(),
@@ -52,30 +52,30 @@ pub fn not_voting(contest: &Contest, now: DateTime<Utc>) -> ApiError {
             None => format!("the contest is `{phase}`; voting has not opened yet"),
         },
     };
-    ApiError::conflict("wrong_phase", detail)
+    AppError::conflict("wrong_phase", detail)
 }
 
 /// The voter's contest, checked against the path (the `Voter` extractor binds
 /// the token to the path's contest already; this keeps the handler honest).
-fn voter_contest(voter: &Voter, raw: &str) -> ApiResult<ContestId> {
+fn voter_contest(voter: &Voter, raw: &str) -> AppResult<ContestId> {
     let id: ContestId = parse_id(raw, "contest")?;
     if voter.contest_id() != id {
-        return Err(ApiError::Unauthorized(
+        return Err(AppError::Unauthorized(
             "this voter token belongs to another contest".into(),
         ));
     }
     Ok(id)
 }
 
-fn load_contest(conn: &mut diesel::PgConnection, id: ContestId) -> ApiResult<Contest> {
-    db::contests::find(conn, id)?.ok_or_else(|| ApiError::not_found("contest"))
+fn load_contest(conn: &mut diesel::PgConnection, id: ContestId) -> AppResult<Contest> {
+    db::contests::find(conn, id)?.ok_or_else(|| AppError::not_found("contest"))
 }
 
 /// The contest's current candidates, in candidate-number order.
 pub fn ballot_candidates(
     conn: &mut diesel::PgConnection,
     id: ContestId,
-) -> ApiResult<Vec<BallotCandidate>> {
+) -> AppResult<Vec<BallotCandidate>> {
     Ok(db::suggestions::candidates(conn, id)?
         .into_iter()
         .map(|c| BallotCandidate {
@@ -91,7 +91,7 @@ fn explain_entries(
     conn: &mut diesel::PgConnection,
     contest: ContestId,
     ids: &[Uuid],
-) -> ApiResult<Vec<(Uuid, String)>> {
+) -> AppResult<Vec<(Uuid, String)>> {
     use crate::db::schema::suggestions::dsl as s;
     use diesel::prelude::*;
     let rows: Vec<(Uuid, String, Option<Uuid>)> = s::suggestions
@@ -121,7 +121,7 @@ fn explain_entries(
 async fn voting_candidates(
     state: &AppState,
     voter: &Voter,
-) -> ApiResult<(Contest, Arc<Vec<BallotCandidate>>)> {
+) -> AppResult<(Contest, Arc<Vec<BallotCandidate>>)> {
     let now = Utc::now();
     if voter.contest.phase_at(now) == Phase::Voting {
         if let Some(candidates) = &voter.candidates {
@@ -146,7 +146,7 @@ pub async fn put(
     voter: Voter,
     path: web::Path<String>,
     JsonBody(body): JsonBody<CastBody>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id = voter_contest(&voter, &path)?;
     let voter_hash = voter.voter_hash.0;
     let (contest, candidates) = voting_candidates(&state, &voter).await?;
@@ -165,7 +165,7 @@ pub async fn put(
             let errors = Ranking::parse(&ids, &candidates, contest.max_rankings, &explain)
                 .err()
                 .unwrap_or_default();
-            return Err(ApiError::validation(errors));
+            return Err(AppError::validation(errors));
         }
     };
     let receipt = new_receipt();
@@ -206,14 +206,14 @@ pub async fn get(
     state: web::Data<AppState>,
     voter: Voter,
     path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id = voter_contest(&voter, &path)?;
     let voter_hash = voter.voter_hash.0;
     let known = voter.candidates.clone();
     let view = state
         .db(move |conn| {
             let Some(own) = db::ballots::find_own(conn, id, &voter_hash)? else {
-                return Err(ApiError::NotFound(
+                return Err(AppError::NotFound(
                     "you have no ballot in this contest".into(),
                 ));
             };
@@ -245,14 +245,14 @@ pub async fn delete(
     state: web::Data<AppState>,
     voter: Voter,
     path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id = voter_contest(&voter, &path)?;
     let voter_hash = voter.voter_hash.0;
     state
         .db(
             move |conn| match db::ballots::withdraw(conn, id, &voter_hash)? {
                 Some(true) => Ok(()),
-                Some(false) => Err(ApiError::NotFound(
+                Some(false) => Err(AppError::NotFound(
                     "you have no ballot in this contest".into(),
                 )),
                 None => Err(not_voting(&load_contest(conn, id)?, Utc::now())),

@@ -26,10 +26,10 @@ use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use uuid::Uuid;
 
 use super::auth::Admin;
-use super::origins::normalise_origin;
 use super::AppState;
-use crate::db;
-use crate::error::ApiError;
+use crate::app::origins::{self, OriginScope};
+use crate::domain::normalise_origin;
+use crate::error::AppError;
 
 /// Route patterns whose `GET`/`HEAD` any web site may read without credentials.
 pub const PUBLIC_READS: &[&str] = &[
@@ -89,19 +89,15 @@ async fn allowed(
     origin: String,
     admin: Option<Admin>,
     scope: Scope,
-) -> Result<bool, ApiError> {
-    state
-        .db(move |conn| {
-            Ok(match (admin, scope) {
-                (Some(admin), _) => db::origins::org_allows(conn, admin.org_id.0, &origin)?,
-                (None, Scope::Contest(id)) => db::origins::contest_allows(conn, id, &origin)?,
-                // A preflight (it carries no credentials yet), or an answer
-                // without an admin on a route naming no contest (a 401, a health
-                // check): any organisation's list will do.
-                (None, Scope::Unscoped) => db::origins::any_allows(conn, &origin)?,
-            })
-        })
-        .await
+) -> Result<bool, AppError> {
+    let scope = match (admin, scope) {
+        (Some(admin), _) => OriginScope::Org(admin.org()),
+        (None, Scope::Contest(id)) => OriginScope::Contest(id),
+        // A preflight (it carries no credentials yet), or an answer without an
+        // admin on a route naming no contest (a 401, a health check).
+        (None, Scope::Unscoped) => OriginScope::Any,
+    };
+    origins::allows(&state.app, origin, scope).await
 }
 
 fn set(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
@@ -202,7 +198,7 @@ async fn preflight(
         return ok("*");
     }
     let refused = || {
-        let mut res = ApiError::forbidden(
+        let mut res = AppError::forbidden(
             "origin_not_allowed",
             "this origin is not one the organisation allows; an admin adds it with PUT /v1/allowed-origins",
         )

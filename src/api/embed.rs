@@ -27,7 +27,7 @@ use super::extract::parse_id;
 use super::{results, AppState};
 use crate::db;
 use crate::domain::{Contest, ContestId, Phase, ResultsVisibility};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 use i18n::{format_time, Lang};
 use model::{Page, PageBody, ResultsView};
@@ -291,11 +291,11 @@ pub struct ViewQuery {
 impl ViewQuery {
     /// The theme (default light) and language (`?lang=`, else the first of
     /// `Accept-Language` we have, else English). Unknown values are a 400.
-    pub fn resolve(&self, req: &actix_web::HttpRequest) -> ApiResult<(Theme, Lang)> {
+    pub fn resolve(&self, req: &actix_web::HttpRequest) -> AppResult<(Theme, Lang)> {
         let theme = match self.theme.as_deref() {
             None => Theme::Light,
             Some(t) => Theme::parse(t).ok_or_else(|| {
-                ApiError::bad_request(
+                AppError::bad_request(
                     "invalid_theme",
                     format!("`theme` must be light or dark, not `{t}`"),
                 )
@@ -303,7 +303,7 @@ impl ViewQuery {
         };
         let lang = match self.lang.as_deref() {
             Some(l) => Lang::parse(l).ok_or_else(|| {
-                ApiError::bad_request(
+                AppError::bad_request(
                     "invalid_lang",
                     format!(
                         "`lang` must be one of: {}",
@@ -338,7 +338,7 @@ pub struct Loaded {
 
 /// Loads what the embedded views show of a contest: its public results, or why
 /// and until when there are none.
-pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> ApiResult<Loaded> {
+pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> AppResult<Loaded> {
     let contest = load_visible(state, MaybeAdmin(None), id).await?;
     let now = Utc::now();
     let phase = contest.phase_at(now);
@@ -346,7 +346,7 @@ pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> ApiResult<Load
     match results::result_for(state, contest.clone(), contest.method, false).await {
         Ok(result) => {
             let report: serde_json::Value = serde_json::from_str(&result.body).map_err(|e| {
-                ApiError::Unexpected(anyhow::Error::new(e).context("cached result"))
+                AppError::Unexpected(anyhow::Error::new(e).context("cached result"))
             })?;
             let view = ResultsView::from_report(&report, lang.strings());
             let cache_control = if result.final_ {
@@ -366,7 +366,7 @@ pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> ApiResult<Load
                 contest,
             })
         }
-        Err(ApiError::Forbidden {
+        Err(AppError::Forbidden {
             code: "results_not_visible",
             ..
         }) => Ok(Loaded {
@@ -408,7 +408,7 @@ pub async fn page(
     path: web::Path<String>,
     query: web::Query<ViewQuery>,
     req: actix_web::HttpRequest,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;

@@ -25,7 +25,7 @@ use super::results::visibility_error;
 use super::AppState;
 use crate::db;
 use crate::domain::{BallotCandidate, Contest, ContestId, Phase, ResultsVisibility};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 use crate::formats;
 use crate::tally::{Ballot, CandidateIdx, Election};
 
@@ -121,7 +121,7 @@ impl Grouping {
 impl BallotSet {
     /// Reads the contest's counted ballots (call inside a repeatable-read
     /// transaction when other reads must agree with it).
-    pub fn load(conn: &mut PgConnection, id: ContestId) -> ApiResult<BallotSet> {
+    pub fn load(conn: &mut PgConnection, id: ContestId) -> AppResult<BallotSet> {
         let candidates = ballot_candidates(conn, id)?;
         let mut grouper = Grouping::default();
         db::ballots::for_each_counted(conn, id, |receipt, ranking| {
@@ -159,7 +159,7 @@ impl BallotSet {
     /// Feeds the canonical CSV export, in chunks, to `sink`: the header, then
     /// per ballot its receipt and its ranking's columns (computed once per
     /// distinct ranking, with the one writer in `formats::csv`).
-    fn write_csv(&self, mut sink: impl FnMut(&[u8])) -> ApiResult<()> {
+    fn write_csv(&self, mut sink: impl FnMut(&[u8])) -> AppResult<()> {
         let n = self.candidates.len();
         let columns = self
             .groups
@@ -167,14 +167,14 @@ impl BallotSet {
             .map(|(ranking, _)| formats::csv_rank_columns(n, ranking))
             .collect::<Result<Vec<String>, String>>()
             .map_err(|m| {
-                ApiError::Unexpected(anyhow::anyhow!("writing the ballot export: a ballot {m}"))
+                AppError::Unexpected(anyhow::anyhow!("writing the ballot export: a ballot {m}"))
             })?;
         sink(formats::csv_header(&self.names()).as_bytes());
         let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
         let mut hex = [0u8; 32];
         for &(receipt, g) in &self.rows {
             hex::encode_to_slice(receipt.to_be_bytes(), &mut hex)
-                .map_err(|e| ApiError::Unexpected(e.into()))?;
+                .map_err(|e| AppError::Unexpected(e.into()))?;
             buf.extend_from_slice(&hex);
             buf.extend_from_slice(columns[g as usize].as_bytes());
             if buf.len() >= (1 << 16) - 1024 {
@@ -187,15 +187,15 @@ impl BallotSet {
     }
 
     /// The canonical CSV export.
-    pub fn canonical_csv(&self) -> ApiResult<String> {
+    pub fn canonical_csv(&self) -> AppResult<String> {
         let mut out: Vec<u8> = Vec::new();
         self.write_csv(|chunk| out.extend_from_slice(chunk))?;
-        String::from_utf8(out).map_err(|e| ApiError::Unexpected(e.into()))
+        String::from_utf8(out).map_err(|e| AppError::Unexpected(e.into()))
     }
 
     /// `ballot_digest`: the SHA-256 of [`BallotSet::canonical_csv`]'s bytes,
     /// hashed as they are produced, without holding the whole export.
-    pub fn digest(&self) -> ApiResult<String> {
+    pub fn digest(&self) -> AppResult<String> {
         let mut hasher = Sha256::new();
         self.write_csv(|chunk| hasher.update(chunk))?;
         Ok(hex::encode(hasher.finalize()))
@@ -231,12 +231,12 @@ enum ExportFormat {
 }
 
 impl ExportFormat {
-    fn parse(raw: Option<&str>) -> ApiResult<ExportFormat> {
+    fn parse(raw: Option<&str>) -> AppResult<ExportFormat> {
         match raw.unwrap_or("csv") {
             "csv" => Ok(ExportFormat::Csv),
             "preflib" => Ok(ExportFormat::Preflib),
             "blt" => Ok(ExportFormat::Blt),
-            other => Err(ApiError::bad_request(
+            other => Err(AppError::bad_request(
                 "invalid_format",
                 format!("`format` must be one of csv, preflib, blt (got `{other}`)"),
             )),
@@ -246,7 +246,7 @@ impl ExportFormat {
 
 /// Who may download a contest's ballots: its admins at any time; anyone once
 /// voting has closed, unless results are hidden.
-pub fn check_export_visible(contest: &Contest, is_admin: bool) -> ApiResult<()> {
+pub fn check_export_visible(contest: &Contest, is_admin: bool) -> AppResult<()> {
     if is_admin {
         return Ok(());
     }
@@ -265,7 +265,7 @@ pub async fn get(
     path: web::Path<String>,
     query: web::Query<ExportQuery>,
     _req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let format = ExportFormat::parse(query.format.as_deref())?;
     let contest = load_visible(&state, caller, id).await?;

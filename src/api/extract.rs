@@ -10,7 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// The largest accepted request body, in bytes (app data; 64 KiB by default).
 #[derive(Debug, Clone, Copy)]
@@ -25,8 +25,8 @@ pub struct BodyLimit(pub usize);
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
@@ -56,12 +56,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 .as_deref()
                 .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"));
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType(
+                return Err(AppError::UnsupportedMediaType(
                     "send the body as JSON with `Content-Type: application/json`".into(),
                 ));
             }
             let too_large = || {
-                ApiError::PayloadTooLarge(format!(
+                AppError::PayloadTooLarge(format!(
                     "the request body is larger than the limit of {limit} bytes"
                 ))
             };
@@ -69,23 +69,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 return Err(too_large());
             }
             let payload = payload
-                .map_err(|e| ApiError::bad_request("bad_body", format!("unreadable body: {e}")))?;
+                .map_err(|e| AppError::bad_request("bad_body", format!("unreadable body: {e}")))?;
             let bytes = payload
                 .to_bytes_limited(limit)
                 .await
                 .map_err(|_| too_large())?
-                .map_err(|e| ApiError::bad_request("bad_body", format!("unreadable body: {e}")))?;
+                .map_err(|e| AppError::bad_request("bad_body", format!("unreadable body: {e}")))?;
             parse_json(&bytes).map(JsonBody)
         })
     }
 }
 
 /// Parses a JSON document into `T`, mapping errors as [`JsonBody`] documents.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     // serde accepts a JSON array for a struct (fields by position); our bodies
     // are objects with named fields only.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(ApiError::invalid("body", "the body must be a JSON object"));
+        return Err(AppError::invalid("body", "the body must be a JSON object"));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -97,11 +97,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-fn json_error(path: &str, e: &serde_json::Error) -> ApiError {
+fn json_error(path: &str, e: &serde_json::Error) -> AppError {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
         }
         Category::Data => {
             // serde's message ends with " at line L column C"; the path says where.
@@ -115,15 +115,15 @@ fn json_error(path: &str, e: &serde_json::Error) -> ApiError {
             } else {
                 path.to_owned()
             };
-            ApiError::invalid(&field, message)
+            AppError::invalid(&field, message)
         }
     }
 }
 
 /// Parses a typed id from a path segment: a bad UUID is a 400 naming the segment.
-pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| {
-        ApiError::bad_request(
+        AppError::bad_request(
             "invalid_id",
             format!("`{raw}` is not a valid {what} id: expected a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427"),
         )

@@ -19,7 +19,7 @@ use prometheus_client::registry::Registry;
 
 use super::AppState;
 use crate::db::PgPool;
-use crate::error::ApiError;
+use crate::error::AppError;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -114,7 +114,7 @@ impl Metrics {
     }
 
     /// The text exposition, with pool gauges read now.
-    pub fn render(&self, pool: &PgPool) -> Result<String, ApiError> {
+    pub fn render(&self, pool: &PgPool) -> Result<String, AppError> {
         let state = pool.state();
         self.pool_connections.set(state.connections.into());
         self.pool_idle.set(state.idle_connections.into());
@@ -122,10 +122,10 @@ impl Metrics {
         let registry = self
             .registry
             .lock()
-            .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("metrics registry poisoned")))?;
+            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("metrics registry poisoned")))?;
         let mut out = String::new();
         encode(&mut out, &registry)
-            .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("encoding metrics: {e}")))?;
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("encoding metrics: {e}")))?;
         Ok(out)
     }
 }

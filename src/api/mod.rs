@@ -9,10 +9,12 @@ pub mod cors;
 pub mod embed;
 pub mod export;
 pub mod extract;
+pub mod http;
 pub mod metrics;
 pub mod oembed;
 pub mod ops;
 pub mod origins;
+pub mod problem;
 pub mod results;
 pub mod stream;
 pub mod suggestions;
@@ -24,55 +26,26 @@ pub mod widget;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::PgConnection;
 
-use crate::config::Secret;
-use crate::db::PgPool;
-use crate::error::{ApiError, ApiResult};
+use crate::app::App;
+use crate::error::{AppError, AppResult};
 
-/// What every handler can reach. Holds no per-contest state, so any number of
-/// instances can serve one database.
+/// What every handler can reach: the use cases' [`App`] (through `Deref`) and
+/// what only HTTP needs. Holds no per-contest state that must agree across
+/// instances, so any number of instances can serve one database.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: PgPool,
-    /// A read replica for result reads, when configured; else the primary.
-    pub read_pool: PgPool,
-    pub secret: Secret,
+    pub app: App,
     pub metrics: Arc<metrics::Metrics>,
-    /// The open electorate's token rate limit (`POST …/voters`).
-    pub open_voter_limit: voters::OpenVoterLimit,
     /// Recent contest snapshots for voter requests (see `voter::CONTEXT_MAX_AGE`).
     pub voter_contexts: Arc<voter::ContextCache>,
 }
 
-impl AppState {
-    /// Runs `f` with a pooled connection on the blocking thread pool. Waiting
-    /// for a connection happens there too, never on an actix worker.
-    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
+impl std::ops::Deref for AppState {
+    type Target = App;
 
-    /// As [`AppState::db`], on the read pool.
-    pub async fn db_read<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.read_pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 
@@ -145,8 +118,8 @@ routes! {
     "/v1/contests/{contest_id}/results/stream" => { get: stream::get },
 }
 
-async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {
-    Err(ApiError::MethodNotAllowed(format!(
+async fn method_not_allowed(req: HttpRequest) -> AppResult<HttpResponse> {
+    Err(AppError::MethodNotAllowed(format!(
         "{} is not allowed on {}",
         req.method(),
         req.path()
@@ -154,8 +127,8 @@ async fn method_not_allowed(req: HttpRequest) -> ApiResult<HttpResponse> {
 }
 
 /// The answer for paths no route matches.
-pub async fn no_route(req: HttpRequest) -> ApiResult<HttpResponse> {
-    Err(ApiError::NotFound(format!(
+pub async fn no_route(req: HttpRequest) -> AppResult<HttpResponse> {
+    Err(AppError::NotFound(format!(
         "no resource at {}; see /openapi.yaml for the routes",
         req.path()
     )))

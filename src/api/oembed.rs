@@ -14,7 +14,7 @@ use super::contests::load_visible;
 use super::embed::escape;
 use super::AppState;
 use crate::domain::{ContestId, Phase};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// The iframe's size when the consumer sets no maximum.
 pub const DEFAULT_WIDTH: u32 = 480;
@@ -42,9 +42,9 @@ pub fn base_url(req: &HttpRequest) -> String {
 
 /// The contest of an embed-page URL of this service (query string allowed),
 /// with the query string kept for the iframe (`theme`, `lang`).
-fn parse_embed_url(url: &str, base: &str) -> ApiResult<(ContestId, String)> {
+fn parse_embed_url(url: &str, base: &str) -> AppResult<(ContestId, String)> {
     let bad = || {
-        ApiError::NotFound(format!(
+        AppError::NotFound(format!(
             "`{url}` is not an embed page of this service; expected {base}/embed/contests/{{id}}"
         ))
     };
@@ -78,11 +78,11 @@ pub async fn get(
     state: web::Data<AppState>,
     query: web::Query<OEmbedQuery>,
     req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     if let Some(format) = query.format.as_deref() {
         if format != "json" {
             // oEmbed says 501 for a format the provider does not offer.
-            return Err(ApiError::NotImplemented(format!(
+            return Err(AppError::NotImplemented(format!(
                 "format `{format}` is not offered; use format=json"
             )));
         }
@@ -91,7 +91,7 @@ pub async fn get(
     let (id, params) = parse_embed_url(&query.url, &base)?;
     let contest = load_visible(&state, MaybeAdmin(None), id).await?;
     if contest.phase_at(Utc::now()) == Phase::Draft {
-        return Err(ApiError::not_found("contest"));
+        return Err(AppError::not_found("contest"));
     }
     let width = query
         .maxwidth

@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 use serde_json::json;
 
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// The OpenAPI document, compiled in so the served copy always matches the build.
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
@@ -16,12 +16,12 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// `GET /readyz`: 200 when the database answers a query, 503 otherwise.
-pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     state
         .db(|conn| {
             diesel::sql_query("SELECT 1").execute(conn).map_err(|e| {
                 tracing::warn!(error = %e, "readiness query failed");
-                ApiError::Unavailable("the database does not answer".into())
+                AppError::Unavailable("the database does not answer".into())
             })
         })
         .await?;
@@ -29,7 +29,7 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let body = state.metrics.render(&state.pool)?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

@@ -30,8 +30,8 @@ use super::export::BallotSet;
 use super::extract::parse_id;
 use super::AppState;
 use crate::db::{self, results::CachedResult};
-use crate::domain::{Contest, ContestId, Phase, ResultsVisibility, VotingMethod};
-use crate::error::{ApiError, ApiResult};
+use crate::domain::{parse_method, Contest, ContestId, Phase, ResultsVisibility};
+use crate::error::{AppError, AppResult};
 use crate::tally::{self, CandidateRef, Method, Options, Report, TallyError};
 
 /// How old a live result may be when served, at most, in seconds.
@@ -63,15 +63,9 @@ pub fn seed_of(id: ContestId) -> u64 {
     u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
-fn engine_method(m: VotingMethod) -> ApiResult<Method> {
-    m.as_str()
-        .parse()
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("{e}")))
-}
-
 /// The 403 for results (or ballots, `what`) the caller may not see yet, saying
 /// when they become visible.
-pub fn visibility_error(contest: &Contest, what: &str) -> ApiError {
+pub fn visibility_error(contest: &Contest, what: &str) -> AppError {
     let detail = match contest.results_visibility {
         ResultsVisibility::Hidden => format!(
             "the organiser keeps this contest's results hidden; its {what} are visible to its admins only"
@@ -86,11 +80,11 @@ pub fn visibility_error(contest: &Contest, what: &str) -> ApiError {
             ),
         },
     };
-    ApiError::forbidden("results_not_visible", detail)
+    AppError::forbidden("results_not_visible", detail)
 }
 
 /// Who may see results: admins always; the public per `results_visibility`.
-fn check_visible(contest: &Contest, is_admin: bool, phase: Phase) -> ApiResult<()> {
+fn check_visible(contest: &Contest, is_admin: bool, phase: Phase) -> AppResult<()> {
     let public = match contest.results_visibility {
         ResultsVisibility::Live => true,
         ResultsVisibility::AfterClose => phase == Phase::Closed,
@@ -103,10 +97,10 @@ fn check_visible(contest: &Contest, is_admin: bool, phase: Phase) -> ApiResult<(
     }
 }
 
-fn tally_error(e: TallyError) -> ApiError {
+fn tally_error(e: TallyError) -> AppError {
     match e {
-        TallyError::TooManyCandidates { .. } => ApiError::invalid("method", e.to_string()),
-        other => ApiError::Unexpected(anyhow::anyhow!("counting failed: {other}")),
+        TallyError::TooManyCandidates { .. } => AppError::invalid("method", e.to_string()),
+        other => AppError::Unexpected(anyhow::anyhow!("counting failed: {other}")),
     }
 }
 
@@ -116,10 +110,10 @@ fn tally_error(e: TallyError) -> ApiError {
 fn compute(
     conn: &mut PgConnection,
     contest: &Contest,
-    method: VotingMethod,
+    method: Method,
     phase: Phase,
     final_: bool,
-) -> ApiResult<CachedResult> {
+) -> AppResult<CachedResult> {
     let id = contest.id;
     let version = db::ballots::version(conn, id)?;
     // One pass over the ballots: grouped, sorted by receipt, digested.
@@ -134,12 +128,11 @@ fn compute(
         seed: seed_of(id),
         ..Options::default()
     };
-    let mut report =
-        tally::count(&election, engine_method(method)?, &options).map_err(tally_error)?;
+    let mut report = tally::count(&election, method, &options).map_err(tally_error)?;
     report.ballot_digest = Some(digest);
     tracing::debug!(
         contest = %id,
-        method = method.as_str(),
+        method = method.name(),
         ballots = set.len(),
         distinct_rankings = election.ballots.len(),
         load_ms = loaded.as_secs_f64() * 1e3,
@@ -157,14 +150,14 @@ fn compute(
         phase,
         final_,
     })
-    .map_err(|e| ApiError::Unexpected(e.into()))?;
+    .map_err(|e| AppError::Unexpected(e.into()))?;
     let etag = format!(
         "\"{}\"",
         &hex::encode(Sha256::digest(body.as_bytes()))[..32]
     );
     Ok(CachedResult {
         contest_id: id.0,
-        method: method.as_str().to_owned(),
+        method: method.name().to_owned(),
         version,
         final_,
         body,
@@ -175,8 +168,8 @@ fn compute(
 
 fn snapshot<T>(
     conn: &mut PgConnection,
-    f: impl FnOnce(&mut PgConnection) -> ApiResult<T>,
-) -> ApiResult<T> {
+    f: impl FnOnce(&mut PgConnection) -> AppResult<T>,
+) -> AppResult<T> {
     conn.build_transaction()
         .repeatable_read()
         .read_only()
@@ -187,14 +180,14 @@ fn snapshot<T>(
 async fn live(
     state: &AppState,
     contest: Contest,
-    method: VotingMethod,
+    method: Method,
     phase: Phase,
-) -> ApiResult<CachedResult> {
+) -> AppResult<CachedResult> {
     let id = contest.id;
     let (cached, version) = state
         .db_read(move |conn| {
             Ok((
-                db::results::find(conn, id, method.as_str())?,
+                db::results::find(conn, id, method.name())?,
                 db::ballots::version(conn, id)?,
             ))
         })
@@ -215,14 +208,10 @@ async fn live(
 }
 
 /// The final result of a closed contest: stored once, then always the same.
-async fn closed(
-    state: &AppState,
-    contest: Contest,
-    method: VotingMethod,
-) -> ApiResult<CachedResult> {
+async fn closed(state: &AppState, contest: Contest, method: Method) -> AppResult<CachedResult> {
     let id = contest.id;
     let cached = state
-        .db_read(move |conn| Ok(db::results::find(conn, id, method.as_str())?))
+        .db_read(move |conn| Ok(db::results::find(conn, id, method.name())?))
         .await?;
     if let Some(c) = cached.filter(|c| c.final_) {
         return Ok(c);
@@ -248,9 +237,9 @@ async fn closed(
 pub async fn result_for(
     state: &AppState,
     contest: Contest,
-    method: VotingMethod,
+    method: Method,
     caller_is_admin: bool,
-) -> ApiResult<CachedResult> {
+) -> AppResult<CachedResult> {
     let phase = contest.phase_at(Utc::now());
     check_visible(&contest, caller_is_admin, phase)?;
     if phase == Phase::Closed {
@@ -267,13 +256,13 @@ pub async fn get(
     path: web::Path<String>,
     query: web::Query<ResultsQuery>,
     req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let contest = load_visible(&state, caller, id).await?;
     let method = match query.method.as_deref() {
         None => contest.method,
-        Some(raw) => VotingMethod::parse(raw)
-            .map_err(|m| ApiError::bad_request("invalid_method", format!("`method`: {m}")))?,
+        Some(raw) => parse_method(raw)
+            .map_err(|m| AppError::bad_request("invalid_method", format!("`method`: {m}")))?,
     };
     let phase = contest.phase_at(Utc::now());
     let is_admin = caller.0.is_some();

@@ -35,7 +35,7 @@ use super::{results, AppState};
 use crate::db;
 use crate::db::results::CachedResult;
 use crate::domain::{Contest, ContestId, Phase};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// How often a stream looks at the database.
 pub const POLL: Duration = Duration::from_secs(1);
@@ -153,7 +153,7 @@ impl Follow {
         match results::result_for(&self.state, contest.clone(), contest.method, false).await {
             Ok(r) if r.etag != self.etag => self.push_result(&r),
             Ok(r) => self.done = r.final_,
-            Err(e @ ApiError::Forbidden { .. }) | Err(e @ ApiError::NotFound(_)) => {
+            Err(e @ AppError::Forbidden { .. }) | Err(e @ AppError::NotFound(_)) => {
                 self.end(e.code(), &e.to_string())
             }
             Err(e) => tracing::warn!(error = %e, "results stream: cannot count"),
@@ -173,11 +173,11 @@ pub async fn get(
     limiter: web::Data<StreamLimiter>,
     path: web::Path<String>,
     req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let contest: Contest = load_visible(&state, MaybeAdmin(None), id).await?;
     let permit = limiter.into_inner().acquire().ok_or_else(|| {
-        ApiError::Unavailable(
+        AppError::Unavailable(
             "this instance serves as many live result streams as it can; retry later or poll GET …/results".into(),
         )
     })?;

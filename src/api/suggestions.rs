@@ -13,15 +13,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::auth::{Admin, MaybeAdmin};
-use super::contests::{load_visible, lock_current};
+use super::contests::load_visible;
 use super::extract::{parse_id, JsonBody};
 use super::voter::Voter;
 use super::AppState;
+use crate::app::contests::lock_current;
 use crate::db::{self, suggestions::SuggestionRow};
 use crate::domain::{
     ContestId, Moderation, Phase, SuggestionId, SuggestionName, SuggestionNote, Validator,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// The lowest score `similar` and the admin list's `likely_duplicates` report.
 pub const MIN_SIMILARITY: f64 = 0.4;
@@ -81,7 +82,7 @@ impl SuggestionView {
 fn views(
     conn: &mut diesel::PgConnection,
     rows: Vec<SuggestionRow>,
-) -> ApiResult<Vec<SuggestionView>> {
+) -> AppResult<Vec<SuggestionView>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut aliases: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
     for (target, name) in db::suggestions::aliases(conn, &ids)? {
@@ -96,10 +97,10 @@ fn views(
         .collect())
 }
 
-fn view(conn: &mut diesel::PgConnection, row: SuggestionRow) -> ApiResult<SuggestionView> {
+fn view(conn: &mut diesel::PgConnection, row: SuggestionRow) -> AppResult<SuggestionView> {
     views(conn, vec![row])?
         .pop()
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("view of one row missing")))
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("view of one row missing")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,8 +119,8 @@ enum Created {
     },
 }
 
-fn wrong_phase(phase: Phase, what: &str) -> ApiError {
-    ApiError::conflict(
+fn wrong_phase(phase: Phase, what: &str) -> AppError {
+    AppError::conflict(
         "wrong_phase",
         format!("{what} only while the contest is `suggesting`; it is `{phase}`"),
     )
@@ -133,16 +134,16 @@ pub async fn create(
     state: web::Data<AppState>,
     voter: Voter,
     JsonBody(body): JsonBody<CreateSuggestion>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut v = Validator::new();
     let name = v.check("name", SuggestionName::parse(&body.name));
     let note = match &body.note {
         Some(n) => v.check("note", SuggestionNote::parse(n)),
         None => Some(None),
     };
-    v.finish().map_err(ApiError::validation)?;
+    v.finish().map_err(AppError::validation)?;
     let (Some(name), Some(note)) = (name, note) else {
-        return Err(ApiError::Unexpected(anyhow::anyhow!(
+        return Err(AppError::Unexpected(anyhow::anyhow!(
             "validated field missing"
         )));
     };
@@ -153,7 +154,7 @@ pub async fn create(
         .db(move |conn| {
             conn.transaction(|conn| {
                 let contest = db::suggestions::lock_contest(conn, contest_id)?
-                    .ok_or_else(|| ApiError::not_found("contest"))?;
+                    .ok_or_else(|| AppError::not_found("contest"))?;
                 let phase = contest.phase_at(now);
                 if phase != Phase::Suggesting {
                     return Err(wrong_phase(phase, "names can be suggested"));
@@ -162,7 +163,7 @@ pub async fn create(
                     // A merged suggestion's key finds the suggestion it lives on in.
                     let existing = match found.merged_into {
                         Some(target) => db::suggestions::find(conn, contest_id, SuggestionId(target))?
-                            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("merge target missing")))?,
+                            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("merge target missing")))?,
                         None => found,
                     };
                     let recorded = db::suggestions::add_support(
@@ -173,7 +174,7 @@ pub async fn create(
                         db::suggestions::SECONDED,
                     )?;
                     let existing = db::suggestions::find(conn, contest_id, SuggestionId(existing.id))?
-                        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
+                        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
                     let visible = db::suggestions::visible_statuses(contest.moderation)
                         .contains(&existing.status.as_str());
                     let mut existing = view(conn, existing)?;
@@ -189,7 +190,7 @@ pub async fn create(
                 }
                 let made = db::voters::count_suggestion(conn, contest_id, voter_hash.as_bytes())?;
                 if made > contest.max_suggestions_per_participant {
-                    return Err(ApiError::conflict(
+                    return Err(AppError::conflict(
                         "suggestion_limit_reached",
                         format!(
                             "each participant may suggest at most {} names in this contest; suggesting a name someone else already suggested still counts as support",
@@ -223,7 +224,7 @@ pub async fn create(
                     db::suggestions::SUBMITTED,
                 )?;
                 let row = db::suggestions::find(conn, contest_id, SuggestionId(row.id))?
-                    .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
+                    .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
                 Ok(Created::New(view(conn, row)?))
             })
         })
@@ -238,7 +239,7 @@ pub async fn create(
         Created::Duplicate {
             existing,
             support_recorded,
-        } => Err(ApiError::Conflict {
+        } => Err(AppError::Conflict {
             code: "duplicate_suggestion",
             detail: format!(
                 "`{}` has already been suggested; {}",
@@ -284,8 +285,8 @@ fn encode_cursor(r: &SuggestionRow) -> String {
     ))
 }
 
-fn decode_cursor(raw: &str) -> ApiResult<db::suggestions::ListCursor> {
-    let bad = || ApiError::bad_request("invalid_cursor", "`cursor` is not one this API returned");
+fn decode_cursor(raw: &str) -> AppResult<db::suggestions::ListCursor> {
+    let bad = || AppError::bad_request("invalid_cursor", "`cursor` is not one this API returned");
     let text = URL_SAFE_NO_PAD
         .decode(raw)
         .ok()
@@ -314,11 +315,11 @@ pub async fn list(
     caller: MaybeAdmin,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             "invalid_limit",
             "`limit` must be between 1 and 100",
         ));
@@ -326,7 +327,7 @@ pub async fn list(
     let filter = match query.status.as_deref() {
         Some(s) if ALL_STATUSES.contains(&s) => Some(s.to_owned()),
         Some(other) => {
-            return Err(ApiError::bad_request(
+            return Err(AppError::bad_request(
                 "invalid_status",
                 format!(
                     "`status` must be one of: {}; got `{other}`",
@@ -405,16 +406,16 @@ pub async fn similar(
     caller: MaybeAdmin,
     path: web::Path<String>,
     query: web::Query<SimilarQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let limit = query.limit.unwrap_or(5);
     if !(1..=20).contains(&limit) {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             "invalid_limit",
             "`limit` must be between 1 and 20",
         ));
     }
-    let name = SuggestionName::parse(&query.name).map_err(|m| ApiError::invalid("name", m))?;
+    let name = SuggestionName::parse(&query.name).map_err(|m| AppError::invalid("name", m))?;
     let is_admin = caller.0.is_some();
     let contest = load_visible(&state, caller, id).await?;
     let statuses: &'static [&'static str] = if is_admin {
@@ -468,20 +469,20 @@ enum Moderate {
 }
 
 impl PatchSuggestion {
-    fn action(self) -> ApiResult<Moderate> {
+    fn action(self) -> AppResult<Moderate> {
         match (self.status, self.merged_into) {
-            (Some(_), Some(_)) => Err(ApiError::invalid(
+            (Some(_), Some(_)) => Err(AppError::invalid(
                 "body",
                 "send either `status` or `merged_into`, not both",
             )),
-            (None, None) => Err(ApiError::invalid(
+            (None, None) => Err(AppError::invalid(
                 "body",
                 "send `status` (approved or rejected) or `merged_into` (a suggestion id)",
             )),
             (Some(s), None) => match s.as_str() {
                 "approved" => Ok(Moderate::Status(db::suggestions::APPROVED)),
                 "rejected" => Ok(Moderate::Status(db::suggestions::REJECTED)),
-                other => Err(ApiError::invalid(
+                other => Err(AppError::invalid(
                     "status",
                     format!(
                         "`{other}` is not one of: approved, rejected (use `merged_into` to merge)"
@@ -503,7 +504,7 @@ pub async fn patch(
     admin: Admin,
     path: web::Path<(String, String)>,
     JsonBody(body): JsonBody<PatchSuggestion>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let (raw_contest, raw_suggestion) = path.into_inner();
     let contest_id: ContestId = parse_id(&raw_contest, "contest")?;
     let sid: SuggestionId = parse_id(&raw_suggestion, "suggestion")?;
@@ -512,17 +513,17 @@ pub async fn patch(
     let updated = state
         .db(move |conn| {
             conn.transaction(|conn| {
-                let (_, phase) = lock_current(conn, &admin, contest_id, now)?;
+                let (_, phase) = lock_current(conn, admin.org_id, contest_id, now)?;
                 let source = db::suggestions::find(conn, contest_id, sid)?
-                    .ok_or_else(|| ApiError::not_found("suggestion"))?;
+                    .ok_or_else(|| AppError::not_found("suggestion"))?;
                 if phase != Phase::Suggesting {
-                    return Err(ApiError::conflict(
+                    return Err(AppError::conflict(
                         "locked_by_phase",
                         format!("suggestions can be moderated and merged only while the contest is `suggesting`; it is `{phase}`, so the candidates are fixed"),
                     ));
                 }
                 if let Some(target) = source.merged_into {
-                    return Err(ApiError::conflict(
+                    return Err(AppError::conflict(
                         "already_merged",
                         format!("this suggestion was merged into {target}; a merge is final"),
                     ));
@@ -551,33 +552,33 @@ pub async fn patch(
                     }
                     Moderate::Merge(target_id) => {
                         if target_id == sid {
-                            return Err(ApiError::conflict(
+                            return Err(AppError::conflict(
                                 "invalid_merge",
                                 "a suggestion cannot be merged into itself",
                             ));
                         }
                         let target = db::suggestions::find(conn, contest_id, target_id)?
                             .ok_or_else(|| {
-                                ApiError::invalid(
+                                AppError::invalid(
                                     "merged_into",
                                     "no suggestion with this id in this contest",
                                 )
                             })?;
                         if let Some(next) = target.merged_into {
                             return Err(if next == sid.0 {
-                                ApiError::conflict(
+                                AppError::conflict(
                                     "merge_cycle",
                                     "the target was merged into this suggestion; merging back would make a cycle",
                                 )
                             } else {
-                                ApiError::conflict(
+                                AppError::conflict(
                                     "invalid_merge",
                                     format!("the target was itself merged into {next}; merge into that one"),
                                 )
                             });
                         }
                         if target.status == db::suggestions::REJECTED {
-                            return Err(ApiError::conflict(
+                            return Err(AppError::conflict(
                                 "invalid_merge",
                                 "the target is rejected; approve it first or merge into another suggestion",
                             ));
@@ -597,7 +598,7 @@ pub async fn patch(
                             }),
                         )?;
                         let row = db::suggestions::find(conn, contest_id, sid)?
-                            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
+                            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("suggestion vanished")))?;
                         view(conn, row)
                     }
                 }

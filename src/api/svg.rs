@@ -11,7 +11,7 @@ use super::embed::{etag_of, load, ViewQuery};
 use super::extract::parse_id;
 use super::AppState;
 use crate::domain::ContestId;
-use crate::error::ApiResult;
+use crate::error::AppResult;
 
 use super::embed::i18n::{format_time, Lang};
 use super::embed::model::{Page, PageBody};
@@ -220,7 +220,7 @@ pub async fn get(
     path: web::Path<String>,
     query: web::Query<ViewQuery>,
     req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;

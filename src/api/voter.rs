@@ -42,7 +42,7 @@ use super::AppState;
 use crate::config::Secret;
 use crate::db;
 use crate::domain::{looks_like_api_key, BallotCandidate, Contest, ContestId, Electorate, Phase};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// The `iss` of Christen's own voter tokens.
 pub const ISSUER: &str = "christen";
@@ -157,7 +157,7 @@ pub fn issue_token(
     voter_id: Uuid,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> ApiResult<IssuedToken> {
+) -> AppResult<IssuedToken> {
     let claims = ChristenClaims {
         sub: voter_id.to_string(),
         aud: contest_id.to_string(),
@@ -171,7 +171,7 @@ pub fn issue_token(
         &claims,
         &EncodingKey::from_secret(&signing_key(secret)),
     )
-    .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("signing a voter token: {e}")))?;
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("signing a voter token: {e}")))?;
     let expires_at = Utc
         .timestamp_opt(claims.exp, 0)
         .single()
@@ -189,12 +189,12 @@ pub fn org_voter_id(sub: &str) -> String {
     format!("jwt:{sub}")
 }
 
-fn unauthorized(detail: impl Into<String>) -> ApiError {
-    ApiError::Unauthorized(detail.into())
+fn unauthorized(detail: impl Into<String>) -> AppError {
+    AppError::Unauthorized(detail.into())
 }
 
 /// A person-readable reason for a rejected JWT.
-fn jwt_error(e: &jsonwebtoken::errors::Error, expected: Option<Algorithm>) -> ApiError {
+fn jwt_error(e: &jsonwebtoken::errors::Error, expected: Option<Algorithm>) -> AppError {
     let detail = match e.kind() {
         ErrorKind::ExpiredSignature => "the voter token has expired".to_owned(),
         ErrorKind::InvalidAudience => {
@@ -229,8 +229,8 @@ pub fn parse_org_alg(alg: &str) -> Option<Algorithm> {
 }
 
 /// The verification key of a registered organisation key.
-pub fn org_decoding_key(row: &db::voters::VoterJwtKeyRow) -> ApiResult<(Algorithm, DecodingKey)> {
-    let broken = || ApiError::Unexpected(anyhow::anyhow!("stored voter JWT key is unusable"));
+pub fn org_decoding_key(row: &db::voters::VoterJwtKeyRow) -> AppResult<(Algorithm, DecodingKey)> {
+    let broken = || AppError::Unexpected(anyhow::anyhow!("stored voter JWT key is unusable"));
     let alg = parse_org_alg(&row.alg).ok_or_else(broken)?;
     let key = match alg {
         Algorithm::HS256 => DecodingKey::from_secret(row.secret.as_deref().ok_or_else(broken)?),
@@ -264,7 +264,7 @@ pub fn verify_token(
     contest: &Contest,
     org_key: Option<&db::voters::VoterJwtKeyRow>,
     token: &str,
-) -> ApiResult<VoterHash> {
+) -> AppResult<VoterHash> {
     if looks_like_api_key(token) {
         return Err(unauthorized(
             "this needs a voter token, not an API key: get one from POST /v1/contests/{id}/voters",
@@ -333,16 +333,16 @@ pub fn verify_token(
     Ok(VoterHash::new(secret, contest.id, &org_voter_id(&sub)))
 }
 
-fn state_of(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
+fn state_of(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("application state missing")))
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("application state missing")))
 }
 
 /// The contest id of the request path (`{contest_id}`).
-fn path_contest(req: &HttpRequest) -> ApiResult<ContestId> {
+fn path_contest(req: &HttpRequest) -> AppResult<ContestId> {
     let raw = req.match_info().get("contest_id").ok_or_else(|| {
-        ApiError::Unexpected(anyhow::anyhow!(
+        AppError::Unexpected(anyhow::anyhow!(
             "Voter used on a path without {{contest_id}}"
         ))
     })?;
@@ -407,7 +407,7 @@ pub async fn voter_context(
     state: &AppState,
     id: ContestId,
     fresh: bool,
-) -> ApiResult<Arc<VoterContext>> {
+) -> AppResult<Arc<VoterContext>> {
     // Only a voting contest's snapshot is used: from then on its electorate,
     // candidates and limits are fixed. Before voting, every request reads the
     // contest (suggestions are few; electorate changes must apply at once).
@@ -446,7 +446,7 @@ pub async fn voter_context(
                 })
                 .await?;
             let Some(ctx) = loaded else {
-                return Err(ApiError::not_found("contest"));
+                return Err(AppError::not_found("contest"));
             };
             let ctx = Arc::new(ctx);
             state.voter_contexts.put(id, ctx.clone());
@@ -454,14 +454,14 @@ pub async fn voter_context(
         }
     };
     if ctx.contest.phase_at(Utc::now()) == Phase::Draft {
-        return Err(ApiError::not_found("contest"));
+        return Err(AppError::not_found("contest"));
     }
     Ok(ctx)
 }
 
 impl FromRequest for Voter {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let contest_id = path_contest(req);
@@ -481,7 +481,7 @@ impl FromRequest for Voter {
                 Ok(hash) => hash,
                 // Refused on a snapshot: check again on a fresh read (a key
                 // registered or an electorate changed a moment ago).
-                Err(ApiError::Unauthorized(_)) => {
+                Err(AppError::Unauthorized(_)) => {
                     ctx = voter_context(&state, contest_id, true).await?;
                     verify_token(&state.secret, &ctx.contest, ctx.key.as_ref(), &token)?
                 }

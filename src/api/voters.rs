@@ -18,36 +18,14 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::auth::Admin;
-use super::contests::lock_current;
 use super::extract::{parse_id, JsonBody};
 use super::voter::{issue_token, token_expiry, voter_context};
 use super::AppState;
+use crate::app::contests::lock_current;
+pub use crate::app::voters::OpenVoterLimit;
 use crate::db;
 use crate::domain::{ContestId, Electorate, Phase};
-use crate::error::{ApiError, ApiResult};
-
-/// The rate limit on `POST …/voters` for the open electorate: at most
-/// `max_per_window` tokens per contest and client address per fixed window,
-/// counted in PostgreSQL so that it holds across instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OpenVoterLimit {
-    /// Tokens per window; 0 turns the limit off.
-    pub max_per_window: u32,
-    pub window: StdDuration,
-    /// Take the client address from the last `X-Forwarded-For` entry (set only
-    /// behind a proxy that appends it); otherwise the peer address.
-    pub trust_forwarded_for: bool,
-}
-
-impl Default for OpenVoterLimit {
-    fn default() -> Self {
-        OpenVoterLimit {
-            max_per_window: 100,
-            window: StdDuration::from_secs(600),
-            trust_forwarded_for: false,
-        }
-    }
-}
+use crate::error::{AppError, AppResult};
 
 /// The most codes one request may generate.
 pub const MAX_CODES: i64 = 10_000;
@@ -66,8 +44,8 @@ pub struct VoterRequest {
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
 impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let has_type = req.headers().contains_key(header::CONTENT_TYPE);
@@ -169,7 +147,7 @@ pub async fn create(
     req: HttpRequest,
     path: web::Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<VoterRequest>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let body = body.unwrap_or_default();
     let contest = voter_context(&state, id, true).await?.contest.clone();
@@ -177,14 +155,14 @@ pub async fn create(
     let secret = state.secret.clone();
     let voter_id = match contest.electorate {
         Electorate::Jwt => {
-            return Err(ApiError::conflict(
+            return Err(AppError::conflict(
                 "electorate_mismatch",
                 "this contest's electorate is `jwt`: its voters use the JWTs the organisation's app signs, directly as voter tokens",
             ))
         }
         Electorate::Open => {
             if body.code.is_some() {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     "code",
                     "this contest's electorate is `open`: send no code",
                 ));
@@ -205,7 +183,7 @@ pub async fn create(
                     })
                     .await?;
                 if count as i64 > i64::from(limit.max_per_window) {
-                    return Err(ApiError::TooManyRequests {
+                    return Err(AppError::TooManyRequests {
                         code: "voter_rate_limited",
                         detail: format!(
                             "at most {} voter tokens per {} seconds per client address for this contest; retry after {retry} seconds",
@@ -220,20 +198,20 @@ pub async fn create(
         }
         Electorate::Codes => {
             let Some(code) = body.code else {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     "code",
                     "this contest's electorate is `codes`: send the code you were given as {\"code\": \"…\"}",
                 ));
             };
             let normalised = normalise_code(&code);
             if normalised.is_empty() || normalised.len() > 64 {
-                return Err(ApiError::invalid("code", "not a voter code"));
+                return Err(AppError::invalid("code", "not a voter code"));
             }
             let hash = hash_code(&normalised);
             state
                 .db(move |conn| Ok(db::voters::redeem_code(conn, id, &hash)?))
                 .await?
-                .ok_or_else(|| ApiError::Unauthorized("this code is not valid for this contest".into()))?
+                .ok_or_else(|| AppError::Unauthorized("this code is not valid for this contest".into()))?
         }
     };
     let expires_at = token_expiry(&contest, now);
@@ -255,10 +233,10 @@ pub async fn create_codes(
     admin: Admin,
     path: web::Path<String>,
     JsonBody(body): JsonBody<CodesRequest>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     if !(1..=MAX_CODES).contains(&body.count) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "count",
             format!("must be between 1 and {MAX_CODES}"),
         ));
@@ -274,9 +252,9 @@ pub async fn create_codes(
     state
         .db(move |conn| {
             conn.transaction(|conn| {
-                let (contest, phase) = lock_current(conn, &admin, id, now)?;
+                let (contest, phase) = lock_current(conn, admin.org_id, id, now)?;
                 if contest.electorate != Electorate::Codes {
-                    return Err(ApiError::conflict(
+                    return Err(AppError::conflict(
                         "electorate_mismatch",
                         format!(
                             "codes are for contests with the `codes` electorate; this one's is `{}`",
@@ -285,7 +263,7 @@ pub async fn create_codes(
                     ));
                 }
                 if phase == Phase::Closed {
-                    return Err(ApiError::conflict(
+                    return Err(AppError::conflict(
                         "contest_closed",
                         "the contest is `closed`: no more codes",
                     ));
@@ -349,21 +327,21 @@ pub const MIN_HS256_SECRET: usize = 32;
 
 impl PutJwtKey {
     /// Validates into `(alg, secret, public key PEM)`.
-    fn into_parts(self) -> ApiResult<(String, Option<Vec<u8>>, Option<String>)> {
+    fn into_parts(self) -> AppResult<(String, Option<Vec<u8>>, Option<String>)> {
         match self.alg.as_str() {
             "HS256" => {
                 if self.public_key_pem.is_some() {
-                    return Err(ApiError::invalid(
+                    return Err(AppError::invalid(
                         "public_key_pem",
                         "HS256 takes a `secret`, not a public key",
                     ));
                 }
                 let secret = self.secret.ok_or_else(|| {
-                    ApiError::invalid("secret", "HS256 needs the shared `secret`")
+                    AppError::invalid("secret", "HS256 needs the shared `secret`")
                 })?;
                 let bytes = secret.into_bytes();
                 if !(MIN_HS256_SECRET..=1024).contains(&bytes.len()) {
-                    return Err(ApiError::invalid(
+                    return Err(AppError::invalid(
                         "secret",
                         format!("must be {MIN_HS256_SECRET}–1024 bytes long (256 bits or more)"),
                     ));
@@ -372,26 +350,26 @@ impl PutJwtKey {
             }
             "RS256" | "EdDSA" => {
                 if self.secret.is_some() {
-                    return Err(ApiError::invalid(
+                    return Err(AppError::invalid(
                         "secret",
                         format!("{} takes a `public_key_pem`, not a secret", self.alg),
                     ));
                 }
                 let pem = self.public_key_pem.ok_or_else(|| {
-                    ApiError::invalid(
+                    AppError::invalid(
                         "public_key_pem",
                         format!("{} needs `public_key_pem`", self.alg),
                     )
                 })?;
                 let pem = pem.trim().to_owned();
                 if pem.contains("PRIVATE KEY") {
-                    return Err(ApiError::invalid(
+                    return Err(AppError::invalid(
                         "public_key_pem",
                         "this is a private key: send only the public key (and keep the private one secret)",
                     ));
                 }
                 if pem.len() > 16_384 {
-                    return Err(ApiError::invalid("public_key_pem", "the key is too long"));
+                    return Err(AppError::invalid("public_key_pem", "the key is too long"));
                 }
                 let parsed = if self.alg == "RS256" {
                     DecodingKey::from_rsa_pem(pem.as_bytes())
@@ -402,7 +380,7 @@ impl PutJwtKey {
                     || !pem.starts_with("-----BEGIN PUBLIC KEY-----")
                         && !pem.starts_with("-----BEGIN RSA PUBLIC KEY-----")
                 {
-                    return Err(ApiError::invalid(
+                    return Err(AppError::invalid(
                         "public_key_pem",
                         format!(
                             "not a PEM-encoded {} public key",
@@ -416,7 +394,7 @@ impl PutJwtKey {
                 }
                 Ok((self.alg, None, Some(pem)))
             }
-            other => Err(ApiError::invalid(
+            other => Err(AppError::invalid(
                 "alg",
                 format!("`{other}` is not one of: HS256, RS256, EdDSA"),
             )),
@@ -430,7 +408,7 @@ pub async fn put_jwt_key(
     state: web::Data<AppState>,
     admin: Admin,
     JsonBody(body): JsonBody<PutJwtKey>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let (alg, secret, pem) = body.into_parts()?;
     let row = state
         .db(move |conn| {
@@ -458,22 +436,22 @@ pub async fn put_jwt_key(
 }
 
 /// `GET /v1/voter-jwt-key` (admin): the registered key, or 404.
-pub async fn get_jwt_key(state: web::Data<AppState>, admin: Admin) -> ApiResult<HttpResponse> {
+pub async fn get_jwt_key(state: web::Data<AppState>, admin: Admin) -> AppResult<HttpResponse> {
     let row = state
         .db(move |conn| Ok(db::voters::find_jwt_key(conn, admin.org_id)?))
         .await?
-        .ok_or_else(|| ApiError::not_found("voter JWT key"))?;
+        .ok_or_else(|| AppError::not_found("voter JWT key"))?;
     Ok(HttpResponse::Ok().json(JwtKeyView::new(row)))
 }
 
 /// `DELETE /v1/voter-jwt-key` (admin): 204; the organisation's JWTs stop working
 /// at once. 404 when none is registered.
-pub async fn delete_jwt_key(state: web::Data<AppState>, admin: Admin) -> ApiResult<HttpResponse> {
+pub async fn delete_jwt_key(state: web::Data<AppState>, admin: Admin) -> AppResult<HttpResponse> {
     state
         .db(move |conn| {
             conn.transaction(|conn| {
                 if !db::voters::delete_jwt_key(conn, admin.org_id)? {
-                    return Err(ApiError::not_found("voter JWT key"));
+                    return Err(AppError::not_found("voter JWT key"));
                 }
                 db::audit::record(
                     conn,

@@ -22,7 +22,7 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
             },
             max_body_bytes: serve.max_body_bytes,
             max_streams: serve.max_streams,
-            open_voter_limit: crate::api::voters::OpenVoterLimit {
+            open_voter_limit: crate::app::voters::OpenVoterLimit {
                 max_per_window: serve.open_voter_limit,
                 window: Duration::from_secs(serve.open_voter_window_secs.max(1)),
                 trust_forwarded_for: serve.trust_x_forwarded_for,

@@ -4,11 +4,14 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::enums::{
+    ElectorateColumn, MethodColumn, ModerationColumn, PhaseColumn, VisibilityColumn,
+};
 use super::schema::contests;
 use crate::domain::{
-    Contest, ContestId, Electorate, Moderation, OrgId, Phase, ResultsVisibility, Schedule,
-    VotingMethod,
+    Contest, ContestId, Electorate, Moderation, OrgId, Phase, ResultsVisibility, Schedule, Settings,
 };
+use crate::tally::Method;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contests)]
@@ -18,14 +21,19 @@ pub struct ContestRow {
     pub slug: Option<String>,
     pub title: String,
     pub description: String,
-    pub method: String,
+    #[diesel(deserialize_as = MethodColumn)]
+    pub method: Method,
     pub seats: i32,
-    pub electorate: String,
-    pub moderation: String,
-    pub results_visibility: String,
+    #[diesel(deserialize_as = ElectorateColumn)]
+    pub electorate: Electorate,
+    #[diesel(deserialize_as = ModerationColumn)]
+    pub moderation: Moderation,
+    #[diesel(deserialize_as = VisibilityColumn)]
+    pub results_visibility: ResultsVisibility,
     pub max_suggestions_per_participant: i32,
     pub max_rankings: Option<i32>,
-    pub phase: String,
+    #[diesel(deserialize_as = PhaseColumn)]
+    pub phase: Phase,
     pub suggestions_open_at: Option<DateTime<Utc>>,
     pub voting_open_at: Option<DateTime<Utc>>,
     pub voting_close_at: Option<DateTime<Utc>>,
@@ -33,69 +41,61 @@ pub struct ContestRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = contests)]
-pub struct NewContestRow {
-    pub id: Uuid,
-    pub org_id: Uuid,
-    pub slug: Option<String>,
-    pub title: String,
-    pub description: String,
-    pub method: String,
-    pub seats: i32,
-    pub electorate: String,
-    pub moderation: String,
-    pub results_visibility: String,
-    pub max_suggestions_per_participant: i32,
-    pub max_rankings: Option<i32>,
-    pub phase: String,
-    pub suggestions_open_at: Option<DateTime<Utc>>,
-    pub voting_open_at: Option<DateTime<Utc>>,
-    pub voting_close_at: Option<DateTime<Utc>>,
+/// Every settings column of a contest, as one create or patch writes them.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = contests, treat_none_as_null = true)]
+struct SettingsRow {
+    slug: Option<String>,
+    title: String,
+    description: String,
+    method: MethodColumn,
+    seats: i32,
+    electorate: ElectorateColumn,
+    moderation: ModerationColumn,
+    results_visibility: VisibilityColumn,
+    max_suggestions_per_participant: i32,
+    max_rankings: Option<i32>,
+    suggestions_open_at: Option<DateTime<Utc>>,
+    voting_open_at: Option<DateTime<Utc>>,
+    voting_close_at: Option<DateTime<Utc>>,
 }
 
-/// A partial update: `None` leaves a column alone; `Some(None)` clears a nullable one.
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = contests)]
-pub struct ContestChanges {
-    pub slug: Option<Option<String>>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub method: Option<String>,
-    pub seats: Option<i32>,
-    pub electorate: Option<String>,
-    pub moderation: Option<String>,
-    pub results_visibility: Option<String>,
-    pub max_suggestions_per_participant: Option<i32>,
-    pub max_rankings: Option<Option<i32>>,
-    pub phase: Option<String>,
-    pub suggestions_open_at: Option<Option<DateTime<Utc>>>,
-    pub voting_open_at: Option<Option<DateTime<Utc>>>,
-    pub voting_close_at: Option<Option<DateTime<Utc>>>,
-    pub updated_at: Option<DateTime<Utc>>,
+impl From<&Settings> for SettingsRow {
+    fn from(s: &Settings) -> Self {
+        SettingsRow {
+            slug: s.slug.clone(),
+            title: s.title.clone(),
+            description: s.description.clone(),
+            method: MethodColumn(s.method),
+            seats: s.seats,
+            electorate: ElectorateColumn(s.electorate),
+            moderation: ModerationColumn(s.moderation),
+            results_visibility: VisibilityColumn(s.results_visibility),
+            max_suggestions_per_participant: s.max_suggestions_per_participant,
+            max_rankings: s.max_rankings,
+            suggestions_open_at: s.schedule.suggestions_open_at,
+            voting_open_at: s.schedule.voting_open_at,
+            voting_close_at: s.schedule.voting_close_at,
+        }
+    }
 }
 
-impl TryFrom<ContestRow> for Contest {
-    type Error = diesel::result::Error;
-
-    /// The schema's CHECK constraints make a failure here impossible short of a
-    /// corrupt row, which is reported as a deserialisation error.
-    fn try_from(row: ContestRow) -> Result<Self, Self::Error> {
-        let bad = |e: String| diesel::result::Error::DeserializationError(e.into());
-        Ok(Contest {
+impl From<ContestRow> for Contest {
+    fn from(row: ContestRow) -> Self {
+        Contest {
             id: ContestId(row.id),
             org_id: OrgId(row.org_id),
             slug: row.slug,
             title: row.title,
             description: row.description,
-            method: VotingMethod::parse(&row.method).map_err(bad)?,
+            method: row.method,
             seats: row.seats,
-            electorate: Electorate::parse(&row.electorate).map_err(bad)?,
-            moderation: Moderation::parse(&row.moderation).map_err(bad)?,
-            results_visibility: ResultsVisibility::parse(&row.results_visibility).map_err(bad)?,
+            electorate: row.electorate,
+            moderation: row.moderation,
+            results_visibility: row.results_visibility,
             max_suggestions_per_participant: row.max_suggestions_per_participant,
             max_rankings: row.max_rankings,
-            stored_phase: Phase::parse(&row.phase).map_err(bad)?,
+            stored_phase: row.phase,
             schedule: Schedule {
                 suggestions_open_at: row.suggestions_open_at,
                 voting_open_at: row.voting_open_at,
@@ -103,20 +103,27 @@ impl TryFrom<ContestRow> for Contest {
             },
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
+        }
     }
 }
 
-fn parse_rows(rows: Vec<ContestRow>) -> QueryResult<Vec<Contest>> {
-    rows.into_iter().map(Contest::try_from).collect()
-}
-
-pub fn insert(conn: &mut PgConnection, new: &NewContestRow) -> QueryResult<Contest> {
+/// Inserts a new contest, in `draft`.
+pub fn insert(
+    conn: &mut PgConnection,
+    id: ContestId,
+    org_id: OrgId,
+    settings: &Settings,
+) -> QueryResult<Contest> {
     diesel::insert_into(contests::table)
-        .values(new)
+        .values((
+            contests::id.eq(id.0),
+            contests::org_id.eq(org_id.0),
+            contests::phase.eq(PhaseColumn(Phase::Draft)),
+            SettingsRow::from(settings),
+        ))
         .returning(ContestRow::as_returning())
         .get_result(conn)
-        .and_then(Contest::try_from)
+        .map(Contest::from)
 }
 
 /// Any contest by id (public reads decide visibility from its phase).
@@ -125,9 +132,8 @@ pub fn find(conn: &mut PgConnection, id: ContestId) -> QueryResult<Option<Contes
         .find(id.0)
         .select(ContestRow::as_select())
         .first(conn)
-        .optional()?
-        .map(Contest::try_from)
-        .transpose()
+        .optional()
+        .map(|row| row.map(Contest::from))
 }
 
 /// The organisation's contest, locked for the rest of the transaction so that
@@ -143,9 +149,8 @@ pub fn lock_for_org(
         .for_update()
         .select(ContestRow::as_select())
         .first(conn)
-        .optional()?
-        .map(Contest::try_from)
-        .transpose()
+        .optional()
+        .map(|row| row.map(Contest::from))
 }
 
 /// One page of the organisation's contests, newest first, strictly after the
@@ -171,17 +176,41 @@ pub fn list_for_org(
         .limit(limit)
         .select(ContestRow::as_select())
         .load(conn)?;
-    parse_rows(rows)
+    Ok(rows.into_iter().map(Contest::from).collect())
 }
 
-pub fn update(
+/// Writes every setting and the phase (materialised at `now`) of a locked contest.
+pub fn update_settings(
     conn: &mut PgConnection,
     id: ContestId,
-    changes: &ContestChanges,
+    settings: &Settings,
+    phase: Phase,
+    now: DateTime<Utc>,
 ) -> QueryResult<Contest> {
     diesel::update(contests::table.find(id.0))
-        .set(changes)
+        .set((
+            SettingsRow::from(settings),
+            contests::phase.eq(PhaseColumn(phase)),
+            contests::updated_at.eq(now),
+        ))
         .returning(ContestRow::as_returning())
         .get_result(conn)
-        .and_then(Contest::try_from)
+        .map(Contest::from)
+}
+
+/// Moves a locked contest to `phase`.
+pub fn set_phase(
+    conn: &mut PgConnection,
+    id: ContestId,
+    phase: Phase,
+    now: DateTime<Utc>,
+) -> QueryResult<Contest> {
+    diesel::update(contests::table.find(id.0))
+        .set((
+            contests::phase.eq(PhaseColumn(phase)),
+            contests::updated_at.eq(now),
+        ))
+        .returning(ContestRow::as_returning())
+        .get_result(conn)
+        .map(Contest::from)
 }

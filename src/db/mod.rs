@@ -6,6 +6,8 @@ pub mod api_keys;
 pub mod audit;
 pub mod ballots;
 pub mod contests;
+pub mod enums;
+mod error;
 pub mod orgs;
 pub mod origins;
 mod pool;

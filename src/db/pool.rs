@@ -12,6 +12,18 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
+/// The connection the use cases pass to the query functions.
+pub type Conn = PgConnection;
+
+/// Runs `f` in one transaction: committed when it returns `Ok`, rolled back on
+/// any error (the use case's own or the database's).
+pub fn transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
+}
 
 /// How the pool is sized and how long a request may wait for a connection.
 #[derive(Debug, Clone, Copy)]

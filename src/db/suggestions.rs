@@ -105,9 +105,8 @@ pub fn lock_contest(conn: &mut PgConnection, id: ContestId) -> QueryResult<Optio
         .for_update()
         .select(ContestRow::as_select())
         .first(conn)
-        .optional()?
-        .map(Contest::try_from)
-        .transpose()
+        .optional()
+        .map(|row| row.map(Contest::from))
 }
 
 pub fn find(

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::tally::Method;
+
 /// Declares a closed set of names stored as text (with a CHECK constraint in the
 /// schema) and sent as snake_case strings in JSON.
 macro_rules! name_enum {
@@ -55,19 +57,6 @@ name_enum!(
 );
 
 name_enum!(
-    /// The counting method of a contest (see `tally`).
-    VotingMethod {
-        Plurality = "plurality",
-        Irv = "irv",
-        Stv = "stv",
-        Schulze = "schulze",
-        RankedPairs = "ranked_pairs",
-        Borda = "borda",
-        Copeland = "copeland",
-    }
-);
-
-name_enum!(
     /// Who may vote and how a voter gets a token.
     Electorate {
         Open = "open",
@@ -81,6 +70,17 @@ name_enum!(
     Moderation {
         Pre = "pre",
         Post = "post",
+    }
+);
+
+name_enum!(
+    /// Where a suggestion stands in moderation. `merged` ones live on as aliases
+    /// of the suggestion they were merged into.
+    SuggestionStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+        Merged = "merged",
     }
 );
 
@@ -181,17 +181,30 @@ impl Schedule {
     }
 }
 
-/// Limits on contest settings, shared by create and patch.
+/// Limits on contest settings, shared by create and patch (and mirrored by the
+/// schema's CHECK constraints).
 pub const MAX_SEATS: i32 = 100;
 pub const MAX_SUGGESTIONS_PER_PARTICIPANT: i32 = 100;
 pub const MAX_RANKINGS: i32 = 1_000;
 
+/// A counting method by its exact snake_case name (as the API and the database
+/// write it); the error lists the names.
+pub fn parse_method(raw: &str) -> Result<Method, String> {
+    Method::ALL
+        .into_iter()
+        .find(|m| m.name() == raw)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+            format!("`{raw}` is not one of: {}", names.join(", "))
+        })
+}
+
 /// Cross-field rules of a contest's settings.
-pub fn check_seats(method: VotingMethod, seats: i32) -> Result<(), String> {
+pub fn check_seats(method: Method, seats: i32) -> Result<(), String> {
     if !(1..=MAX_SEATS).contains(&seats) {
         return Err(format!("seats must be between 1 and {MAX_SEATS}"));
     }
-    if seats > 1 && method != VotingMethod::Stv {
+    if seats > 1 && method != Method::Stv {
         return Err(format!(
             "seats > 1 needs method `stv`; `{method}` elects one winner"
         ));
@@ -207,7 +220,7 @@ pub struct Contest {
     pub slug: Option<String>,
     pub title: String,
     pub description: String,
-    pub method: VotingMethod,
+    pub method: Method,
     pub seats: i32,
     pub electorate: Electorate,
     pub moderation: Moderation,
@@ -272,8 +285,8 @@ mod tests {
 
     #[test]
     fn seats_above_one_need_stv() {
-        assert!(check_seats(VotingMethod::Stv, 3).is_ok());
-        assert!(check_seats(VotingMethod::Irv, 2).is_err());
-        assert!(check_seats(VotingMethod::Irv, 0).is_err());
+        assert!(check_seats(Method::Stv, 3).is_ok());
+        assert!(check_seats(Method::Irv, 2).is_err());
+        assert!(check_seats(Method::Irv, 0).is_err());
     }
 }

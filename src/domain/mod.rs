@@ -5,14 +5,18 @@
 mod api_key;
 mod contest;
 mod ids;
+mod origin;
 mod ranking;
+mod settings;
 mod suggestion_name;
 mod text;
 
 pub use api_key::*;
 pub use contest::*;
 pub use ids::*;
+pub use origin::*;
 pub use ranking::*;
+pub use settings::*;
 pub use suggestion_name::*;
 pub use text::*;
 
@@ -53,6 +57,11 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// Whether `field` has failed already.
+    pub fn has(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
     }
 
     pub fn push(&mut self, field: &str, message: impl Into<String>) {

@@ -1,0 +1,88 @@
+//! The use cases: what Christen does, whoever asks. The JSON API, the
+//! participation pages, the CLI and background workers call these functions;
+//! each takes typed inputs (domain values, an [`Admin`] or a voter) and returns
+//! domain values or an [`AppError`]. Nothing here knows HTTP; nothing here writes
+//! SQL (that is `db`). See docs/ARCHITECTURE.md.
+//!
+//! Database work is synchronous diesel, so [`App::db`] runs it on tokio's
+//! blocking pool, never on an async worker; waiting for a pooled connection
+//! happens there too.
+
+pub mod api_keys;
+pub mod audit;
+pub mod contests;
+pub mod origins;
+pub mod suggestions;
+pub mod voters;
+
+use uuid::Uuid;
+
+use crate::config::Secret;
+use crate::db::{Conn, PgPool};
+use crate::domain::{ApiKeyId, OrgId};
+use crate::error::{AppError, AppResult};
+
+/// What the use cases share: the pools and the server secret. Holds no
+/// per-contest state that must agree across instances, so any number of
+/// instances can serve one database.
+#[derive(Clone)]
+pub struct App {
+    pub pool: PgPool,
+    /// A read replica for result reads, when configured; else the primary.
+    pub read_pool: PgPool,
+    pub secret: Secret,
+    /// The open electorate's token rate limit (`POST …/voters`).
+    pub open_voter_limit: voters::OpenVoterLimit,
+}
+
+impl App {
+    /// Runs `f` with a pooled connection of the primary on the blocking pool.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        run_blocking(self.pool.clone(), f).await
+    }
+
+    /// As [`App::db`], on the read pool.
+    pub async fn db_read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        run_blocking(self.read_pool.clone(), f).await
+    }
+}
+
+async fn run_blocking<T, F>(pool: PgPool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// An organisation's admin, authenticated by one of its API keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admin {
+    pub org_id: OrgId,
+    pub key_id: ApiKeyId,
+}
+
+impl Admin {
+    /// How the audit log names this admin.
+    pub fn actor(&self) -> String {
+        crate::db::audit::actor_for_key(self.key_id.0)
+    }
+
+    /// The organisation's id as stored.
+    pub fn org(&self) -> Uuid {
+        self.org_id.0
+    }
+}
