@@ -7,14 +7,9 @@ use diesel::sql_types::{Array, Double, Integer, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::contests::ContestRow;
+use super::enums::{ModerationColumn, StatusColumn};
 use super::schema::{contests, suggestion_supports, suggestions};
-use crate::domain::{Contest, ContestId, Moderation, SuggestionId};
-
-/// A suggestion's status as stored (CHECK constraint in the schema).
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
-pub const REJECTED: &str = "rejected";
-pub const MERGED: &str = "merged";
+use crate::domain::{Contest, ContestId, Moderation, SuggestionId, SuggestionStatus};
 
 /// The kinds of support: the participant who first suggested the name, and those
 /// who suggested it again.
@@ -30,7 +25,8 @@ pub struct SuggestionRow {
     pub name: String,
     pub dedupe_key: String,
     pub note: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = StatusColumn)]
+    pub status: SuggestionStatus,
     pub merged_into: Option<Uuid>,
     pub support_count: i32,
     pub created_at: DateTime<Utc>,
@@ -46,7 +42,8 @@ pub struct NewSuggestionRow {
     pub name: String,
     pub dedupe_key: String,
     pub note: Option<String>,
-    pub status: String,
+    #[diesel(serialize_as = StatusColumn)]
+    pub status: SuggestionStatus,
 }
 
 /// One candidate on the ballot: the suggestion, its per-contest number and name.
@@ -59,11 +56,16 @@ pub struct Candidate {
 
 /// The statuses the public sees under `moderation`: approved ones, and with
 /// `post` also those not reviewed yet.
-pub fn visible_statuses(moderation: Moderation) -> &'static [&'static str] {
+pub fn visible_statuses(moderation: Moderation) -> &'static [SuggestionStatus] {
     match moderation {
-        Moderation::Pre => &[APPROVED],
-        Moderation::Post => &[PENDING, APPROVED],
+        Moderation::Pre => &[SuggestionStatus::Approved],
+        Moderation::Post => &[SuggestionStatus::Pending, SuggestionStatus::Approved],
     }
+}
+
+/// The stored names of `statuses`, for filters.
+fn names(statuses: &[SuggestionStatus]) -> Vec<&'static str> {
+    statuses.iter().map(|s| s.as_str()).collect()
 }
 
 /// The contest's current candidates, sorted by `candidate_no`: its approved
@@ -75,9 +77,11 @@ pub fn candidates(conn: &mut PgConnection, contest_id: ContestId) -> QueryResult
         .inner_join(contests::table)
         .filter(suggestions::contest_id.eq(contest_id.0))
         .filter(
-            suggestions::status.eq(APPROVED).or(contests::moderation
-                .eq(Moderation::Post.as_str())
-                .and(suggestions::status.eq(PENDING))),
+            suggestions::status
+                .eq(StatusColumn(SuggestionStatus::Approved))
+                .or(contests::moderation
+                    .eq(ModerationColumn(Moderation::Post))
+                    .and(suggestions::status.eq(StatusColumn(SuggestionStatus::Pending)))),
         )
         .order(suggestions::candidate_no.asc())
         .select((
@@ -144,7 +148,7 @@ pub fn next_candidate_no(conn: &mut PgConnection, contest_id: ContestId) -> Quer
     Ok(max.unwrap_or(0) + 1)
 }
 
-pub fn insert(conn: &mut PgConnection, new: &NewSuggestionRow) -> QueryResult<SuggestionRow> {
+pub fn insert(conn: &mut PgConnection, new: NewSuggestionRow) -> QueryResult<SuggestionRow> {
     diesel::insert_into(suggestions::table)
         .values(new)
         .returning(SuggestionRow::as_returning())
@@ -192,13 +196,13 @@ pub type ListCursor = (i32, DateTime<Utc>, Uuid);
 pub fn list(
     conn: &mut PgConnection,
     contest_id: ContestId,
-    statuses: &[&str],
+    statuses: &[SuggestionStatus],
     after: Option<ListCursor>,
     limit: i64,
 ) -> QueryResult<Vec<SuggestionRow>> {
     let mut query = suggestions::table
         .filter(suggestions::contest_id.eq(contest_id.0))
-        .filter(suggestions::status.eq_any(statuses))
+        .filter(suggestions::status.eq_any(names(statuses)))
         .into_boxed();
     if let Some((support, created_at, id)) = after {
         query = query.filter(
@@ -249,11 +253,11 @@ pub fn similar(
     contest_id: ContestId,
     name: &str,
     key: &str,
-    statuses: &[&str],
+    statuses: &[SuggestionStatus],
     min_score: f64,
     limit: i64,
 ) -> QueryResult<Vec<SimilarRow>> {
-    let statuses: Vec<String> = statuses.iter().map(|s| (*s).to_owned()).collect();
+    let statuses = names(statuses);
     diesel::sql_query(format!(
         "SELECT * FROM (
              SELECT s.*, {SCORE_SQL}::float8 AS score
@@ -323,11 +327,11 @@ pub fn likely_duplicates(
 pub fn set_status(
     conn: &mut PgConnection,
     id: SuggestionId,
-    status: &str,
+    status: SuggestionStatus,
 ) -> QueryResult<SuggestionRow> {
     diesel::update(suggestions::table.find(id.0))
         .set((
-            suggestions::status.eq(status),
+            suggestions::status.eq(StatusColumn(status)),
             suggestions::updated_at.eq(diesel::dsl::now),
         ))
         .returning(SuggestionRow::as_returning())
@@ -373,7 +377,7 @@ pub fn merge(
         .execute(conn)?;
     diesel::update(suggestions::table.find(src))
         .set((
-            suggestions::status.eq(MERGED),
+            suggestions::status.eq(StatusColumn(SuggestionStatus::Merged)),
             suggestions::merged_into.eq(dst),
             suggestions::updated_at.eq(diesel::dsl::now),
         ))
