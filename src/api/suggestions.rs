@@ -14,8 +14,7 @@ use super::extract::{parse_id, JsonBody};
 use super::http::page_limit;
 use super::voter::Voter;
 use super::AppState;
-use crate::app::suggestions::{self, Moderate, Suggested};
-use crate::db::suggestions::ListCursor;
+use crate::app::suggestions::{self, ListCursor, Moderate, Suggested};
 use crate::domain::{
     ContestId, SuggestionId, SuggestionName, SuggestionNote, SuggestionStatus, Validator,
 };

@@ -1,6 +1,7 @@
 //! Organisations' API keys: authenticate a request's key, mint, list, revoke.
 //! Only a key's hash is stored; the secret is returned once, by [`create`].
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,9 +36,32 @@ pub async fn authenticate(app: &App, token: String) -> AppResult<Admin> {
     }
 }
 
-/// A key just minted: its row and the secret, which is never shown again.
+/// An API key as admins see it: never the secret, nor its hash.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters of the key, to tell keys apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKeyRow> for ApiKey {
+    fn from(row: ApiKeyRow) -> Self {
+        ApiKey {
+            id: row.id,
+            name: row.name,
+            prefix: row.key_prefix,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+/// A key just minted, with the secret, which is never shown again.
 pub struct MintedKey {
-    pub row: ApiKeyRow,
+    pub key: ApiKey,
     pub secret: String,
 }
 
@@ -69,20 +93,22 @@ pub async fn create(app: &App, admin: Admin, name: DisplayName) -> AppResult<Min
         })
         .await?;
     Ok(MintedKey {
-        row,
+        key: row.into(),
         secret: key.secret,
     })
 }
 
 /// The organisation's keys, newest first, revoked ones included.
-pub async fn list(app: &App, admin: Admin) -> AppResult<Vec<ApiKeyRow>> {
-    app.db(move |conn| Ok(db::api_keys::list_for_org(conn, admin.org())?))
-        .await
+pub async fn list(app: &App, admin: Admin) -> AppResult<Vec<ApiKey>> {
+    let rows = app
+        .db(move |conn| Ok(db::api_keys::list_for_org(conn, admin.org())?))
+        .await?;
+    Ok(rows.into_iter().map(ApiKey::from).collect())
 }
 
 /// Revokes one of the organisation's keys (audited). The last live key cannot
 /// be revoked, so an organisation never locks itself out.
-pub async fn revoke(app: &App, admin: Admin, key_id: ApiKeyId) -> AppResult<ApiKeyRow> {
+pub async fn revoke(app: &App, admin: Admin, key_id: ApiKeyId) -> AppResult<ApiKey> {
     app.db(move |conn| {
         db::transaction(conn, |conn| {
             let keys = db::api_keys::list_for_org_for_update(conn, admin.org())?;
@@ -107,7 +133,7 @@ pub async fn revoke(app: &App, admin: Admin, key_id: ApiKeyId) -> AppResult<ApiK
                 "api_key.revoke",
                 json!({ "key_id": row.id }),
             )?;
-            Ok(row)
+            Ok(ApiKey::from(row))
         })
     })
     .await

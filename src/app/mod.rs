@@ -11,6 +11,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod contests;
+pub mod orgs;
 pub mod origins;
 pub mod suggestions;
 pub mod voters;

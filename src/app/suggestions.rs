@@ -11,12 +11,16 @@ use uuid::Uuid;
 
 use super::contests::{load_visible, lock_current};
 use super::{Admin, App};
-use crate::db::{self, suggestions::ListCursor, suggestions::SuggestionRow, Conn};
+use crate::db::{self, suggestions::SuggestionRow, Conn};
 use crate::domain::{
     Contest, ContestId, Moderation, Phase, SuggestionId, SuggestionName, SuggestionNote,
     SuggestionStatus,
 };
 use crate::error::{AppError, AppResult};
+
+/// Where a page of suggestions starts: `(support_count, created_at, id)` of the
+/// last suggestion of the page before.
+pub type ListCursor = (i32, DateTime<Utc>, Uuid);
 
 /// The lowest score `similar` and the admin list's `likely_duplicates` report.
 pub const MIN_SIMILARITY: f64 = 0.4;

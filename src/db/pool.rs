@@ -60,6 +60,12 @@ pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
+/// One connection to `url`, outside the pool (for the CLI and tests).
+pub fn connect(url: &str) -> anyhow::Result<Conn> {
+    PgConnection::establish(url)
+        .map_err(|e| anyhow::anyhow!("connecting to the database failed: {e}"))
+}
+
 /// Connects once to `url` and applies pending migrations.
 pub fn migrate_url(url: &str) -> anyhow::Result<Vec<String>> {
     let mut conn = PgConnection::establish(url)

@@ -242,7 +242,7 @@ fn sigterm_lets_requests_in_flight_finish() {
 
     let db = fresh_db();
     let mut conn = db.connect();
-    let org = christen::cli::org::create_org(&mut conn, "City Library").unwrap();
+    let org = christen::app::orgs::create_org(&mut conn, "City Library").unwrap();
     let port = free_port();
     let mut server = christen()
         .arg("serve")

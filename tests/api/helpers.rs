@@ -90,7 +90,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
     adjust(&mut config);
     let (port, handle) = start_server(config);
     let mut conn = PgConnection::establish(&db.url).expect("connecting to the test database");
-    let org = christen::cli::org::create_org(&mut conn, "City Library").expect("creating an org");
+    let org = christen::app::orgs::create_org(&mut conn, "City Library").expect("creating an org");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -134,7 +134,7 @@ impl TestApp {
     /// Creates another organisation; returns `(org_id, api_key)`.
     pub fn other_org(&self, name: &str) -> (String, String) {
         let mut conn = self.db.connect();
-        let org = christen::cli::org::create_org(&mut conn, name).expect("creating an org");
+        let org = christen::app::orgs::create_org(&mut conn, name).expect("creating an org");
         (org.org_id.to_string(), org.api_key)
     }
 
