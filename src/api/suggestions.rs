@@ -30,8 +30,9 @@ pub struct CreateSuggestion {
 
 /// `POST /v1/contests/{id}/suggestions {name, note?}` (participant) → 201 with
 /// the new suggestion; a name whose dedupe key another suggestion has is a 409
-/// `duplicate_suggestion` with that suggestion (`suggestion`) in the body, and
-/// counts as the participant's support for it.
+/// `duplicate_suggestion` with that suggestion (`suggestion`) in the body when
+/// it is public (only that the name is taken when it is not), and counts as the
+/// participant's support for it.
 pub async fn create(
     state: web::Data<AppState>,
     voter: Voter,
@@ -62,22 +63,29 @@ pub async fn create(
         Suggested::Duplicate {
             existing,
             support_recorded,
-        } => Err(AppError::Conflict {
-            code: "duplicate_suggestion",
-            detail: format!(
-                "`{}` has already been suggested; {}",
-                existing.name,
-                if support_recorded {
-                    "your suggestion counts as support for it"
-                } else {
-                    "you already support it"
-                }
-            ),
-            extra: Some(json!({
-                "suggestion": existing,
-                "support_recorded": support_recorded,
-            })),
-        }),
+        } => {
+            let support = if support_recorded {
+                "your suggestion counts as support for it"
+            } else {
+                "you already support it"
+            };
+            Err(match existing {
+                Some(existing) => AppError::Conflict {
+                    code: "duplicate_suggestion",
+                    detail: format!("`{}` has already been suggested; {support}", existing.name),
+                    extra: Some(json!({
+                        "suggestion": existing,
+                        "support_recorded": support_recorded,
+                    })),
+                },
+                // Not public: the name is taken, and that is all a participant learns.
+                None => AppError::Conflict {
+                    code: "duplicate_suggestion",
+                    detail: format!("this name has already been suggested; {support}"),
+                    extra: Some(json!({ "support_recorded": support_recorded })),
+                },
+            })
+        }
     }
 }
 

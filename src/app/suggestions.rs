@@ -14,7 +14,7 @@ use super::{Admin, App};
 use crate::db::{self, suggestions::SuggestionRow, Conn};
 use crate::domain::{
     Contest, ContestId, Moderation, Phase, SuggestionId, SuggestionName, SuggestionNote,
-    SuggestionStatus,
+    SuggestionStatus, DEDUPE_KEY_VERSION,
 };
 use crate::error::{AppError, AppResult};
 
@@ -110,9 +110,12 @@ pub enum Suggested {
     /// A new candidate name.
     New(Suggestion),
     /// The name (after normalisation) was there already: the participant now
-    /// supports it, unless they did before.
+    /// supports it, unless they did before. `existing` is `None` when that
+    /// suggestion is not public (pending under pre-moderation, or rejected): a
+    /// participant then learns only that the name is taken, not its id, status,
+    /// note or support (docs/SECURITY.md).
     Duplicate {
-        existing: Suggestion,
+        existing: Option<Suggestion>,
         support_recorded: bool,
     },
 }
@@ -155,7 +158,7 @@ pub async fn suggest(
 }
 
 /// The participant's support for the suggestion `found` (or the one it was
-/// merged into). A hidden one (pending or rejected) is shown without its note.
+/// merged into). A hidden one (pending or rejected) is not shown at all.
 fn support_existing(
     conn: &mut Conn,
     contest: &Contest,
@@ -174,10 +177,11 @@ fn support_existing(
     )?;
     let existing = reread(conn, contest_id, SuggestionId(existing.id))?;
     let visible = db::suggestions::visible_statuses(contest.moderation).contains(&existing.status);
-    let mut existing = one(conn, existing)?;
-    if !visible {
-        existing.note = None;
-    }
+    let existing = if visible {
+        Some(one(conn, existing)?)
+    } else {
+        None
+    };
     Ok(Suggested::Duplicate {
         existing,
         support_recorded: recorded,
@@ -220,6 +224,7 @@ fn add_new(
             dedupe_key: key,
             note: note.map(SuggestionNote::into_inner),
             status,
+            key_version: DEDUPE_KEY_VERSION,
         },
     )?;
     let id = SuggestionId(row.id);

@@ -54,10 +54,23 @@ pub fn build_pool(url: &str, options: PoolOptions) -> PgPool {
 
 /// Applies every pending migration; returns the versions applied.
 pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
-    let applied = conn
+    let applied: Vec<String> = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("applying migrations failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| anyhow::anyhow!("applying migrations failed: {e}"))?
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    // Data the SQL migrations cannot compute: keys made by rules in Rust.
+    let (rekeyed, kept) = super::suggestions::rekey(conn)
+        .map_err(|e| anyhow::anyhow!("recomputing suggestion keys failed: {e}"))?;
+    if rekeyed + kept > 0 {
+        tracing::info!(
+            rekeyed,
+            kept,
+            "suggestion dedupe keys recomputed for the current rules"
+        );
+    }
+    Ok(applied)
 }
 
 /// One connection to `url`, outside the pool (for the CLI and tests).

@@ -127,6 +127,7 @@ diesel::table! {
         support_count -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        key_version -> Int2,
     }
 }
 

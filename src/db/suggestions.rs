@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::contests::ContestRow;
 use super::enums::{ModerationColumn, StatusColumn};
 use super::schema::{contests, suggestion_supports, suggestions};
-use crate::domain::{Contest, ContestId, Moderation, SuggestionId, SuggestionStatus};
+use crate::domain::{
+    dedupe_key, Contest, ContestId, Moderation, SuggestionId, SuggestionStatus, DEDUPE_KEY_VERSION,
+};
 
 /// The kinds of support: the participant who first suggested the name, and those
 /// who suggested it again.
@@ -44,6 +46,8 @@ pub struct NewSuggestionRow {
     pub note: Option<String>,
     #[diesel(serialize_as = StatusColumn)]
     pub status: SuggestionStatus,
+    /// The rules `dedupe_key` was computed by ([`DEDUPE_KEY_VERSION`]).
+    pub key_version: i16,
 }
 
 /// One candidate on the ballot: the suggestion, its per-contest number and name.
@@ -386,4 +390,45 @@ pub fn merge(
         .find(dst)
         .select(SuggestionRow::as_select())
         .first(conn)
+}
+
+/// Recomputes the dedupe keys that older rules computed (`key_version` below
+/// [`DEDUPE_KEY_VERSION`]), after a migration. A key that would now equal
+/// another suggestion's of the same contest is left as it was (the two were
+/// distinct names when suggested; an admin can merge them) and counted in the
+/// result `(rekeyed, kept)`.
+pub fn rekey(conn: &mut PgConnection) -> QueryResult<(usize, usize)> {
+    let stale: Vec<(Uuid, String)> = suggestions::table
+        .filter(suggestions::key_version.lt(DEDUPE_KEY_VERSION))
+        .order((
+            suggestions::contest_id,
+            suggestions::created_at,
+            suggestions::id,
+        ))
+        .select((suggestions::id, suggestions::name))
+        .load(conn)?;
+    let (mut rekeyed, mut kept) = (0, 0);
+    for (id, name) in stale {
+        let key = dedupe_key(&name);
+        let updated = diesel::sql_query(
+            "UPDATE suggestions s SET dedupe_key = $2, key_version = $3
+              WHERE s.id = $1 AND $2 <> ''
+                AND NOT EXISTS (SELECT 1 FROM suggestions o
+                                 WHERE o.contest_id = s.contest_id
+                                   AND o.dedupe_key = $2 AND o.id <> s.id)",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(&key)
+        .bind::<diesel::sql_types::SmallInt, _>(DEDUPE_KEY_VERSION)
+        .execute(conn)?;
+        if updated == 0 {
+            diesel::update(suggestions::table.find(id))
+                .set(suggestions::key_version.eq(DEDUPE_KEY_VERSION))
+                .execute(conn)?;
+            kept += 1;
+        } else {
+            rekeyed += 1;
+        }
+    }
+    Ok((rekeyed, kept))
 }

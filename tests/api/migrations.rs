@@ -56,3 +56,38 @@ fn migrations_run_up_down_and_up_again_to_the_same_schema() {
     christen::db::run_migrations(&mut conn).unwrap();
     assert_eq!(schema(&mut conn), migrated);
 }
+
+#[derive(QueryableByName, Debug)]
+struct KeyRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    dedupe_key: String,
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
+    key_version: i16,
+}
+
+#[test]
+fn keys_made_by_older_rules_are_recomputed_after_migrating_without_merging_two_names() {
+    let app = crate::helpers::spawn_app();
+    let contest = app.suggesting_contest(serde_json::json!({ "moderation": "post" }));
+    // Rows as version 1 of the rules left them (the helper stores lower(name)).
+    app.insert_suggestion(&contest, "The Shelf Life", "approved");
+    app.insert_suggestion(&contest, "Sh\u{0435}lf Life", "approved");
+    let mut conn = app.db.connect();
+    christen::db::run_migrations(&mut conn).unwrap();
+    let rows: Vec<KeyRow> = diesel::sql_query(
+        "SELECT name, dedupe_key, key_version FROM suggestions ORDER BY candidate_no",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert!(rows.iter().all(|r| r.key_version == christen::domain::DEDUPE_KEY_VERSION));
+    assert_eq!(rows[0].dedupe_key, christen::domain::dedupe_key("Shelf Life"));
+    // The look-alike would now share that key: it keeps its own, so two names
+    // suggested apart stay two (an admin may merge them).
+    assert_eq!(rows[1].dedupe_key, "sh\u{0435}lf life", "{:?}", rows[1].name);
+    // New suggestions are checked by the new rules.
+    let voter = app.voter_token(&contest);
+    let res = app.suggest(&contest, &voter, "SHELF-LIFE");
+    assert_eq!(res.status(), 409);
+}

@@ -666,7 +666,7 @@ fn concurrent_suggestions_of_one_name_make_one_candidate() {
 }
 
 #[test]
-fn a_duplicate_of_a_hidden_suggestion_does_not_reveal_its_note() {
+fn a_duplicate_of_a_hidden_suggestion_says_only_that_the_name_is_taken() {
     let app = spawn_app();
     let contest = app.suggesting_contest(json!({ "moderation": "pre" }));
     let first = app.voter_token(&contest);
@@ -687,8 +687,12 @@ fn a_duplicate_of_a_hidden_suggestion_does_not_reveal_its_note() {
         409,
         "duplicate_suggestion",
     );
-    assert_eq!(body["suggestion"]["status"], "pending");
-    assert_eq!(body["suggestion"]["note"], Value::Null, "{body}");
+    // Pending: no id, status, note or support count leaks to the public.
+    assert!(body.get("suggestion").is_none(), "{body}");
+    assert!(!body.to_string().contains(&sid), "{body}");
+    assert!(!body.to_string().contains("pending"), "{body}");
+    assert!(!body.to_string().contains("private thought"), "{body}");
+    assert_eq!(body["support_recorded"], true);
     app.approve(&contest, &sid);
     let third = app.voter_token(&contest);
     let body = assert_problem(
@@ -698,4 +702,76 @@ fn a_duplicate_of_a_hidden_suggestion_does_not_reveal_its_note() {
     );
     assert_eq!(body["suggestion"]["note"], "a private thought");
     assert_eq!(body["suggestion"]["support_count"], 3);
+}
+
+#[test]
+fn a_duplicate_of_a_rejected_suggestion_reveals_nothing_about_it() {
+    let app = spawn_app();
+    let contest = app.suggesting_contest(json!({ "moderation": "post" }));
+    let first = app.voter_token(&contest);
+    let res = app.suggest(&contest, &first, "Dusty Shelves");
+    assert_eq!(res.status(), 201);
+    let sid = id_of(&res.json::<Value>().unwrap());
+    let res = app.moderate(&contest, &sid, json!({ "status": "rejected" }));
+    assert_eq!(res.status(), 200);
+    let second = app.voter_token(&contest);
+    let body = assert_problem(
+        app.suggest(&contest, &second, "dusty shelves"),
+        409,
+        "duplicate_suggestion",
+    );
+    let text = body.to_string();
+    assert!(!text.contains(&sid), "{text}");
+    assert!(!text.contains("rejected"), "{text}");
+    assert!(!text.contains("support_count"), "{text}");
+}
+
+#[test]
+fn look_alike_and_invisible_characters_do_not_make_a_new_suggestion() {
+    let app = spawn_app();
+    let contest = app.suggesting_contest(json!({ "moderation": "post" }));
+    let first = app.voter_token(&contest);
+    assert_eq!(app.suggest(&contest, &first, "Shelf Life").status(), 201);
+    // Each is drawn as "Shelf Life" (the security review's list).
+    for twin in [
+        "Sh\u{0435}lf Life",
+        "\u{0405}helf Life",
+        "Shelf Life\u{FE0F}",
+        "Shelf Life\u{E0041}",
+        "Shelf Life\u{1F3FD}",
+        "\u{061C}Shelf Life",
+    ] {
+        let voter = app.voter_token(&contest);
+        assert_problem(
+            app.suggest(&contest, &voter, twin),
+            409,
+            "duplicate_suggestion",
+        );
+    }
+    for refused in [
+        "Shelf Life\u{FFFE}",
+        "Shelf Life\u{FFFF}",
+        "Shelf Life\u{10FFFF}",
+    ] {
+        let voter = app.voter_token(&contest);
+        assert_problem(
+            app.suggest(&contest, &voter, refused),
+            422,
+            "validation_failed",
+        );
+    }
+    let page = list(&app, &contest, false, "");
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["items"][0]["support_count"], 7);
+    // "Did you mean" folds the same way.
+    let similar: Value = app
+        .public(
+            Method::GET,
+            &format!("/v1/contests/{contest}/suggestions/similar?name=Sh%D0%B5lf%20Life"),
+        )
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(similar["items"][0]["score"], 1.0, "{similar}");
 }
