@@ -35,10 +35,10 @@
 use super::flat::TIED;
 use super::lot::Ties;
 use super::report::{Inactive, Round, Score, Tally, TiePurpose, Transfer, TransferKind};
-use super::{
-    group_by_score, take_winners, CandidateIdx, Options, Outcome, OvervoteRule, Prepared, Rules,
-    Votes, VOTE_DECIMALS, VOTE_SCALE,
-};
+use super::prepared::{group_by_score, take_winners, Outcome, Prepared};
+use super::rules::{Options, OvervoteRule, Rules};
+use super::types::CandidateIdx;
+use super::votes::{Votes, VOTE_DECIMALS, VOTE_SCALE};
 
 /// Where a ballot's vote goes next.
 enum Next {
