@@ -14,7 +14,9 @@
 
 use std::fmt::Write as _;
 
-use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
+use super::election_file::{ElectionFile, FormatError, Progress};
+use super::group::Grouper;
+use super::lines::{numbered_lines, parse_count};
 use crate::tally::{CandidateIdx, Election};
 
 const PROGRESS_EVERY: usize = 1 << 16;

@@ -25,7 +25,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{ElectionFile, FormatError, Grouper};
+use super::election_file::{ElectionFile, FormatError};
+use super::group::Grouper;
 use crate::tally::{CandidateIdx, Election};
 
 #[derive(Deserialize)]

@@ -29,8 +29,10 @@ pub mod cdf;
 pub mod csv;
 pub mod cvr;
 pub mod debian;
+mod election_file;
 mod group;
 pub mod json;
+mod lines;
 pub mod preflib;
 pub mod rctab_config;
 pub mod rctab_csv;
@@ -40,50 +42,9 @@ pub mod urcvt;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::tally::Election;
-
 pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};
-pub(crate) use self::group::Grouper;
+pub use self::election_file::{ElectionFile, FormatError, Progress};
 pub use self::read_error::{Location, ReadError};
-
-/// A ballot file's contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ElectionFile {
-    pub election: Election,
-    /// The title, where the format has one.
-    pub title: Option<String>,
-    /// Seats to fill, where the format says (BLT).
-    pub seats: Option<u32>,
-}
-
-/// A file that cannot be read: where and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormatError {
-    /// 1-based line number (0 when the error concerns the whole file).
-    pub line: usize,
-    pub message: String,
-}
-
-impl FormatError {
-    pub fn new(line: usize, message: impl Into<String>) -> Self {
-        FormatError {
-            line,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for FormatError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
-        }
-    }
-}
-
-impl std::error::Error for FormatError {}
 
 /// A ballot file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,9 +124,6 @@ impl FromStr for Format {
     }
 }
 
-/// Reports progress: called now and then with the number of bytes read so far.
-pub type Progress<'a> = &'a mut dyn FnMut(usize);
-
 /// Reads `text` as `format`.
 pub fn read(text: &str, format: Format) -> Result<ElectionFile, FormatError> {
     read_with_progress(text, format, &mut |_| {})
@@ -185,29 +143,3 @@ pub fn read_with_progress(
     }
 }
 
-/// Parses a positive ballot count.
-pub(crate) fn parse_count(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    match s.parse::<u64>() {
-        Ok(0) => Err("expected a positive ballot count, found 0".to_string()),
-        Ok(n) => Ok(n),
-        Err(_) if s.starts_with('-') => Err(format!(
-            "expected a positive ballot count, found the negative {s:?}"
-        )),
-        Err(_) => Err(format!(
-            "expected a positive whole ballot count, found {s:?}"
-        )),
-    }
-}
-
-/// Iterates lines with their 1-based numbers and byte offsets (of the line end),
-/// accepting `\n` and `\r\n`.
-pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str, usize)> {
-    let mut offset = 0;
-    text.split_inclusive('\n').enumerate().map(move |(i, raw)| {
-        offset += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        (i + 1, line, offset)
-    })
-}

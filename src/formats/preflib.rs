@@ -10,7 +10,9 @@
 
 use std::fmt::Write as _;
 
-use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
+use super::election_file::{ElectionFile, FormatError, Progress};
+use super::group::Grouper;
+use super::lines::{numbered_lines, parse_count};
 use crate::tally::{Ballot, Election};
 
 const PROGRESS_EVERY: usize = 1 << 16;
