@@ -140,4 +140,3 @@ pub fn count(
         ballot_digest: None,
     })
 }
-

@@ -836,7 +836,8 @@ impl Counter<'_> {
                 self.status[c as usize] = Status::Eliminated(round);
             }
         }
-        let (shown, residual_moves) = self.show_earlier_winners(shown, &mut tally, threshold, round);
+        let (shown, residual_moves) =
+            self.show_earlier_winners(shown, &mut tally, threshold, round);
         self.file_transfers(residual_moves);
         self.rounds.push(RcvRound {
             round,
@@ -983,7 +984,60 @@ pub(crate) fn report(
         other => TallyError::InvalidRules(other.to_string()),
     })?;
     let n = election.candidates.len() as CandidateIdx;
-    let to_votes = |u: u128| Votes::from_units(u * 10u128.pow(VOTE_DECIMALS - rules.decimals));
+    let units = Units::new(rules.decimals);
+    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
+    let blank: u64 = election
+        .ballots
+        .iter()
+        .filter(|b| b.ranks.iter().all(|s| s.is_empty()))
+        .map(|b| b.count)
+        .sum();
+    Ok(Report {
+        method,
+        seats: options.seats,
+        candidates: (0..n).collect(),
+        withdrawn: election.withdrawn.clone(),
+        winners: count.winners.clone(),
+        ranking: final_ranking(&count),
+        ballots_counted: total,
+        blank_ballots: blank,
+        condorcet_winner,
+        scores: Vec::new(),
+        rounds: report_rounds(&count, units),
+        quota: (method == Method::Stv)
+            .then(|| count.rounds.first().map(|r| units.votes(r.threshold)))
+            .flatten(),
+        pairwise: None,
+        strongest_paths: None,
+        pairs: Vec::new(),
+        tie_breaks: report_tie_breaks(&count),
+        rules: options.rules.clone(),
+        seed: options.seed.to_string(),
+        ballot_digest: None,
+    })
+}
+
+/// Turns the count's fixed-point units (`decimals` places) into [`Votes`].
+#[derive(Clone, Copy)]
+struct Units {
+    per_unit: u128,
+}
+
+impl Units {
+    fn new(decimals: u32) -> Self {
+        Units {
+            per_unit: 10u128.pow(VOTE_DECIMALS - decimals),
+        }
+    }
+
+    fn votes(self, units: u128) -> Votes {
+        Votes::from_units(units * self.per_unit)
+    }
+}
+
+/// The report's rounds: counts, continuing votes (those of candidates not
+/// elected before), inactive buckets and the transfers out of the round.
+fn report_rounds(count: &RcvCount, units: Units) -> Vec<Round<CandidateIdx>> {
     let mut rounds = Vec::with_capacity(count.rounds.len());
     let mut elected_so_far: Vec<CandidateIdx> = Vec::new();
     for r in &count.rounds {
@@ -994,38 +1048,11 @@ pub(crate) fn report(
             .map(|&(_, v)| v)
             .sum();
         elected_so_far.extend(r.elected.iter().copied());
-        let transfer = |t: &RcvTransfer| {
-            let mut to = Vec::new();
-            let (mut exhausted, mut lost) = (0, 0);
-            for &(d, v) in &t.to {
-                match d {
-                    Destination::Candidate(c) => to.push(Tally {
-                        candidate: c,
-                        votes: to_votes(v),
-                    }),
-                    Destination::Exhausted => exhausted += v,
-                    Destination::ResidualSurplus => lost += v,
-                }
-            }
-            Transfer {
-                kind: if r.elected.contains(&t.from) {
-                    TransferKind::Surplus
-                } else {
-                    TransferKind::Elimination
-                },
-                from: t.from,
-                surplus: None,
-                transfer_value: None,
-                to,
-                exhausted: to_votes(exhausted),
-                lost_to_rounding: to_votes(lost),
-            }
-        };
         let mut transfers: Vec<Transfer<CandidateIdx>> = r
             .transfers
             .iter()
             .filter(|t| !t.to.is_empty())
-            .map(transfer)
+            .map(|t| report_transfer(r, t, units))
             .collect();
         let first = (!transfers.is_empty()).then(|| transfers.remove(0));
         rounds.push(Round {
@@ -1035,28 +1062,61 @@ pub(crate) fn report(
                 .iter()
                 .map(|&(c, v)| Tally {
                     candidate: c,
-                    votes: to_votes(v),
+                    votes: units.votes(v),
                 })
                 .collect(),
-            continuing_votes: to_votes(continuing),
-            threshold: to_votes(r.threshold),
+            continuing_votes: units.votes(continuing),
+            threshold: units.votes(r.threshold),
             elected: r.elected.clone(),
             eliminated: r.eliminated.clone(),
             inactive: Inactive {
-                overvotes: to_votes(r.overvotes),
-                skipped_rankings: to_votes(r.skipped_rankings),
-                repeated_rankings: to_votes(r.repeated_rankings),
-                exhausted_choices: to_votes(r.exhausted_choices),
-                final_round_surplus: to_votes(r.final_round_surplus),
+                overvotes: units.votes(r.overvotes),
+                skipped_rankings: units.votes(r.skipped_rankings),
+                repeated_rankings: units.votes(r.repeated_rankings),
+                exhausted_choices: units.votes(r.exhausted_choices),
+                final_round_surplus: units.votes(r.final_round_surplus),
             },
-            lost_to_rounding: to_votes(r.residual_surplus),
+            lost_to_rounding: units.votes(r.residual_surplus),
             transfer: first,
             further_transfers: transfers,
         });
     }
+    rounds
+}
 
-    // Ranking: winners in order of election, then the rest still in the count
-    // by their last votes, then the eliminated, last eliminated first.
+/// One transfer out of round `r`: a surplus if its candidate was elected in
+/// that round, else an elimination.
+fn report_transfer(r: &RcvRound, t: &RcvTransfer, units: Units) -> Transfer<CandidateIdx> {
+    let mut to = Vec::new();
+    let (mut exhausted, mut lost) = (0, 0);
+    for &(d, v) in &t.to {
+        match d {
+            Destination::Candidate(c) => to.push(Tally {
+                candidate: c,
+                votes: units.votes(v),
+            }),
+            Destination::Exhausted => exhausted += v,
+            Destination::ResidualSurplus => lost += v,
+        }
+    }
+    Transfer {
+        kind: if r.elected.contains(&t.from) {
+            TransferKind::Surplus
+        } else {
+            TransferKind::Elimination
+        },
+        from: t.from,
+        surplus: None,
+        transfer_value: None,
+        to,
+        exhausted: units.votes(exhausted),
+        lost_to_rounding: units.votes(lost),
+    }
+}
+
+/// Winners in order of election, then the rest still in the count by their
+/// last votes (equal votes together), then the eliminated, last eliminated first.
+fn final_ranking(count: &RcvCount) -> Vec<Vec<CandidateIdx>> {
     let mut ranking: Vec<Vec<CandidateIdx>> = count.winners.iter().map(|&c| vec![c]).collect();
     let last = count.rounds.last();
     let mut rest: Vec<(u128, CandidateIdx)> = last
@@ -1084,8 +1144,13 @@ pub(crate) fn report(
             ranking.push(r.eliminated.clone());
         }
     }
+    ranking
+}
 
-    let tie_breaks = count
+/// The count's tie-breaks as the report logs them: `order` most favoured first
+/// (the one elected first, or the one eliminated last).
+fn report_tie_breaks(count: &RcvCount) -> Vec<TieBreak<CandidateIdx>> {
+    count
         .tie_breaks
         .iter()
         .map(|t| {
@@ -1111,38 +1176,7 @@ pub(crate) fn report(
                 },
             }
         })
-        .collect();
-
-    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
-    let blank: u64 = election
-        .ballots
-        .iter()
-        .filter(|b| b.ranks.iter().all(|s| s.is_empty()))
-        .map(|b| b.count)
-        .sum();
-    Ok(Report {
-        method,
-        seats: options.seats,
-        candidates: (0..n).collect(),
-        withdrawn: election.withdrawn.clone(),
-        winners: count.winners.clone(),
-        ranking,
-        ballots_counted: total,
-        blank_ballots: blank,
-        condorcet_winner,
-        scores: Vec::new(),
-        rounds,
-        quota: (method == Method::Stv)
-            .then(|| count.rounds.first().map(|r| to_votes(r.threshold)))
-            .flatten(),
-        pairwise: None,
-        strongest_paths: None,
-        pairs: Vec::new(),
-        tie_breaks,
-        rules: options.rules.clone(),
-        seed: options.seed.to_string(),
-        ballot_digest: None,
-    })
+        .collect()
 }
 
 #[cfg(test)]
