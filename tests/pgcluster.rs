@@ -498,3 +498,27 @@ fn a_second_serve_on_a_cluster_another_process_runs_says_so() {
     assert!(PgConnection::establish(&first.url("postgres")).is_ok());
     assert_eq!(first.postmaster_pid(), Some(pid));
 }
+
+#[test]
+fn logs_piped_to_a_file_carry_no_colour_codes() {
+    let bins = bins();
+    let dir = TempDir::new("plain-logs");
+    let cluster = Cluster::start_with(&bins, &dir.path().join("postgres"), &fast())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = cluster.url("christen_plain_logs");
+    let out = christen(
+        &[OsStr::new("migrate")],
+        &[("DATABASE_URL", &url), ("RUST_LOG", "info")],
+        Duration::from_secs(120),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("INFO") && err.contains("applied migrations"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in piped logs: {err:?}"
+    );
+}
