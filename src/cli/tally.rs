@@ -4,7 +4,9 @@
 //!
 //! Also reads the cast vote records of RCTab's test data (`--format cdf`,
 //! `rctab-csv`, `clear-ballot`, `rctab-json`) and Debian tally sheets
-//! (`--format debian`); counts IRV and STV under RCTab's rule options (the rule
+//! (`--format debian`). Without `--format` (or with `auto`) the format of every
+//! one of these is told from the file name and contents (`formats::FileKind`).
+//! Counts IRV and STV under RCTab's rule options (the rule
 //! flags below, `--rctab-config`, or a `rules` object in JSON input); and writes
 //! the Universal RCV Tabulation summary with `--urcvt`.
 //!
@@ -39,7 +41,7 @@ pub struct TallyArgs {
     /// Seed of the tie-break lot.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// File format (auto: from the file name, else from the contents).
+    /// File format (auto: told from the file name and contents).
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
     /// Print the report as JSON.
