@@ -411,3 +411,114 @@ fn database_urls_keep_their_parameters() {
         "postgresql://localhost/y"
     );
 }
+
+/// Runs the built `christen` with `args` in the embedded mode (no database or
+/// secret from the environment) and `envs`, with every output piped. A run that
+/// has not ended after `limit` is killed and fails the test.
+fn christen(args: &[&OsStr], envs: &[(&str, &str)], limit: Duration) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_christen"));
+    for var in [
+        "DATABASE_URL",
+        "DATABASE_READ_URL",
+        "CHRISTEN_SECRET",
+        "CHRISTEN_DATA_DIR",
+        "CHRISTEN_BIND",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start christen");
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait for christen").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("collect christen's output");
+            panic!(
+                "christen {args:?} still running after {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("collect christen's output")
+}
+
+#[test]
+fn a_second_serve_on_a_cluster_another_process_runs_says_so() {
+    let bins = bins();
+    let dir = TempDir::new("second-serve");
+    let data = dir.path().join("postgres");
+    // The first instance: its cluster, and its watchdog naming it as the owner.
+    let mut first = Cluster::start_with(&bins, &data, &fast()).unwrap_or_else(|e| panic!("{e}"));
+    first
+        .stop_when_process_exits(None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pid = first.postmaster_pid().expect("the postmaster's pid");
+
+    let out = christen(
+        &[
+            OsStr::new("--data-dir"),
+            dir.path().as_os_str(),
+            OsStr::new("--bind"),
+            OsStr::new("127.0.0.1:0"),
+            OsStr::new("serve"),
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    assert!(err.contains(&format!("pid {pid}")), "{err}");
+    assert!(
+        err.contains(&format!("process {}", std::process::id())),
+        "{err}"
+    );
+    for way_out in [
+        "Stop that instance",
+        "--data-dir",
+        "DATABASE_URL=postgres://",
+    ] {
+        assert!(err.contains(way_out), "{way_out} missing from: {err}");
+    }
+    assert!(!err.contains("CHRISTEN_SECRET is not set"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in piped output: {err:?}"
+    );
+    // The first instance's cluster is untouched.
+    assert!(first.is_running());
+    assert!(PgConnection::establish(&first.url("postgres")).is_ok());
+    assert_eq!(first.postmaster_pid(), Some(pid));
+}
+
+#[test]
+fn logs_piped_to_a_file_carry_no_colour_codes() {
+    let bins = bins();
+    let dir = TempDir::new("plain-logs");
+    let cluster = Cluster::start_with(&bins, &dir.path().join("postgres"), &fast())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = cluster.url("christen_plain_logs");
+    let out = christen(
+        &[OsStr::new("migrate")],
+        &[("DATABASE_URL", &url), ("RUST_LOG", "info")],
+        Duration::from_secs(120),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("INFO") && err.contains("applied migrations"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in piped logs: {err:?}"
+    );
+}

@@ -181,3 +181,121 @@ fn seed_decides_lot_ties_reproducibly() {
         "different seeds should pick different winners sometimes"
     );
 }
+
+/// A Debian tally sheet as debian.org publishes them (Latin-1, like the older
+/// ones): the options in the header, then one `V:` line per voter.
+const DEBIAN_SHEET: &[u8] =
+    b"\n\t\t       Tally Sheet for the votes cast. \n \n   The format is:\n\
+       \"V: vote \t\tMD5SUM\"\n -=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=\n\n\
+     Option 1----->: Rapha\xebl Hertzog\n   /  Option 2---->: Anthony Towns\n\
+   |/  Option 3--->: None of the Above\n   ||/\n\
+V: 123 \t\t1d7ba886e62a2cf64379a5c8f8032cc2\nV: 123 \t\t2d7ba886e62a2cf64379a5c8f8032cc2\n\
+V: 213 \t\t3d7ba886e62a2cf64379a5c8f8032cc2\nV: 1-2 \t\t4d7ba886e62a2cf64379a5c8f8032cc2\n\
+V: --1 \t\t5d7ba886e62a2cf64379a5c8f8032cc2\n";
+
+fn tally_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_christen"))
+        .arg("tally")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_debian_tally_sheet_counts_the_same_without_format() {
+    let f = dir().join("leader_tally.txt");
+    std::fs::write(&f, DEBIAN_SHEET).unwrap();
+    let path = f.to_str().unwrap();
+    let given = tally(&["-m", "schulze", "--json", "--format", "debian", path]);
+    assert!(given.status.success(), "{}", stderr(&given));
+    let detected = tally(&["-m", "schulze", "--json", path]);
+    assert!(detected.status.success(), "{}", stderr(&detected));
+    assert_eq!(stdout(&detected), stdout(&given));
+    let from_stdin = tally_stdin(&["-m", "schulze", "--json", "-"], DEBIAN_SHEET);
+    assert!(from_stdin.status.success(), "{}", stderr(&from_stdin));
+    assert_eq!(stdout(&from_stdin), stdout(&given));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&detected)).unwrap();
+    assert_eq!(j["ballots_counted"], 5);
+    assert_eq!(
+        j["winners"],
+        serde_json::json!([{"id": 1, "name": "Rapha\u{eb}l Hertzog"}])
+    );
+
+    // The real sheets of the reference data, where it is available.
+    let Some(data) = std::env::var_os("CHRISTEN_TESTDATA") else {
+        return;
+    };
+    let src = PathBuf::from(data).join("condorcet/src_data");
+    for year in ["2006", "2007", "2020"] {
+        let sheet = src.join(format!("leader{year}_tally.txt"));
+        let sheet = sheet.to_str().unwrap();
+        let given = tally(&["-m", "schulze", "--json", "--format", "debian", sheet]);
+        assert!(given.status.success(), "{year}: {}", stderr(&given));
+        let detected = tally(&["-m", "schulze", "--json", sheet]);
+        assert!(detected.status.success(), "{year}: {}", stderr(&detected));
+        assert_eq!(stdout(&detected), stdout(&given), "{year}");
+    }
+}
+
+#[test]
+fn cast_vote_records_count_the_same_without_format() {
+    let generic = "Response ID,precinct,A,B,C\nr1,p1,1,2,\nr2,p1,2,1,\nr3,p1,1,,2\n";
+    let clear = "RowNumber,BoxID,BoxPosition,BallotID,PrecinctID,BallotStyleID,PrecinctStyleName,\
+ScanComputerName,Status,Remade,Choice_1_1:Mayor:1:Vote For 1:A:NP,Choice_2_1:Mayor:1:Vote For 1:B:NP,\
+Choice_3_1:Mayor:2:Vote For 1:A:NP,Choice_4_1:Mayor:2:Vote For 1:B:NP\n\
+1,b,1,b1,1,1,p,s,0,0,1,0,0,1\n2,b,2,b2,1,1,p,s,0,0,0,1,1,0\n3,b,3,b3,1,1,p,s,0,0,1,0,0,1\n";
+    let rctab = r#"{"candidates": ["A", "B"], "maxRank": 2,
+        "rules": {"overvoteRule": "alwaysSkipToNextRank", "tiebreakMode": "useCandidateOrder"},
+        "ballots": [[["A", "B"], ["B"]], [["A"]], [[], ["B"]]]}"#;
+    for (name, format, text) in [
+        ("generic.csv", "rctab-csv", generic),
+        ("clear.cvr.csv", "clear-ballot", clear),
+        ("ballots.json", "rctab-json", rctab),
+    ] {
+        let f = write(name, text);
+        let path = f.to_str().unwrap();
+        let given = tally(&["-m", "irv", "--json", "--format", format, path]);
+        assert!(given.status.success(), "{name}: {}", stderr(&given));
+        let detected = tally(&["-m", "irv", "--json", path]);
+        assert!(detected.status.success(), "{name}: {}", stderr(&detected));
+        assert_eq!(stdout(&detected), stdout(&given), "{name}");
+        let from_stdin = tally_stdin(&["-m", "irv", "--json", "-"], text.as_bytes());
+        assert_eq!(stdout(&from_stdin), stdout(&given), "{name} from stdin");
+    }
+}
+
+#[test]
+fn an_unknown_format_error_names_every_format() {
+    let f = write("notes.dat", "hello\nworld\n");
+    let o = tally(&["-m", "irv", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert!(err.contains("cannot tell the file format"), "{err}");
+    use clap::ValueEnum;
+    let values = christen::cli::tally::FormatArg::value_variants();
+    assert!(values.len() >= 10, "{values:?}");
+    for v in values {
+        let name = v.to_possible_value().unwrap().get_name().to_owned();
+        assert!(err.contains(&name), "{name} missing from: {err}");
+    }
+    for name in [
+        "preflib",
+        "blt",
+        "json",
+        "csv",
+        "cdf",
+        "rctab-csv",
+        "clear-ballot",
+        "rctab-json",
+        "debian",
+    ] {
+        assert!(err.contains(name), "{name} missing from: {err}");
+    }
+}

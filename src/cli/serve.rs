@@ -5,9 +5,11 @@ use std::time::Duration;
 use crate::cli::runtime::{open_database, server_secret};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::db::PoolOptions;
+use crate::pgcluster::running_server;
 use crate::startup::{stop_on_signal, AppConfig, Application};
 
 pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
+    refuse_a_cluster_run_by_another_process(db)?;
     let database = open_database(db)?;
     let result = (|| {
         let secret = server_secret(serve.secret.as_ref(), database.is_embedded(), &db.data_dir)?;
@@ -40,4 +42,35 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
     })();
     database.shutdown();
     result
+}
+
+/// In the embedded mode, a cluster that another process runs (another `christen
+/// serve` on the same data directory, most likely) is not ours to use: it stops
+/// when its owner does, and its owner keeps the secret. Says so, with the way
+/// out, before anything else is started.
+fn refuse_a_cluster_run_by_another_process(db: &DatabaseSettings) -> anyhow::Result<()> {
+    if db.database_url.is_some() {
+        return Ok(());
+    }
+    let dir = db.data_dir.join("postgres");
+    let Some(server) = running_server(&dir) else {
+        return Ok(());
+    };
+    let who = match server.owner {
+        Some(owner) => format!("process {owner} (PostgreSQL server pid {})", server.pid),
+        None => format!("another process (PostgreSQL server pid {})", server.pid),
+    };
+    let url = match server.port {
+        Some(port) => format!("postgres://postgres@127.0.0.1:{port}/christen"),
+        None => "its URL".to_owned(),
+    };
+    anyhow::bail!(
+        "the embedded PostgreSQL in {} is already run by {who}, probably another `christen \
+         serve` on the data directory {}. Stop that instance first, give this one its own \
+         data directory (--data-dir or CHRISTEN_DATA_DIR), or share the database with \
+         DATABASE_URL={url} and CHRISTEN_SECRET set to the contents of {}.",
+        dir.display(),
+        db.data_dir.display(),
+        db.data_dir.join("secret").display()
+    )
 }

@@ -4,7 +4,9 @@
 //!
 //! Also reads the cast vote records of RCTab's test data (`--format cdf`,
 //! `rctab-csv`, `clear-ballot`, `rctab-json`) and Debian tally sheets
-//! (`--format debian`); counts IRV and STV under RCTab's rule options (the rule
+//! (`--format debian`). Without `--format` (or with `auto`) the format of every
+//! one of these is told from the file name and contents (`formats::FileKind`).
+//! Counts IRV and STV under RCTab's rule options (the rule
 //! flags below, `--rctab-config`, or a `rules` object in JSON input); and writes
 //! the Universal RCV Tabulation summary with `--urcvt`.
 //!
@@ -17,12 +19,14 @@ use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+use clap::ValueEnum;
+
 use crate::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config, RctabConfig};
 use crate::formats::rctab_csv::{ClearBallotOptions, GenericCsvOptions};
-use crate::formats::{self, cvr, urcvt, ElectionFile, Format, FormatError};
+use crate::formats::{self, cvr, urcvt, ElectionFile, FileKind, Format, FormatError};
 use crate::tally::rcv::{self, RcvRules};
 use crate::tally::{
-    self, CandidateRef, DecidedBy, Method, Options, Report, TallyError, TransferKind, Votes,
+    self, CandidateRef, DecidedBy, Method, Options, Report, Round, TallyError, TransferKind, Votes,
 };
 
 /// Arguments of `christen tally`.
@@ -37,7 +41,7 @@ pub struct TallyArgs {
     /// Seed of the tie-break lot.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// File format (auto: from the file name, else from the contents).
+    /// File format (auto: told from the file name and contents).
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
     /// Print the report as JSON.
@@ -225,6 +229,33 @@ pub enum FormatArg {
     Debian,
 }
 
+impl FormatArg {
+    /// The kind of file this value names; `None` for `auto`.
+    pub const fn kind(self) -> Option<FileKind> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Preflib => Some(FileKind::Preflib),
+            FormatArg::Blt => Some(FileKind::Blt),
+            FormatArg::Json => Some(FileKind::Json),
+            FormatArg::Csv => Some(FileKind::Csv),
+            FormatArg::Cdf => Some(FileKind::Cdf),
+            FormatArg::RctabCsv => Some(FileKind::RctabCsv),
+            FormatArg::ClearBallot => Some(FileKind::ClearBallot),
+            FormatArg::RctabJson => Some(FileKind::RctabJson),
+            FormatArg::Debian => Some(FileKind::Debian),
+        }
+    }
+
+    /// The names of every file format `--format` takes (all values but `auto`).
+    pub fn names() -> Vec<&'static str> {
+        FormatArg::value_variants()
+            .iter()
+            .filter_map(|v| v.kind())
+            .map(FileKind::name)
+            .collect()
+    }
+}
+
 /// Why a file could not be counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -288,88 +319,97 @@ const PROGRESS_BYTES: usize = 8 << 20;
 
 /// Runs `christen tally`.
 pub fn run(args: TallyArgs) -> ExitCode {
-    let fail = |msg: String| {
-        eprintln!("christen tally: {msg}");
-        ExitCode::from(2)
-    };
-    let mut bytes = Vec::new();
-    let read = if args.file == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(&args.file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
-    if let Err(e) = read {
-        return fail(format!("{}: {e}", args.file));
+    match tally_file(&args) {
+        Ok(out) => print(&out),
+        Err(msg) => {
+            eprintln!("christen tally: {msg}");
+            ExitCode::from(2)
+        }
     }
+}
+
+/// Writes `out` to standard output; exit code 1 if it is closed.
+fn print(out: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Reads the file `args` name and counts it: the text to print, or the message
+/// saying why it cannot be counted.
+fn tally_file(args: &TallyArgs) -> Result<String, String> {
+    let bytes = read_input(&args.file).map_err(|e| format!("{}: {e}", args.file))?;
     let config = match &args.rules.rctab_config {
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| read_rctab_config(&t).map_err(|e| e.to_string()))
-        {
-            Ok(c) => Some(c),
-            Err(e) => return fail(format!("{path}: {e}")),
-        },
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| read_rctab_config(&t).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{path}: {e}"))?,
+        ),
         None => None,
     };
-    let own_format = matches!(
-        args.format,
-        FormatArg::Cdf
-            | FormatArg::RctabCsv
-            | FormatArg::ClearBallot
-            | FormatArg::RctabJson
-            | FormatArg::Debian
-    );
-    if own_format || config.is_some() || args.rules.any() || args.urcvt {
-        return match count_with_rules(&args, &bytes, config.as_ref()) {
-            Ok(out) => {
-                let mut stdout = std::io::stdout().lock();
-                if stdout
-                    .write_all(out.as_bytes())
-                    .and_then(|_| stdout.flush())
-                    .is_err()
-                {
-                    return ExitCode::from(1);
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(format!("{}: {e}", args.file)),
-        };
+    let kind = file_kind(args, &bytes)?;
+    match kind.format() {
+        Some(format) if config.is_none() && !args.rules.any() && !args.urcvt => {
+            count_plain(args, format, &bytes)
+        }
+        _ => count_with_rules(args, kind, &bytes, config.as_ref())
+            .map_err(|e| format!("{}: {e}", args.file)),
     }
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            return fail(format!("{}: line {line}: expected UTF-8 text", args.file));
-        }
-    };
-    let format = match args.format {
-        FormatArg::Preflib => Format::Preflib,
-        FormatArg::Blt => Format::Blt,
-        FormatArg::Json => Format::Json,
-        FormatArg::Csv => Format::Csv,
-        _ => match Format::from_extension(&args.file).or_else(|| Format::sniff(text)) {
-            Some(f) => f,
-            None => {
-                return fail(format!(
-                    "{}: cannot tell the file format; give --format preflib|blt|json|csv",
-                    args.file
-                ))
-            }
-        },
-    };
-    let bar = (std::io::stderr().is_terminal() && text.len() >= PROGRESS_BYTES).then(|| {
-        let bar = indicatif::ProgressBar::new(text.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "reading {bytes}/{total_bytes} [{bar:40}] {eta}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    });
+}
+
+/// The whole file, or standard input for `-`.
+fn read_input(file: &str) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(file)?.read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
+}
+
+/// The kind of file to read: `--format`'s, else told from the file's name and
+/// contents (see [`FileKind::detect`]).
+fn file_kind(args: &TallyArgs, bytes: &[u8]) -> Result<FileKind, String> {
+    if let Some(kind) = args.format.kind() {
+        return Ok(kind);
+    }
+    if let Some(kind) = FileKind::detect(&args.file, bytes) {
+        return Ok(kind);
+    }
+    utf8(&args.file, bytes)?;
+    Err(format!(
+        "{}: cannot tell the file format from its name or contents; give --format {} \
+         (the default, auto, guesses)",
+        args.file,
+        FormatArg::names().join("|")
+    ))
+}
+
+/// `bytes` as text, or a message naming the first line that is not UTF-8.
+fn utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, String> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        format!("{file}: line {line}: expected UTF-8 text")
+    })
+}
+
+/// Counts a plain ballot file (PrefLib, BLT, JSON, canonical CSV) by DESIGN.md's
+/// rules, with a progress bar for a large file on a terminal.
+fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String, String> {
+    let text = utf8(&args.file, bytes)?;
+    let bar = progress_bar(text.len());
     let mut progress = |done: usize| {
         if let Some(b) = &bar {
             b.set_position(done as u64);
@@ -386,140 +426,74 @@ pub fn run(args: TallyArgs) -> ExitCode {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let (file, report) = match result {
-        Ok(r) => r,
-        Err(e) => return fail(format!("{}: {e}", args.file)),
-    };
-    let out = if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => s + "\n",
-            Err(e) => return fail(format!("cannot write the report: {e}")),
-        }
-    } else {
-        table(&file, &report)
-    };
+    let (file, report) = result.map_err(|e| format!("{}: {e}", args.file))?;
+    let out = render(args.json, &file, &report)?;
     // The process ends next: freeing a million-ballot election group by group
     // would only slow the exit down.
     std::mem::forget(file);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
-        return ExitCode::from(1);
-    }
-    ExitCode::SUCCESS
+    Ok(out)
 }
 
-/// Reads `bytes` in the format `args` name (or guess) and counts it under the rules
-/// given by flags, `config` or the file, printing table, JSON or URCVT.
+/// A progress bar for reading `len` bytes, when that is long and standard error
+/// is a terminal.
+fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
+    (std::io::stderr().is_terminal() && len >= PROGRESS_BYTES).then(|| {
+        let bar = indicatif::ProgressBar::new(len as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "reading {bytes}/{total_bytes} [{bar:40}] {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    })
+}
+
+/// The report as JSON (`--json`) or as the readable table.
+fn render(
+    json: bool,
+    file: &ElectionFile,
+    report: &Report<CandidateRef<u32>>,
+) -> Result<String, String> {
+    if json {
+        serde_json::to_string_pretty(report)
+            .map(|s| s + "\n")
+            .map_err(|e| format!("cannot write the report: {e}"))
+    } else {
+        Ok(table(file, report))
+    }
+}
+
+/// An election as read for a count under rule options: the rules and seats the
+/// file carries, if any.
+struct RulesInput {
+    election: tally::Election,
+    rules: Option<RcvRules>,
+    seats: Option<u32>,
+}
+
+/// Reads `bytes` as `kind` and counts it under the rules given by flags,
+/// `config` or the file, printing table, JSON or URCVT.
 fn count_with_rules(
     args: &TallyArgs,
+    kind: FileKind,
     bytes: &[u8],
     config: Option<&RctabConfig>,
 ) -> Result<String, String> {
-    let text = || std::str::from_utf8(bytes).map_err(|_| "expected UTF-8 text".to_string());
-    let source = config.and_then(|c| c.sources.first());
-    let mut file_rules: Option<RcvRules> = None;
-    let mut seats = args.seats;
-    let mut election = match args.format {
-        FormatArg::Debian => {
-            formats::debian::read_debian_tally(bytes).map_err(|e| e.to_string())?
-        }
-        FormatArg::Cdf => {
-            formats::cdf::read_cdf_json(text()?, source.and_then(|s| s.contest_id.as_deref()))
-                .map_err(|e| e.to_string())?
-        }
-        FormatArg::RctabCsv => formats::rctab_csv::read_generic_csv(
-            text()?,
-            &GenericCsvOptions {
-                first_vote_column: source.and_then(|s| s.first_vote_column),
-                undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
-            },
-        )
-        .map_err(|e| e.to_string())?,
-        FormatArg::ClearBallot => formats::rctab_csv::read_clear_ballot_csv(
-            text()?,
-            &ClearBallotOptions {
-                contest: source.and_then(|s| s.contest_id.clone()),
-                undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
-            },
-        )
-        .map_err(|e| e.to_string())?,
-        FormatArg::RctabJson => {
-            let b = read_rctab_ballots_json(text()?).map_err(|e| e.to_string())?;
-            if let Some(r) = &b.rules {
-                let (rules, n) = r.to_rcv_rules(&b.election)?;
-                file_rules = Some(rules);
-                seats = seats.or(Some(n));
-            }
-            b.election
-        }
-        other => {
-            let t = text()?;
-            let format = match other {
-                FormatArg::Preflib => Format::Preflib,
-                FormatArg::Blt => Format::Blt,
-                FormatArg::Json => Format::Json,
-                FormatArg::Csv => Format::Csv,
-                _ => Format::from_extension(&args.file)
-                    .or_else(|| Format::sniff(t))
-                    .ok_or("cannot tell the file format; give --format")?,
-            };
-            // A JSON file may carry a `rules` object: Christen's (`tally::Rules`,
-            // e.g. {"rcv": {...}}) or RCTab's (camelCase keys, as in RCTab configs).
-            if format == Format::Json {
-                if let Ok(serde_json::Value::Object(doc)) =
-                    serde_json::from_str::<serde_json::Value>(t)
-                {
-                    if let Some(rules) = doc.get("rules") {
-                        if rules.get("overvoteRule").is_some()
-                            || rules.get("tiebreakMode").is_some()
-                        {
-                            let r = formats::rctab_config::parse_rctab_rules(
-                                "JSON input",
-                                rules,
-                                "$.rules",
-                            )
-                            .map_err(|e| e.to_string())?;
-                            let file = formats::read(t, format).map_err(|e| e.to_string())?;
-                            let (rules, n) = r.to_rcv_rules(&file.election)?;
-                            file_rules = Some(rules);
-                            seats = seats.or(Some(n));
-                        } else {
-                            let r: tally::Rules = serde_json::from_value(rules.clone())
-                                .map_err(|e| format!("rules: {e}"))?;
-                            file_rules = r.rcv;
-                        }
-                    }
-                }
-            }
-            let file = formats::read(t, format).map_err(|e| e.to_string())?;
-            seats = seats.or(file.seats);
-            file.election
-        }
-    };
+    let mut input = read_for_rules(kind, bytes, config)?;
     if let Some(c) = config {
-        let mut declared = c.candidates.clone();
-        if source.is_some_and(|s| s.undeclared_write_in_label.is_some()) {
-            declared.push(cvr::UNDECLARED_WRITE_INS.to_owned());
-        }
-        election = cvr::reorder_candidates(
-            &cvr::with_declared_candidates(&election, &declared),
-            &declared,
-        );
-        let (rules, n) = c.rules.to_rcv_rules(&election)?;
-        file_rules = Some(rules);
-        seats = seats.or(Some(n));
+        let (election, rules, seats) = apply_config(c, &input.election)?;
+        input.election = election;
+        input.rules = Some(rules);
+        input.seats = input.seats.or(Some(seats));
     }
+    let seats = args.seats.or(input.seats);
     let rules = if args.rules.any() {
         Some(
             args.rules
-                .apply(file_rules.unwrap_or_default(), args.seed, &election)?,
+                .apply(input.rules.unwrap_or_default(), args.seed, &input.election)?,
         )
     } else {
-        file_rules
+        input.rules
     };
     let options = Options {
         seats: seats.unwrap_or(1),
@@ -529,35 +503,154 @@ fn count_with_rules(
             ..tally::Rules::default()
         },
     };
-    let report = tally::count(&election, args.method, &options).map_err(|e| e.to_string())?;
+    let report = tally::count(&input.election, args.method, &options).map_err(|e| e.to_string())?;
     let file = ElectionFile {
-        election,
+        election: input.election,
         title: config.map(|c| c.contest_name.clone()),
         seats,
     };
     let out = if args.urcvt {
-        let meta = urcvt::UrcvtConfig {
-            contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
-            date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
-            generated_by: format!("Christen {}", env!("CARGO_PKG_VERSION")),
-            jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
-            office: config.map(|c| c.office.clone()).unwrap_or_default(),
-        };
-        urcvt::write_urcvt(&urcvt::urcvt_from_report(&report, &file.election, meta)) + "\n"
+        urcvt_summary(&report, &file.election, config)
     } else {
-        let report = report.with_refs(&file.election.candidates, |c| c + 1);
-        if args.json {
-            serde_json::to_string_pretty(&report)
-                .map(|s| s + "\n")
-                .map_err(|e| format!("cannot write the report: {e}"))?
-        } else {
-            table(&file, &report)
-        }
+        render(
+            args.json,
+            &file,
+            &report.with_refs(&file.election.candidates, |c| c + 1),
+        )?
     };
     // Only `run` calls this, and the process ends right after: freeing a
     // million-ballot election group by group would only slow the exit down.
     std::mem::forget(file);
     Ok(out)
+}
+
+/// Reads `bytes` as `kind`, with the CVR reading options of `config`'s first
+/// source.
+fn read_for_rules(
+    kind: FileKind,
+    bytes: &[u8],
+    config: Option<&RctabConfig>,
+) -> Result<RulesInput, String> {
+    let text = || std::str::from_utf8(bytes).map_err(|_| "expected UTF-8 text".to_string());
+    let source = config.and_then(|c| c.sources.first());
+    let election = match kind {
+        FileKind::Debian => formats::debian::read_debian_tally(bytes).map_err(|e| e.to_string())?,
+        FileKind::Cdf => {
+            formats::cdf::read_cdf_json(text()?, source.and_then(|s| s.contest_id.as_deref()))
+                .map_err(|e| e.to_string())?
+        }
+        FileKind::RctabCsv => formats::rctab_csv::read_generic_csv(
+            text()?,
+            &GenericCsvOptions {
+                first_vote_column: source.and_then(|s| s.first_vote_column),
+                undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
+            },
+        )
+        .map_err(|e| e.to_string())?,
+        FileKind::ClearBallot => formats::rctab_csv::read_clear_ballot_csv(
+            text()?,
+            &ClearBallotOptions {
+                contest: source.and_then(|s| s.contest_id.clone()),
+                undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
+            },
+        )
+        .map_err(|e| e.to_string())?,
+        FileKind::RctabJson => return read_rctab_json(text()?),
+        FileKind::Preflib | FileKind::Blt | FileKind::Json | FileKind::Csv => {
+            let format = kind.format().ok_or("not a plain ballot format")?;
+            return read_plain_for_rules(text()?, format);
+        }
+    };
+    Ok(RulesInput {
+        election,
+        rules: None,
+        seats: None,
+    })
+}
+
+/// RCTab's `ballots.json`, with the seats and rules of its `rules` object.
+fn read_rctab_json(text: &str) -> Result<RulesInput, String> {
+    let b = read_rctab_ballots_json(text).map_err(|e| e.to_string())?;
+    let (rules, seats) = match &b.rules {
+        Some(r) => {
+            let (rules, n) = r.to_rcv_rules(&b.election)?;
+            (Some(rules), Some(n))
+        }
+        None => (None, None),
+    };
+    Ok(RulesInput {
+        election: b.election,
+        rules,
+        seats,
+    })
+}
+
+/// A plain ballot file; a JSON file may carry a `rules` object: Christen's
+/// (`tally::Rules`, e.g. {"rcv": {...}}) or RCTab's (camelCase keys, as in
+/// RCTab configs, which also give the seats).
+fn read_plain_for_rules(text: &str, format: Format) -> Result<RulesInput, String> {
+    let file = formats::read(text, format).map_err(|e| e.to_string())?;
+    let (mut rules, mut seats) = (None, file.seats);
+    if format == Format::Json {
+        if let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text)
+        {
+            if let Some(r) = doc.get("rules") {
+                if r.get("overvoteRule").is_some() || r.get("tiebreakMode").is_some() {
+                    let r = formats::rctab_config::parse_rctab_rules("JSON input", r, "$.rules")
+                        .map_err(|e| e.to_string())?;
+                    let (r, n) = r.to_rcv_rules(&file.election)?;
+                    rules = Some(r);
+                    seats = seats.or(Some(n));
+                } else {
+                    let r: tally::Rules =
+                        serde_json::from_value(r.clone()).map_err(|e| format!("rules: {e}"))?;
+                    rules = r.rcv;
+                }
+            }
+        }
+    }
+    Ok(RulesInput {
+        election: file.election,
+        rules,
+        seats,
+    })
+}
+
+/// `election` with `config`'s candidates, in its order (and undeclared write-ins
+/// when its source names a label), with its rules and seats.
+fn apply_config(
+    c: &RctabConfig,
+    election: &tally::Election,
+) -> Result<(tally::Election, RcvRules, u32), String> {
+    let mut declared = c.candidates.clone();
+    if c.sources
+        .first()
+        .is_some_and(|s| s.undeclared_write_in_label.is_some())
+    {
+        declared.push(cvr::UNDECLARED_WRITE_INS.to_owned());
+    }
+    let election = cvr::reorder_candidates(
+        &cvr::with_declared_candidates(election, &declared),
+        &declared,
+    );
+    let (rules, seats) = c.rules.to_rcv_rules(&election)?;
+    Ok((election, rules, seats))
+}
+
+/// The URCVT JSON summary, with the contest details of `config`.
+fn urcvt_summary(
+    report: &Report<u32>,
+    election: &tally::Election,
+    config: Option<&RctabConfig>,
+) -> String {
+    let meta = urcvt::UrcvtConfig {
+        contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
+        date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
+        generated_by: format!("Christen {}", env!("CARGO_PKG_VERSION")),
+        jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
+        office: config.map(|c| c.office.clone()).unwrap_or_default(),
+    };
+    urcvt::write_urcvt(&urcvt::urcvt_from_report(report, election, meta)) + "\n"
 }
 
 fn name(c: &CandidateRef<u32>) -> String {
@@ -571,6 +664,29 @@ fn names(cs: &[CandidateRef<u32>]) -> String {
 /// The readable report.
 pub fn table(file: &ElectionFile, r: &Report<CandidateRef<u32>>) -> String {
     let mut s = String::new();
+    summary_lines(&mut s, file, r);
+    let width = r
+        .candidates
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 40);
+    for round in &r.rounds {
+        round_lines(&mut s, round, width);
+    }
+    ranking_lines(&mut s, r, width);
+    pairwise_lines(&mut s, r, width);
+    tie_break_lines(&mut s, r);
+    if let Some(d) = &r.ballot_digest {
+        let _ = writeln!(s, "\nBallot digest (SHA-256): {d}");
+    }
+    s
+}
+
+/// Title, method, seats, ballots, withdrawn, quota, who is elected and the
+/// Condorcet winner.
+fn summary_lines(s: &mut String, file: &ElectionFile, r: &Report<CandidateRef<u32>>) {
     if let Some(t) = &file.title {
         let _ = writeln!(s, "{t}");
     }
@@ -594,123 +710,146 @@ pub fn table(file: &ElectionFile, r: &Report<CandidateRef<u32>>) -> String {
     if let Some(c) = &r.condorcet_winner {
         let _ = writeln!(s, "Condorcet winner: {}", name(c));
     }
-    let width = r
-        .candidates
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(8, 40);
+}
 
-    for round in &r.rounds {
+/// One round: its figures, each candidate's votes (most first) and what moved.
+fn round_lines(s: &mut String, round: &Round<CandidateRef<u32>>, width: usize) {
+    let _ = writeln!(
+        s,
+        "\nRound {}   threshold {}   continuing {}   inactive {}",
+        round.round,
+        round.threshold,
+        round.continuing_votes,
+        round.inactive.total()
+    );
+    let mut counts: Vec<_> = round.counts.iter().collect();
+    counts.sort_by(|a, b| {
+        b.votes
+            .cmp(&a.votes)
+            .then(a.candidate.id.cmp(&b.candidate.id))
+    });
+    for t in counts {
+        let mark = if round.elected.contains(&t.candidate) {
+            "  elected"
+        } else if round.eliminated.contains(&t.candidate) {
+            "  eliminated"
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
-            "\nRound {}   threshold {}   continuing {}   inactive {}",
-            round.round,
-            round.threshold,
-            round.continuing_votes,
-            round.inactive.total()
+            "  {:<width$}  {:>14}{mark}",
+            t.candidate.name,
+            t.votes.to_string()
         );
-        let mut counts: Vec<_> = round.counts.iter().collect();
-        counts.sort_by(|a, b| {
-            b.votes
-                .cmp(&a.votes)
-                .then(a.candidate.id.cmp(&b.candidate.id))
-        });
-        for t in counts {
-            let mark = if round.elected.contains(&t.candidate) {
-                "  elected"
-            } else if round.eliminated.contains(&t.candidate) {
-                "  eliminated"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                s,
-                "  {:<width$}  {:>14}{mark}",
-                t.candidate.name,
-                t.votes.to_string()
-            );
+    }
+    if let Some(t) = &round.transfer {
+        match t.kind {
+            TransferKind::Surplus => {
+                let _ = writeln!(
+                    s,
+                    "  surplus of {} ({}) transferred at {}",
+                    t.from.name,
+                    t.surplus.unwrap_or(Votes::ZERO),
+                    t.transfer_value.unwrap_or(Votes::ZERO)
+                );
+            }
+            TransferKind::Elimination => {
+                let _ = writeln!(s, "  ballots of {} transferred", t.from.name);
+            }
         }
-        if let Some(t) = &round.transfer {
-            match t.kind {
-                TransferKind::Surplus => {
-                    let _ = writeln!(
-                        s,
-                        "  surplus of {} ({}) transferred at {}",
-                        t.from.name,
-                        t.surplus.unwrap_or(Votes::ZERO),
-                        t.transfer_value.unwrap_or(Votes::ZERO)
-                    );
-                }
-                TransferKind::Elimination => {
-                    let _ = writeln!(s, "  ballots of {} transferred", t.from.name);
-                }
-            }
-            if t.exhausted > Votes::ZERO {
-                let _ = writeln!(s, "  exhausted: {}", t.exhausted);
-            }
+        if t.exhausted > Votes::ZERO {
+            let _ = writeln!(s, "  exhausted: {}", t.exhausted);
         }
     }
+}
 
-    if !r.ranking.is_empty() {
-        let _ = writeln!(s, "\nRanking:");
-        let score = |c: &CandidateRef<u32>| {
-            r.scores
-                .iter()
-                .find(|x| &x.candidate == c)
-                .map(|x| format!("  {:>14}", x.score.to_string()))
-                .unwrap_or_default()
+/// The final ranking, `=` marking equal places, with scores where the method
+/// has them.
+fn ranking_lines(s: &mut String, r: &Report<CandidateRef<u32>>, width: usize) {
+    if r.ranking.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nRanking:");
+    let score = |c: &CandidateRef<u32>| {
+        r.scores
+            .iter()
+            .find(|x| &x.candidate == c)
+            .map(|x| format!("  {:>14}", x.score.to_string()))
+            .unwrap_or_default()
+    };
+    let mut place = 1;
+    for group in &r.ranking {
+        let tie = if group.len() > 1 { "=" } else { " " };
+        for c in group {
+            let _ = writeln!(s, "  {place:>3}{tie} {:<width$}{}", c.name, score(c));
+        }
+        place += group.len();
+    }
+}
+
+/// The pairwise matrix, for up to 12 candidates.
+fn pairwise_lines(s: &mut String, r: &Report<CandidateRef<u32>>, width: usize) {
+    let Some(m) = &r.pairwise else {
+        return;
+    };
+    if m.len() > 12 {
+        return;
+    }
+    let _ = writeln!(s, "\nPairwise (row over column):");
+    let _ = write!(s, "  {:<width$}", "");
+    for c in &r.candidates {
+        let _ = write!(s, " {:>7}", format!("#{}", c.id));
+    }
+    let _ = writeln!(s);
+    for (c, row) in r.candidates.iter().zip(m) {
+        let _ = write!(s, "  {:<width$}", format!("#{} {}", c.id, c.name));
+        for v in row {
+            let _ = write!(s, " {v:>7}");
+        }
+        let _ = writeln!(s);
+    }
+}
+
+/// Every tie broken, and how.
+fn tie_break_lines(s: &mut String, r: &Report<CandidateRef<u32>>) {
+    if r.tie_breaks.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nTie-breaks:");
+    for t in &r.tie_breaks {
+        let by = match t.decided_by {
+            DecidedBy::EarlierRound { round } => format!("by round {round}"),
+            DecidedBy::Lot => format!("by lot (seed {})", r.seed),
+            DecidedBy::CandidateOrder => "by candidate order".to_string(),
+            DecidedBy::Random => "by RCTab's seeded random rule".to_string(),
         };
-        let mut place = 1;
-        for group in &r.ranking {
-            let tie = if group.len() > 1 { "=" } else { " " };
-            for c in group {
-                let _ = writeln!(s, "  {place:>3}{tie} {:<width$}{}", c.name, score(c));
-            }
-            place += group.len();
-        }
+        let round = t.round.map(|n| format!("round {n}: ")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {round}{:?} among {} -> {} ({by})",
+            t.purpose,
+            names(&t.tied),
+            names(&t.order)
+        );
     }
+}
 
-    if let Some(m) = &r.pairwise {
-        if m.len() <= 12 {
-            let _ = writeln!(s, "\nPairwise (row over column):");
-            let _ = write!(s, "  {:<width$}", "");
-            for c in &r.candidates {
-                let _ = write!(s, " {:>7}", format!("#{}", c.id));
-            }
-            let _ = writeln!(s);
-            for (c, row) in r.candidates.iter().zip(m) {
-                let _ = write!(s, "  {:<width$}", format!("#{} {}", c.id, c.name));
-                for v in row {
-                    let _ = write!(s, " {v:>7}");
-                }
-                let _ = writeln!(s);
-            }
-        }
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    if !r.tie_breaks.is_empty() {
-        let _ = writeln!(s, "\nTie-breaks:");
-        for t in &r.tie_breaks {
-            let by = match t.decided_by {
-                DecidedBy::EarlierRound { round } => format!("by round {round}"),
-                DecidedBy::Lot => format!("by lot (seed {})", r.seed),
-                DecidedBy::CandidateOrder => "by candidate order".to_string(),
-                DecidedBy::Random => "by RCTab's seeded random rule".to_string(),
-            };
-            let round = t.round.map(|n| format!("round {n}: ")).unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "  {round}{:?} among {} -> {} ({by})",
-                t.purpose,
-                names(&t.tied),
-                names(&t.order)
-            );
+    #[test]
+    fn format_values_are_the_file_kinds_by_the_same_names() {
+        let kinds: Vec<FileKind> = FormatArg::value_variants()
+            .iter()
+            .filter_map(|v| v.kind())
+            .collect();
+        assert_eq!(kinds, FileKind::ALL);
+        for v in FormatArg::value_variants() {
+            let clap_name = v.to_possible_value().map(|p| p.get_name().to_owned());
+            let name = v.kind().map_or("auto", FileKind::name);
+            assert_eq!(clap_name.as_deref(), Some(name));
         }
     }
-    if let Some(d) = &r.ballot_digest {
-        let _ = writeln!(s, "\nBallot digest (SHA-256): {d}");
-    }
-    s
 }

@@ -14,7 +14,9 @@
 
 use std::fmt::Write as _;
 
-use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
+use super::election_file::{ElectionFile, FormatError, Progress};
+use super::group::Grouper;
+use super::lines::{numbered_lines, parse_count};
 use crate::tally::{CandidateIdx, Election};
 
 const PROGRESS_EVERY: usize = 1 << 16;
@@ -30,23 +32,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
     let (no, header, _) = lines.next().ok_or_else(|| {
         FormatError::new(1, "expected \"<candidates> <seats>\", found an empty file")
     })?;
-    let nums: Vec<&str> = header.split_whitespace().collect();
-    let parsed: Vec<Option<u32>> = nums.iter().map(|s| s.parse().ok()).collect();
-    let (n, seats) = match parsed.as_slice() {
-        [Some(n), Some(s)] => (*n as usize, *s),
-        _ => {
-            return Err(FormatError::new(
-                no,
-                format!(
-                    "expected \"<candidates> <seats>\", found {:?}",
-                    header.trim()
-                ),
-            ))
-        }
-    };
-    if seats == 0 {
-        return Err(FormatError::new(no, "expected at least 1 seat, found 0"));
-    }
+    let (n, seats) = candidates_and_seats(no, header)?;
     let placeholder: Vec<String> = (1..=n).map(|i| format!("candidate {i}")).collect();
     let mut g = Grouper::new(n);
     let mut withdrawn: Vec<CandidateIdx> = Vec::new();
@@ -58,21 +44,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         }
         let t = line.trim();
         if in_header && t.starts_with('-') {
-            for tok in t.split_whitespace() {
-                let c = tok
-                    .strip_prefix('-')
-                    .and_then(|x| x.parse::<usize>().ok())
-                    .filter(|&c| (1..=n).contains(&c))
-                    .ok_or_else(|| {
-                        FormatError::new(
-                            no,
-                            format!("expected a withdrawn candidate -1 to -{n}, found {tok:?}"),
-                        )
-                    })?;
-                if !withdrawn.contains(&((c - 1) as CandidateIdx)) {
-                    withdrawn.push((c - 1) as CandidateIdx);
-                }
-            }
+            withdrawn_line(no, t, n, &mut withdrawn)?;
             continue;
         }
         in_header = false;
@@ -88,24 +60,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
             "expected a line \"0\" ending the ballots, then the candidate names",
         )
     })?;
-    // Names and title: quoted strings, any number per line.
-    let mut strings: Vec<(usize, String)> = Vec::new();
-    for (no, line, _) in lines {
-        let mut rest = line.trim();
-        while !rest.is_empty() {
-            let Some(after) = rest.strip_prefix('"') else {
-                return Err(FormatError::new(
-                    no,
-                    format!("expected a quoted candidate name or title, found {rest:?}"),
-                ));
-            };
-            let close = after
-                .find('"')
-                .ok_or_else(|| FormatError::new(no, "expected a closing '\"' on the same line"))?;
-            strings.push((no, after[..close].to_string()));
-            rest = after[close + 1..].trim_start();
-        }
-    }
+    let mut strings = quoted_strings(lines)?;
     if strings.len() < n {
         return Err(FormatError::new(
             strings.last().map_or(end_line + 1, |s| s.0 + 1),
@@ -133,6 +88,77 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         title,
         seats: Some(seats),
     })
+}
+
+/// The first line: `<candidates> <seats>`, at least one seat.
+fn candidates_and_seats(no: usize, header: &str) -> Result<(usize, u32), FormatError> {
+    let parsed: Vec<Option<u32>> = header.split_whitespace().map(|s| s.parse().ok()).collect();
+    let (n, seats) = match parsed.as_slice() {
+        [Some(n), Some(s)] => (*n as usize, *s),
+        _ => {
+            return Err(FormatError::new(
+                no,
+                format!(
+                    "expected \"<candidates> <seats>\", found {:?}",
+                    header.trim()
+                ),
+            ))
+        }
+    };
+    if seats == 0 {
+        return Err(FormatError::new(no, "expected at least 1 seat, found 0"));
+    }
+    Ok((n, seats))
+}
+
+/// A line of withdrawn candidates (`-2 -5`) before the ballots.
+fn withdrawn_line(
+    no: usize,
+    t: &str,
+    n: usize,
+    withdrawn: &mut Vec<CandidateIdx>,
+) -> Result<(), FormatError> {
+    for tok in t.split_whitespace() {
+        let c = tok
+            .strip_prefix('-')
+            .and_then(|x| x.parse::<usize>().ok())
+            .filter(|&c| (1..=n).contains(&c))
+            .ok_or_else(|| {
+                FormatError::new(
+                    no,
+                    format!("expected a withdrawn candidate -1 to -{n}, found {tok:?}"),
+                )
+            })?;
+        if !withdrawn.contains(&((c - 1) as CandidateIdx)) {
+            withdrawn.push((c - 1) as CandidateIdx);
+        }
+    }
+    Ok(())
+}
+
+/// Names and title after the ballots: quoted strings, any number per line,
+/// with their line numbers.
+fn quoted_strings<'a>(
+    lines: impl Iterator<Item = (usize, &'a str, usize)>,
+) -> Result<Vec<(usize, String)>, FormatError> {
+    let mut strings: Vec<(usize, String)> = Vec::new();
+    for (no, line, _) in lines {
+        let mut rest = line.trim();
+        while !rest.is_empty() {
+            let Some(after) = rest.strip_prefix('"') else {
+                return Err(FormatError::new(
+                    no,
+                    format!("expected a quoted candidate name or title, found {rest:?}"),
+                ));
+            };
+            let close = after
+                .find('"')
+                .ok_or_else(|| FormatError::new(no, "expected a closing '\"' on the same line"))?;
+            strings.push((no, after[..close].to_string()));
+            rest = after[close + 1..].trim_start();
+        }
+    }
+    Ok(strings)
 }
 
 fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<(), FormatError> {

@@ -73,12 +73,33 @@ pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, Rea
     if !doc.is_object() {
         return Err(err("$", "expected a CastVoteRecordReport object"));
     }
+    let (candidate_names, contests) = candidates_and_contests(&doc)?;
+    let (contest_value, contest_path) = choose_contest(&contests, contest)?;
+    let contest_id = string(contest_value, "@id", contest_path)?;
+    let mut builder = ElectionBuilder::default();
+    let selections = Selections::read(contest_value, contest_path, &candidate_names, &mut builder)?;
+    let mut marks: Vec<(u32, CandidateIdx)> = Vec::new();
+    for (i, cvr) in array(&doc, "CVR", "$")?.iter().enumerate() {
+        let Some((cvr_contest, kpath)) = cvr_contest(cvr, &format!("$.CVR[{i}]"), contest_id)?
+        else {
+            continue;
+        };
+        marks.clear();
+        selections.read_marks(cvr_contest, &kpath, contest_id, &mut builder, &mut marks)?;
+        builder.add_marks(&marks);
+    }
+    Ok(builder.finish())
+}
 
-    // Candidates of every election, by @id.
+/// The candidates of every election (`@id` → `Name`) and every contest with its
+/// JSON path.
+#[allow(clippy::type_complexity)]
+fn candidates_and_contests(
+    doc: &Value,
+) -> Result<(HashMap<&str, &str>, Vec<(&Value, String)>), ReadError> {
     let mut candidate_names: HashMap<&str, &str> = HashMap::new();
-    let elections = array(&doc, "Election", "$")?;
     let mut contests: Vec<(&Value, String)> = Vec::new();
-    for (e, election) in elections.iter().enumerate() {
+    for (e, election) in array(doc, "Election", "$")?.iter().enumerate() {
         let epath = format!("$.Election[{e}]");
         if let Some(cands) = election.get("Candidate") {
             let cands = cands
@@ -97,8 +118,21 @@ pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, Rea
             contests.push((con, format!("{epath}.Contest[{c}]")));
         }
     }
+    Ok((candidate_names, contests))
+}
 
-    let (contest_value, contest_path) = match contest {
+/// The contest named `wanted` (by `Name` or `@id`), or the only one.
+fn choose_contest<'d, 'c>(
+    contests: &'c [(&'d Value, String)],
+    wanted: Option<&str>,
+) -> Result<(&'d Value, &'c str), ReadError> {
+    let names = |cs: &[(&Value, String)]| -> Vec<String> {
+        cs.iter()
+            .filter_map(|(c, _)| c.get("Name").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
+    };
+    let found = match wanted {
         Some(wanted) => contests
             .iter()
             .find(|(c, _)| {
@@ -106,154 +140,194 @@ pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, Rea
                     || c.get("@id").and_then(Value::as_str) == Some(wanted)
             })
             .ok_or_else(|| {
-                let names: Vec<&str> = contests
-                    .iter()
-                    .filter_map(|(c, _)| c.get("Name").and_then(Value::as_str))
-                    .collect();
                 err(
                     "$.Election",
-                    format!("expected a contest named \"{wanted}\"; the report has {names:?}"),
+                    format!(
+                        "expected a contest named \"{wanted}\"; the report has {:?}",
+                        names(contests)
+                    ),
                 )
             })?,
-        None => match contests.as_slice() {
+        None => match contests {
             [one] => one,
             [] => return Err(err("$.Election", "expected at least one Contest")),
             many => {
-                let names: Vec<&str> = many
-                    .iter()
-                    .filter_map(|(c, _)| c.get("Name").and_then(Value::as_str))
-                    .collect();
                 return Err(err(
                     "$.Election",
-                    format!("the report has several contests {names:?}: name the one to count"),
+                    format!(
+                        "the report has several contests {:?}: name the one to count",
+                        names(many)
+                    ),
                 ));
             }
         },
     };
-    let contest_id = string(contest_value, "@id", contest_path)?;
+    Ok((found.0, &found.1))
+}
 
-    // Contest selections → candidate numbers.
-    let mut builder = ElectionBuilder::default();
-    let mut selection: HashMap<&str, CandidateIdx> = HashMap::new();
-    let mut write_in_selections: Vec<&str> = Vec::new();
-    for (s, sel) in array(contest_value, "ContestSelection", contest_path)?
+/// The `CVRContest` for `contest_id` in a CVR's current snapshot, with its JSON
+/// path; `None` when the CVR does not vote in the contest.
+fn cvr_contest<'a>(
+    cvr: &'a Value,
+    path: &str,
+    contest_id: &str,
+) -> Result<Option<(&'a Value, String)>, ReadError> {
+    let snapshots = array(cvr, "CVRSnapshot", path)?;
+    let current = match cvr.get("CurrentSnapshotId").and_then(Value::as_str) {
+        Some(id) => snapshots
+            .iter()
+            .position(|s| s.get("@id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| {
+                err(
+                    path,
+                    format!("expected a CVRSnapshot with @id \"{id}\" (CurrentSnapshotId)"),
+                )
+            })?,
+        None if snapshots.len() == 1 => 0,
+        None => {
+            return Err(err(
+                path,
+                "expected a CurrentSnapshotId naming one of several snapshots",
+            ))
+        }
+    };
+    let spath = format!("{path}.CVRSnapshot[{current}]");
+    let Some(cvr_contests) = snapshots[current].get("CVRContest") else {
+        return Ok(None);
+    };
+    let cvr_contests = cvr_contests
+        .as_array()
+        .ok_or_else(|| err(&format!("{spath}.CVRContest"), "expected an array"))?;
+    Ok(cvr_contests
         .iter()
         .enumerate()
-    {
-        let spath = format!("{contest_path}.ContestSelection[{s}]");
-        let id = string(sel, "@id", &spath)?;
-        if is_true(sel.get("IsWriteIn")) {
-            write_in_selections.push(id);
-            continue;
-        }
-        let cand_ids = array(sel, "CandidateIds", &spath)?;
-        let first = cand_ids.first().and_then(Value::as_str).ok_or_else(|| {
-            err(
-                &format!("{spath}.CandidateIds"),
-                "expected at least one candidate @id",
-            )
-        })?;
-        let name = candidate_names.get(first).ok_or_else(|| {
-            err(
-                &format!("{spath}.CandidateIds[0]"),
-                format!("expected the @id of a Candidate, found \"{first}\""),
-            )
-        })?;
-        let idx = builder.candidate(name);
-        if selection.insert(id, idx).is_some() {
-            return Err(err(
-                &spath,
-                format!("contest selection @id \"{id}\" appears twice"),
-            ));
-        }
-    }
+        .find(|(_, c)| c.get("ContestId").and_then(Value::as_str) == Some(contest_id))
+        .map(|(k, c)| (c, format!("{spath}.CVRContest[{k}]"))))
+}
 
-    let cvrs = array(&doc, "CVR", "$")?;
-    let mut marks: Vec<(u32, CandidateIdx)> = Vec::new();
-    for (i, cvr) in cvrs.iter().enumerate() {
-        let path = format!("$.CVR[{i}]");
-        let snapshots = array(cvr, "CVRSnapshot", &path)?;
-        let current = match cvr.get("CurrentSnapshotId").and_then(Value::as_str) {
-            Some(id) => snapshots
-                .iter()
-                .position(|s| s.get("@id").and_then(Value::as_str) == Some(id))
-                .ok_or_else(|| {
-                    err(
-                        &path,
-                        format!("expected a CVRSnapshot with @id \"{id}\" (CurrentSnapshotId)"),
-                    )
-                })?,
-            None if snapshots.len() == 1 => 0,
-            None => {
-                return Err(err(
-                    &path,
-                    "expected a CurrentSnapshotId naming one of several snapshots",
-                ))
-            }
-        };
-        let snapshot = &snapshots[current];
-        let spath = format!("{path}.CVRSnapshot[{current}]");
-        let Some(cvr_contests) = snapshot.get("CVRContest") else {
-            continue;
-        };
-        let cvr_contests = cvr_contests
-            .as_array()
-            .ok_or_else(|| err(&format!("{spath}.CVRContest"), "expected an array"))?;
-        let Some((k, cvr_contest)) = cvr_contests
+/// The contest's selections: declared ones as candidate numbers, and the
+/// write-in selections.
+struct Selections<'a> {
+    declared: HashMap<&'a str, CandidateIdx>,
+    write_ins: Vec<&'a str>,
+}
+
+impl<'a> Selections<'a> {
+    /// Reads the contest's `ContestSelection`s, adding their candidates to
+    /// `builder` in order.
+    fn read(
+        contest: &'a Value,
+        contest_path: &str,
+        candidate_names: &HashMap<&str, &str>,
+        builder: &mut ElectionBuilder,
+    ) -> Result<Self, ReadError> {
+        let mut declared: HashMap<&str, CandidateIdx> = HashMap::new();
+        let mut write_ins: Vec<&str> = Vec::new();
+        for (s, sel) in array(contest, "ContestSelection", contest_path)?
             .iter()
             .enumerate()
-            .find(|(_, c)| c.get("ContestId").and_then(Value::as_str) == Some(contest_id))
-        else {
-            continue;
-        };
-        let kpath = format!("{spath}.CVRContest[{k}]");
-        marks.clear();
-        if let Some(selections) = cvr_contest.get("CVRContestSelection") {
-            let selections = selections
-                .as_array()
-                .ok_or_else(|| err(&format!("{kpath}.CVRContestSelection"), "expected an array"))?;
-            for (j, sel) in selections.iter().enumerate() {
-                let jpath = format!("{kpath}.CVRContestSelection[{j}]");
-                if sel.get("Status").and_then(Value::as_str) == Some("needs-adjudication") {
-                    continue;
-                }
-                let sel_id = string(sel, "ContestSelectionId", &jpath)?;
-                let declared = selection.get(sel_id).copied();
-                if declared.is_none() && !write_in_selections.contains(&sel_id) {
-                    return Err(err(
-                        &format!("{jpath}.ContestSelectionId"),
-                        format!("expected a ContestSelection of contest \"{contest_id}\", found \"{sel_id}\""),
-                    ));
-                }
-                if let Some(r) = sel.get("Rank") {
-                    let r = rank(r, &format!("{jpath}.Rank"))?;
-                    let c = match declared {
-                        Some(c) => c,
-                        None => builder.candidate(UNDECLARED_WRITE_INS),
-                    };
-                    marks.push((r, c));
-                    continue;
-                }
-                for (p, pos) in array(sel, "SelectionPosition", &jpath)?.iter().enumerate() {
-                    let ppath = format!("{jpath}.SelectionPosition[{p}]");
-                    if is_no(pos.get("HasIndication")) || is_no(pos.get("IsAllocable")) {
-                        continue;
-                    }
-                    let r = pos
-                        .get("Rank")
-                        .ok_or_else(|| err(&ppath, "expected a Rank"))
-                        .and_then(|r| rank(r, &format!("{ppath}.Rank")))?;
-                    let c = match declared {
-                        Some(c) if pos.get("CVRWriteIn").is_none() => c,
-                        _ => builder.candidate(UNDECLARED_WRITE_INS),
-                    };
-                    marks.push((r, c));
-                }
+        {
+            let spath = format!("{contest_path}.ContestSelection[{s}]");
+            let id = string(sel, "@id", &spath)?;
+            if is_true(sel.get("IsWriteIn")) {
+                write_ins.push(id);
+                continue;
+            }
+            let cand_ids = array(sel, "CandidateIds", &spath)?;
+            let first = cand_ids.first().and_then(Value::as_str).ok_or_else(|| {
+                err(
+                    &format!("{spath}.CandidateIds"),
+                    "expected at least one candidate @id",
+                )
+            })?;
+            let name = candidate_names.get(first).ok_or_else(|| {
+                err(
+                    &format!("{spath}.CandidateIds[0]"),
+                    format!("expected the @id of a Candidate, found \"{first}\""),
+                )
+            })?;
+            let idx = builder.candidate(name);
+            if declared.insert(id, idx).is_some() {
+                return Err(err(
+                    &spath,
+                    format!("contest selection @id \"{id}\" appears twice"),
+                ));
             }
         }
-        builder.add_marks(&marks);
+        Ok(Selections {
+            declared,
+            write_ins,
+        })
     }
-    Ok(builder.finish())
+
+    /// Appends the (rank, candidate) marks of one CVR's contest to `marks`.
+    fn read_marks(
+        &self,
+        cvr_contest: &Value,
+        kpath: &str,
+        contest_id: &str,
+        builder: &mut ElectionBuilder,
+        marks: &mut Vec<(u32, CandidateIdx)>,
+    ) -> Result<(), ReadError> {
+        let Some(selections) = cvr_contest.get("CVRContestSelection") else {
+            return Ok(());
+        };
+        let selections = selections
+            .as_array()
+            .ok_or_else(|| err(&format!("{kpath}.CVRContestSelection"), "expected an array"))?;
+        for (j, sel) in selections.iter().enumerate() {
+            let jpath = format!("{kpath}.CVRContestSelection[{j}]");
+            if sel.get("Status").and_then(Value::as_str) == Some("needs-adjudication") {
+                continue;
+            }
+            let sel_id = string(sel, "ContestSelectionId", &jpath)?;
+            let declared = self.declared.get(sel_id).copied();
+            if declared.is_none() && !self.write_ins.contains(&sel_id) {
+                return Err(err(
+                    &format!("{jpath}.ContestSelectionId"),
+                    format!("expected a ContestSelection of contest \"{contest_id}\", found \"{sel_id}\""),
+                ));
+            }
+            selection_marks(sel, &jpath, declared, builder, marks)?;
+        }
+        Ok(())
+    }
+}
+
+/// The marks of one `CVRContestSelection`: its `Rank`, or each indicated and
+/// allocable `SelectionPosition`'s. A write-in goes to [`UNDECLARED_WRITE_INS`].
+fn selection_marks(
+    sel: &Value,
+    jpath: &str,
+    declared: Option<CandidateIdx>,
+    builder: &mut ElectionBuilder,
+    marks: &mut Vec<(u32, CandidateIdx)>,
+) -> Result<(), ReadError> {
+    if let Some(r) = sel.get("Rank") {
+        let r = rank(r, &format!("{jpath}.Rank"))?;
+        let c = match declared {
+            Some(c) => c,
+            None => builder.candidate(UNDECLARED_WRITE_INS),
+        };
+        marks.push((r, c));
+        return Ok(());
+    }
+    for (p, pos) in array(sel, "SelectionPosition", jpath)?.iter().enumerate() {
+        let ppath = format!("{jpath}.SelectionPosition[{p}]");
+        if is_no(pos.get("HasIndication")) || is_no(pos.get("IsAllocable")) {
+            continue;
+        }
+        let r = pos
+            .get("Rank")
+            .ok_or_else(|| err(&ppath, "expected a Rank"))
+            .and_then(|r| rank(r, &format!("{ppath}.Rank")))?;
+        let c = match declared {
+            Some(c) if pos.get("CVRWriteIn").is_none() => c,
+            _ => builder.candidate(UNDECLARED_WRITE_INS),
+        };
+        marks.push((r, c));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

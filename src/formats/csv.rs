@@ -18,7 +18,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{ElectionFile, FormatError, Grouper, Progress};
+use super::election_file::{ElectionFile, FormatError, Progress};
+use super::group::Grouper;
 use crate::tally::{CandidateIdx, Election};
 
 /// One ballot of the export: its receipt and its ranking (candidate numbers,

@@ -36,8 +36,36 @@ fn option_line(line: &str) -> Option<(usize, String)> {
     Some((number, name.to_owned()))
 }
 
+/// Whether `head` (the start of a file) looks like a Debian tally sheet: a line
+/// `Option 1--->: Name` before any vote.
+pub fn looks_like_tally_sheet(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n')
+        .map(decode)
+        .take_while(|line| !line.trim_start().starts_with("V:"))
+        .any(|line| option_line(&line).is_some_and(|(number, _)| number == 1))
+}
+
 /// Reads a Debian tally sheet. Candidates are the options in option order.
-pub fn read_debian_tally<R: BufRead>(mut input: R) -> Result<Election, ReadError> {
+pub fn read_debian_tally<R: BufRead>(input: R) -> Result<Election, ReadError> {
+    let (options, votes) = read_lines(input)?;
+    if options.is_empty() {
+        return Err(ReadError::new(
+            FORMAT,
+            Location::Input,
+            "expected option lines such as \"Option 1--->: Name\"",
+        ));
+    }
+    let mut builder = ElectionBuilder::with_candidates(&options)
+        .map_err(|m| ReadError::new(FORMAT, Location::Input, m))?;
+    for (line_no, vote) in votes {
+        builder.add_slots(vote_slots(line_no, &vote, options.len())?, 1);
+    }
+    Ok(builder.finish())
+}
+
+/// The option names, in order, and each vote with its line number.
+#[allow(clippy::type_complexity)]
+fn read_lines<R: BufRead>(mut input: R) -> Result<(Vec<String>, Vec<(usize, String)>), ReadError> {
     let mut options: Vec<String> = Vec::new();
     let mut votes: Vec<(usize, String)> = Vec::new();
     let mut buf = Vec::new();
@@ -88,62 +116,56 @@ pub fn read_debian_tally<R: BufRead>(mut input: R) -> Result<Election, ReadError
             options.push(name);
         }
     }
-    if options.is_empty() {
+    Ok((options, votes))
+}
+
+/// One vote (one character per option: a rank digit or `-`) as rank slots:
+/// equal digits share a slot, unranked options are left out.
+fn vote_slots(
+    line_no: usize,
+    vote: &str,
+    options: usize,
+) -> Result<Vec<Vec<CandidateIdx>>, ReadError> {
+    let chars: Vec<char> = vote.chars().collect();
+    if chars.len() != options {
         return Err(ReadError::new(
             FORMAT,
-            Location::Input,
-            "expected option lines such as \"Option 1--->: Name\"",
+            Location::Line(line_no),
+            format!("expected a vote of {options} characters (one per option), found \"{vote}\""),
         ));
     }
-
-    let mut builder = ElectionBuilder::with_candidates(&options)
-        .map_err(|m| ReadError::new(FORMAT, Location::Input, m))?;
-    for (line_no, vote) in votes {
-        let chars: Vec<char> = vote.chars().collect();
-        if chars.len() != options.len() {
-            return Err(ReadError::new(
-                FORMAT,
-                Location::Line(line_no),
-                format!(
-                    "expected a vote of {} characters (one per option), found \"{vote}\"",
-                    options.len()
-                ),
-            ));
-        }
-        let mut ranked: Vec<(u32, CandidateIdx)> = Vec::new();
-        for (i, ch) in chars.iter().enumerate() {
-            match ch {
-                '-' => {}
-                d if d.is_ascii_digit() => {
-                    ranked.push((d.to_digit(10).unwrap_or(0), i as CandidateIdx))
-                }
-                other => {
-                    return Err(ReadError::new(
-                        FORMAT,
-                        Location::Cell {
-                            line: line_no,
-                            column: i + 1,
-                        },
-                        format!("expected a rank digit or '-', found '{other}'"),
-                    ))
-                }
+    let mut ranked: Vec<(u32, CandidateIdx)> = Vec::new();
+    for (i, ch) in chars.iter().enumerate() {
+        match ch {
+            '-' => {}
+            d if d.is_ascii_digit() => {
+                ranked.push((d.to_digit(10).unwrap_or(0), i as CandidateIdx))
+            }
+            other => {
+                return Err(ReadError::new(
+                    FORMAT,
+                    Location::Cell {
+                        line: line_no,
+                        column: i + 1,
+                    },
+                    format!("expected a rank digit or '-', found '{other}'"),
+                ))
             }
         }
-        ranked.sort();
-        let mut slots: Vec<Vec<CandidateIdx>> = Vec::new();
-        let mut last_rank = None;
-        for (rank, candidate) in ranked {
-            if last_rank != Some(rank) {
-                slots.push(Vec::new());
-                last_rank = Some(rank);
-            }
-            if let Some(slot) = slots.last_mut() {
-                slot.push(candidate);
-            }
-        }
-        builder.add_slots(slots, 1);
     }
-    Ok(builder.finish())
+    ranked.sort();
+    let mut slots: Vec<Vec<CandidateIdx>> = Vec::new();
+    let mut last_rank = None;
+    for (rank, candidate) in ranked {
+        if last_rank != Some(rank) {
+            slots.push(Vec::new());
+            last_rank = Some(rank);
+        }
+        if let Some(slot) = slots.last_mut() {
+            slot.push(candidate);
+        }
+    }
+    Ok(slots)
 }
 
 #[cfg(test)]

@@ -25,7 +25,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{ElectionFile, FormatError, Grouper};
+use super::election_file::{ElectionFile, FormatError};
+use super::group::Grouper;
 use crate::tally::{CandidateIdx, Election};
 
 #[derive(Deserialize)]
@@ -84,113 +85,18 @@ pub fn read(text: &str) -> Result<ElectionFile, FormatError> {
         line: 1,
     };
     let cl = lines.line_of(doc.candidates);
-    let candidates: Vec<String> = serde_json::from_str(doc.candidates.get())
-        .map_err(|e| at(cl, e))
-        .map_err(|e| {
-            FormatError::new(
-                e.line,
-                format!("expected a list of candidate names: {}", e.message),
-            )
-        })?;
-    let mut index: BTreeMap<&str, CandidateIdx> = BTreeMap::new();
-    for (i, c) in candidates.iter().enumerate() {
-        if index.insert(c.as_str(), i as CandidateIdx).is_some() {
-            return Err(FormatError::new(
-                cl,
-                format!("candidate {c:?} is listed twice"),
-            ));
-        }
-    }
-    let lookup = |name: &str, line: usize| {
-        index.get(name).copied().ok_or_else(|| {
-            FormatError::new(
-                line,
-                format!("expected a candidate from \"candidates\", found {name:?}"),
-            )
-        })
+    let candidates = read_candidates(doc.candidates, cl)?;
+    let index = Index::new(&candidates, cl)?;
+    let withdrawn = match doc.withdrawn {
+        Some(w) => read_withdrawn(w, lines.line_of(w), &index)?,
+        None => Vec::new(),
     };
-    let mut withdrawn = Vec::new();
-    if let Some(w) = doc.withdrawn {
-        let wl = lines.line_of(w);
-        let names: Vec<String> = serde_json::from_str(w.get()).map_err(|e| at(wl, e))?;
-        for n in names {
-            let c = lookup(&n, wl)?;
-            if !withdrawn.contains(&c) {
-                withdrawn.push(c);
-            }
-        }
-        withdrawn.sort_unstable();
-    }
     let mut g = Grouper::new(candidates.len());
     for raw in doc.ballots {
         let line = lines.line_of(raw);
         let v: Value = serde_json::from_str(raw.get()).map_err(|e| at(line, e))?;
-        let (ranking, count) = match &v {
-            Value::Array(r) => (r, 1),
-            Value::Object(o) => {
-                let r = match o.get("ranking") {
-                    Some(Value::Array(r)) => r,
-                    _ => {
-                        return Err(FormatError::new(
-                            line,
-                            "expected a ballot {\"ranking\": [names…], \"count\": n}",
-                        ))
-                    }
-                };
-                let count = match o.get("count") {
-                    None => 1,
-                    Some(Value::Number(n)) => match n.as_u64() {
-                        Some(0) => {
-                            return Err(FormatError::new(
-                                line,
-                                "expected a positive count, found 0",
-                            ))
-                        }
-                        Some(c) => c,
-                        None => {
-                            return Err(FormatError::new(
-                                line,
-                                format!("expected a positive whole count, found {n}"),
-                            ))
-                        }
-                    },
-                    Some(other) => {
-                        return Err(FormatError::new(
-                            line,
-                            format!("expected a positive whole count, found {other}"),
-                        ))
-                    }
-                };
-                (r, count)
-            }
-            _ => {
-                return Err(FormatError::new(
-                    line,
-                    "expected a ballot: {\"ranking\": [...], \"count\": n} or a list of names",
-                ))
-            }
-        };
-        g.begin();
-        for entry in ranking {
-            let names: Vec<&Value> = match entry {
-                Value::Array(tied) => tied.iter().collect(),
-                other => vec![other],
-            };
-            for n in names {
-                let Value::String(name) = n else {
-                    return Err(FormatError::new(
-                        line,
-                        format!("expected a candidate name (a string), found {n}"),
-                    ));
-                };
-                let c = lookup(name, line)?;
-                g.push(c)
-                    .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
-            }
-            g.end_rank();
-        }
-        g.finish(count)
-            .map_err(|e| FormatError::new(line, e.message(&candidates)))?;
+        let (ranking, count) = ballot_parts(&v, line)?;
+        add_ballot(&mut g, ranking, count, line, &index, &candidates)?;
     }
     Ok(ElectionFile {
         election: Election {
@@ -201,6 +107,136 @@ pub fn read(text: &str) -> Result<ElectionFile, FormatError> {
         title: doc.title,
         seats: doc.seats,
     })
+}
+
+/// The `candidates` list (found at line `cl`).
+fn read_candidates(raw: &RawValue, cl: usize) -> Result<Vec<String>, FormatError> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| at(cl, e))
+        .map_err(|e| {
+            FormatError::new(
+                e.line,
+                format!("expected a list of candidate names: {}", e.message),
+            )
+        })
+}
+
+/// Candidate numbers by name.
+struct Index<'a>(BTreeMap<&'a str, CandidateIdx>);
+
+impl<'a> Index<'a> {
+    /// Refuses a name listed twice (at line `cl`).
+    fn new(candidates: &'a [String], cl: usize) -> Result<Self, FormatError> {
+        let mut index: BTreeMap<&str, CandidateIdx> = BTreeMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            if index.insert(c.as_str(), i as CandidateIdx).is_some() {
+                return Err(FormatError::new(
+                    cl,
+                    format!("candidate {c:?} is listed twice"),
+                ));
+            }
+        }
+        Ok(Index(index))
+    }
+
+    fn lookup(&self, name: &str, line: usize) -> Result<CandidateIdx, FormatError> {
+        self.0.get(name).copied().ok_or_else(|| {
+            FormatError::new(
+                line,
+                format!("expected a candidate from \"candidates\", found {name:?}"),
+            )
+        })
+    }
+}
+
+/// The `withdrawn` names (at line `wl`) as sorted, distinct candidate numbers.
+fn read_withdrawn(
+    raw: &RawValue,
+    wl: usize,
+    index: &Index<'_>,
+) -> Result<Vec<CandidateIdx>, FormatError> {
+    let names: Vec<String> = serde_json::from_str(raw.get()).map_err(|e| at(wl, e))?;
+    let mut withdrawn = Vec::new();
+    for n in names {
+        let c = index.lookup(&n, wl)?;
+        if !withdrawn.contains(&c) {
+            withdrawn.push(c);
+        }
+    }
+    withdrawn.sort_unstable();
+    Ok(withdrawn)
+}
+
+/// A ballot's ranking and count: a list of names (count 1) or
+/// `{"ranking": [...], "count": n}`.
+fn ballot_parts(v: &Value, line: usize) -> Result<(&Vec<Value>, u64), FormatError> {
+    match v {
+        Value::Array(r) => Ok((r, 1)),
+        Value::Object(o) => {
+            let Some(Value::Array(r)) = o.get("ranking") else {
+                return Err(FormatError::new(
+                    line,
+                    "expected a ballot {\"ranking\": [names…], \"count\": n}",
+                ));
+            };
+            Ok((r, ballot_count(o.get("count"), line)?))
+        }
+        _ => Err(FormatError::new(
+            line,
+            "expected a ballot: {\"ranking\": [...], \"count\": n} or a list of names",
+        )),
+    }
+}
+
+/// A ballot's `count`: a positive whole number, 1 when absent.
+fn ballot_count(count: Option<&Value>, line: usize) -> Result<u64, FormatError> {
+    match count {
+        None => Ok(1),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(0) => Err(FormatError::new(line, "expected a positive count, found 0")),
+            Some(c) => Ok(c),
+            None => Err(FormatError::new(
+                line,
+                format!("expected a positive whole count, found {n}"),
+            )),
+        },
+        Some(other) => Err(FormatError::new(
+            line,
+            format!("expected a positive whole count, found {other}"),
+        )),
+    }
+}
+
+/// Adds one ballot: each entry of `ranking` is a name or a list of tied names.
+fn add_ballot(
+    g: &mut Grouper,
+    ranking: &[Value],
+    count: u64,
+    line: usize,
+    index: &Index<'_>,
+    candidates: &[String],
+) -> Result<(), FormatError> {
+    g.begin();
+    for entry in ranking {
+        let names: Vec<&Value> = match entry {
+            Value::Array(tied) => tied.iter().collect(),
+            other => vec![other],
+        };
+        for n in names {
+            let Value::String(name) = n else {
+                return Err(FormatError::new(
+                    line,
+                    format!("expected a candidate name (a string), found {n}"),
+                ));
+            };
+            let c = index.lookup(name, line)?;
+            g.push(c)
+                .map_err(|e| FormatError::new(line, e.message(candidates)))?;
+        }
+        g.end_rank();
+    }
+    g.finish(count)
+        .map_err(|e| FormatError::new(line, e.message(candidates)))
 }
 
 #[cfg(test)]

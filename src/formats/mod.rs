@@ -29,142 +29,23 @@ pub mod cdf;
 pub mod csv;
 pub mod cvr;
 pub mod debian;
+mod detect;
+mod election_file;
+mod format;
 mod group;
 pub mod json;
+mod lines;
 pub mod preflib;
 pub mod rctab_config;
 pub mod rctab_csv;
 pub mod read_error;
 pub mod urcvt;
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::tally::Election;
-
 pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};
-pub(crate) use self::group::Grouper;
+pub use self::detect::FileKind;
+pub use self::election_file::{ElectionFile, FormatError, Progress};
+pub use self::format::Format;
 pub use self::read_error::{Location, ReadError};
-
-/// A ballot file's contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ElectionFile {
-    pub election: Election,
-    /// The title, where the format has one.
-    pub title: Option<String>,
-    /// Seats to fill, where the format says (BLT).
-    pub seats: Option<u32>,
-}
-
-/// A file that cannot be read: where and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormatError {
-    /// 1-based line number (0 when the error concerns the whole file).
-    pub line: usize,
-    pub message: String,
-}
-
-impl FormatError {
-    pub fn new(line: usize, message: impl Into<String>) -> Self {
-        FormatError {
-            line,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for FormatError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
-        }
-    }
-}
-
-impl std::error::Error for FormatError {}
-
-/// A ballot file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    Preflib,
-    Blt,
-    Json,
-    Csv,
-}
-
-impl Format {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Format::Preflib => "preflib",
-            Format::Blt => "blt",
-            Format::Json => "json",
-            Format::Csv => "csv",
-        }
-    }
-
-    /// The format a file name's extension implies, if any.
-    pub fn from_extension(path: &str) -> Option<Format> {
-        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
-        match ext.as_str() {
-            "soc" | "soi" | "toc" | "toi" => Some(Format::Preflib),
-            "blt" | "hil" => Some(Format::Blt),
-            "json" => Some(Format::Json),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        }
-    }
-
-    /// Guesses the format from the text: `{` JSON, `receipt,` CSV, `#` PrefLib,
-    /// a first line of two numbers BLT, of one number old PrefLib.
-    pub fn sniff(text: &str) -> Option<Format> {
-        let t = text.trim_start();
-        if t.starts_with('{') {
-            return Some(Format::Json);
-        }
-        if t.starts_with("receipt,") || t.starts_with("receipt\n") || t.starts_with("\"receipt\"") {
-            return Some(Format::Csv);
-        }
-        if t.starts_with('#') {
-            return Some(Format::Preflib);
-        }
-        let first = t.lines().next()?;
-        let nums: Vec<&str> = first.split_whitespace().collect();
-        if nums.iter().all(|n| n.parse::<u64>().is_ok()) {
-            match nums.len() {
-                2 => return Some(Format::Blt),
-                1 => return Some(Format::Preflib),
-                _ => {}
-            }
-        }
-        None
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "preflib" => Ok(Format::Preflib),
-            "blt" => Ok(Format::Blt),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            _ => Err(format!(
-                "unknown format {s:?} (expected preflib, blt, json or csv)"
-            )),
-        }
-    }
-}
-
-/// Reports progress: called now and then with the number of bytes read so far.
-pub type Progress<'a> = &'a mut dyn FnMut(usize);
 
 /// Reads `text` as `format`.
 pub fn read(text: &str, format: Format) -> Result<ElectionFile, FormatError> {
@@ -183,31 +64,4 @@ pub fn read_with_progress(
         Format::Json => json::read(text),
         Format::Csv => csv::read(text, progress),
     }
-}
-
-/// Parses a positive ballot count.
-pub(crate) fn parse_count(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    match s.parse::<u64>() {
-        Ok(0) => Err("expected a positive ballot count, found 0".to_string()),
-        Ok(n) => Ok(n),
-        Err(_) if s.starts_with('-') => Err(format!(
-            "expected a positive ballot count, found the negative {s:?}"
-        )),
-        Err(_) => Err(format!(
-            "expected a positive whole ballot count, found {s:?}"
-        )),
-    }
-}
-
-/// Iterates lines with their 1-based numbers and byte offsets (of the line end),
-/// accepting `\n` and `\r\n`.
-pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str, usize)> {
-    let mut offset = 0;
-    text.split_inclusive('\n').enumerate().map(move |(i, raw)| {
-        offset += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        (i + 1, line, offset)
-    })
 }

@@ -10,7 +10,9 @@
 
 use std::fmt::Write as _;
 
-use super::{numbered_lines, parse_count, ElectionFile, FormatError, Grouper, Progress};
+use super::election_file::{ElectionFile, FormatError, Progress};
+use super::group::Grouper;
+use super::lines::{numbered_lines, parse_count};
 use crate::tally::{Ballot, Election};
 
 const PROGRESS_EVERY: usize = 1 << 16;
@@ -30,9 +32,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
 }
 
 fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
-    let mut declared: Option<usize> = None;
-    let mut names: Vec<Option<String>> = Vec::new();
-    let mut title = None;
+    let mut header = Header::default();
     let mut grouper: Option<Grouper> = None;
     let mut final_names: Vec<String> = Vec::new();
     for (no, line, offset) in numbered_lines(text) {
@@ -44,76 +44,19 @@ fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, Form
             continue;
         }
         if let Some(meta) = t.strip_prefix('#') {
-            if grouper.is_some() {
-                continue; // a comment after the data
-            }
-            let meta = meta.trim();
-            let Some((key, value)) = meta.split_once(':') else {
-                continue;
-            };
-            let (key, value) = (key.trim(), value.trim());
-            if key == "NUMBER ALTERNATIVES" {
-                let n = value.parse().map_err(|_| {
-                    FormatError::new(
-                        no,
-                        format!("expected a number of alternatives, found {value:?}"),
-                    )
-                })?;
-                declared = Some(n);
-            } else if key == "TITLE" && !value.is_empty() {
-                title = Some(value.to_string());
-            } else if let Some(i) = key.strip_prefix("ALTERNATIVE NAME") {
-                let i: usize = i.trim().parse().ok().filter(|&i| i >= 1).ok_or_else(|| {
-                    FormatError::new(
-                        no,
-                        format!("expected \"ALTERNATIVE NAME <number>:\", found {key:?}"),
-                    )
-                })?;
-                if names.len() < i {
-                    names.resize(i, None);
-                }
-                if names[i - 1].is_some() {
-                    return Err(FormatError::new(
-                        no,
-                        format!("alternative {i} is named twice"),
-                    ));
-                }
-                names[i - 1] = Some(value.to_string());
-            }
+            if grouper.is_none() {
+                header.read(no, meta)?;
+            } // else a comment after the data
             continue;
         }
-        if grouper.is_none() {
-            let n = match declared {
-                Some(n) if n < names.len() => {
-                    return Err(FormatError::new(
-                        no,
-                        format!(
-                            "the header declares {n} alternatives but names alternative {}",
-                            names.len()
-                        ),
-                    ))
-                }
-                Some(n) => n,
-                None if !names.is_empty() => names.len(),
-                None => {
-                    return Err(FormatError::new(
-                        no,
-                        "expected \"# NUMBER ALTERNATIVES: n\" or \"# ALTERNATIVE NAME i: …\" lines before the rankings",
-                    ))
-                }
-            };
-            names.resize(n, None);
-            final_names = names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    n.clone()
-                        .unwrap_or_else(|| format!("Alternative {}", i + 1))
-                })
-                .collect();
-            grouper = Some(Grouper::new(n));
-        }
-        let g = grouper.as_mut().expect("set above");
+        let g = match &mut grouper {
+            Some(g) => g,
+            None => {
+                let n = header.alternatives(no)?;
+                final_names = header.final_names(n);
+                grouper.insert(Grouper::new(n))
+            }
+        };
         let (count, ranking) = t.split_once(':').ok_or_else(|| {
             FormatError::new(no, format!("expected \"count: ranking\", found {t:?}"))
         })?;
@@ -123,16 +66,8 @@ fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, Form
         Some(g) => g,
         None => {
             // A header and no rankings: an election without ballots.
-            let n = declared.unwrap_or(names.len());
-            names.resize(n.max(names.len()), None);
-            final_names = names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    n.clone()
-                        .unwrap_or_else(|| format!("Alternative {}", i + 1))
-                })
-                .collect();
+            let n = header.declared.unwrap_or(header.names.len());
+            final_names = header.final_names(n.max(header.names.len()));
             Grouper::new(n)
         }
     };
@@ -142,9 +77,91 @@ fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, Form
             withdrawn: vec![],
             ballots: grouper.into_ballots(),
         },
-        title,
+        title: header.title,
         seats: None,
     })
+}
+
+/// What the `# KEY: value` lines of the current format say.
+#[derive(Default)]
+struct Header {
+    /// `NUMBER ALTERNATIVES`.
+    declared: Option<usize>,
+    /// `ALTERNATIVE NAME i`, by `i - 1`.
+    names: Vec<Option<String>>,
+    title: Option<String>,
+}
+
+impl Header {
+    /// Reads one header line (after its `#`); unknown keys and comments are
+    /// passed over.
+    fn read(&mut self, no: usize, meta: &str) -> Result<(), FormatError> {
+        let Some((key, value)) = meta.trim().split_once(':') else {
+            return Ok(());
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key == "NUMBER ALTERNATIVES" {
+            let n = value.parse().map_err(|_| {
+                FormatError::new(
+                    no,
+                    format!("expected a number of alternatives, found {value:?}"),
+                )
+            })?;
+            self.declared = Some(n);
+        } else if key == "TITLE" && !value.is_empty() {
+            self.title = Some(value.to_string());
+        } else if let Some(i) = key.strip_prefix("ALTERNATIVE NAME") {
+            let i: usize = i.trim().parse().ok().filter(|&i| i >= 1).ok_or_else(|| {
+                FormatError::new(
+                    no,
+                    format!("expected \"ALTERNATIVE NAME <number>:\", found {key:?}"),
+                )
+            })?;
+            if self.names.len() < i {
+                self.names.resize(i, None);
+            }
+            if self.names[i - 1].is_some() {
+                return Err(FormatError::new(
+                    no,
+                    format!("alternative {i} is named twice"),
+                ));
+            }
+            self.names[i - 1] = Some(value.to_string());
+        }
+        Ok(())
+    }
+
+    /// The number of alternatives, when the first ranking (line `no`) comes.
+    fn alternatives(&self, no: usize) -> Result<usize, FormatError> {
+        match self.declared {
+            Some(n) if n < self.names.len() => Err(FormatError::new(
+                no,
+                format!(
+                    "the header declares {n} alternatives but names alternative {}",
+                    self.names.len()
+                ),
+            )),
+            Some(n) => Ok(n),
+            None if !self.names.is_empty() => Ok(self.names.len()),
+            None => Err(FormatError::new(
+                no,
+                "expected \"# NUMBER ALTERNATIVES: n\" or \"# ALTERNATIVE NAME i: …\" lines before the rankings",
+            )),
+        }
+    }
+
+    /// The names of `n` alternatives: as named, else `Alternative i`.
+    fn final_names(&mut self, n: usize) -> Vec<String> {
+        self.names.resize(n, None);
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                n.clone()
+                    .unwrap_or_else(|| format!("Alternative {}", i + 1))
+            })
+            .collect()
+    }
 }
 
 fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {

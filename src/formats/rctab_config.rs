@@ -287,6 +287,37 @@ pub fn read_rctab_ballots_json(input: &str) -> Result<RctabBallots, ReadError> {
             "expected an object with \"candidates\" and \"ballots\"",
         )
     })?;
+    let mut builder = declared_candidates(root)?;
+    let rules = match root.get("rules") {
+        None | Some(Value::Null) => None,
+        Some(rules) => Some(parse_rctab_rules(BALLOTS, rules, "$.rules")?),
+    };
+    let max_rank = read_max_rank(root.get("maxRank"))?;
+    let ballots = root
+        .get("ballots")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err(BALLOTS, "$", "expected a \"ballots\" array"))?;
+    let mut parsed: Vec<(Vec<Vec<CandidateIdx>>, u64)> = Vec::with_capacity(ballots.len());
+    for (b, ballot) in ballots.iter().enumerate() {
+        let (slots, count, spath) = ballot_slots(ballot, &format!("$.ballots[{b}]"))?;
+        let mut ranks = Vec::with_capacity(slots.len());
+        for (r, slot) in slots.iter().enumerate() {
+            ranks.push(read_slot(slot, &format!("{spath}[{r}]"), &mut builder)?);
+        }
+        parsed.push((ranks, count));
+    }
+    for (ranks, count) in parsed {
+        builder.add_slots(ranks, count);
+    }
+    Ok(RctabBallots {
+        election: builder.finish(),
+        rules,
+        max_rank,
+    })
+}
+
+/// A builder holding the `candidates` names, in order.
+fn declared_candidates(root: &Map<String, Value>) -> Result<ElectionBuilder, ReadError> {
     let names = root
         .get("candidates")
         .and_then(Value::as_array)
@@ -302,16 +333,14 @@ pub fn read_rctab_ballots_json(input: &str) -> Result<RctabBallots, ReadError> {
         })?;
         declared.push(name);
     }
-    let mut builder =
-        ElectionBuilder::with_candidates(&declared).map_err(|m| err(BALLOTS, "$.candidates", m))?;
+    ElectionBuilder::with_candidates(&declared).map_err(|m| err(BALLOTS, "$.candidates", m))
+}
 
-    let rules = match root.get("rules") {
-        None | Some(Value::Null) => None,
-        Some(rules) => Some(parse_rctab_rules(BALLOTS, rules, "$.rules")?),
-    };
-    let max_rank = match root.get("maxRank") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
+/// `maxRank`, if given: a whole number up to [`MAX_RANK`].
+fn read_max_rank(value: Option<&Value>) -> Result<Option<u32>, ReadError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => Ok(Some(
             v.as_u64()
                 .filter(|&n| n <= u64::from(MAX_RANK))
                 .ok_or_else(|| {
@@ -321,88 +350,84 @@ pub fn read_rctab_ballots_json(input: &str) -> Result<RctabBallots, ReadError> {
                         format!("expected a whole number up to {MAX_RANK}"),
                     )
                 })? as u32,
-        ),
-    };
+        )),
+    }
+}
 
-    let ballots = root
-        .get("ballots")
-        .and_then(Value::as_array)
-        .ok_or_else(|| err(BALLOTS, "$", "expected a \"ballots\" array"))?;
-    let mut parsed: Vec<(Vec<Vec<CandidateIdx>>, u64)> = Vec::with_capacity(ballots.len());
-    for (b, ballot) in ballots.iter().enumerate() {
-        let bpath = format!("$.ballots[{b}]");
-        let (slots, count, spath) = match ballot {
-            Value::Array(slots) => (slots, 1, bpath.clone()),
-            Value::Object(obj) => {
-                let slots = obj
-                    .get("ranks")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| err(BALLOTS, &bpath, "expected a \"ranks\" array"))?;
-                let count = match obj.get("count") {
-                    None => 1,
-                    Some(c) => c.as_u64().ok_or_else(|| {
-                        err(
-                            BALLOTS,
-                            &format!("{bpath}.count"),
-                            "expected a whole number of ballots",
-                        )
-                    })?,
-                };
-                (slots, count, format!("{bpath}.ranks"))
-            }
-            _ => return Err(err(BALLOTS, &bpath, "expected a list of rank slots")),
-        };
-        if slots.len() > MAX_RANK as usize {
-            return Err(err(
-                BALLOTS,
-                &spath,
-                format!("expected at most {MAX_RANK} rank slots"),
-            ));
-        }
-        let mut ranks = Vec::with_capacity(slots.len());
-        for (r, slot) in slots.iter().enumerate() {
-            let rpath = format!("{spath}[{r}]");
-            let slot = slot.as_array().ok_or_else(|| {
-                err(
-                    BALLOTS,
-                    &rpath,
-                    "expected a list of candidate names ([] for a skipped rank)",
-                )
-            })?;
-            let mut cands = Vec::with_capacity(slot.len());
-            for (k, name) in slot.iter().enumerate() {
-                let name = name.as_str().ok_or_else(|| {
+/// A ballot's rank slots, count and the JSON path of its slots: a list of
+/// slots (count 1) or `{"ranks": [...], "count": n}`; at most [`MAX_RANK`] slots.
+fn ballot_slots<'a>(
+    ballot: &'a Value,
+    bpath: &str,
+) -> Result<(&'a Vec<Value>, u64, String), ReadError> {
+    let (slots, count, spath) = match ballot {
+        Value::Array(slots) => (slots, 1, bpath.to_owned()),
+        Value::Object(obj) => {
+            let slots = obj
+                .get("ranks")
+                .and_then(Value::as_array)
+                .ok_or_else(|| err(BALLOTS, bpath, "expected a \"ranks\" array"))?;
+            let count = match obj.get("count") {
+                None => 1,
+                Some(c) => c.as_u64().ok_or_else(|| {
                     err(
                         BALLOTS,
-                        &format!("{rpath}[{k}]"),
-                        "expected a candidate name",
+                        &format!("{bpath}.count"),
+                        "expected a whole number of ballots",
                     )
-                })?;
-                let idx = match builder.known(name) {
-                    Some(idx) => idx,
-                    None if name == UNDECLARED_WRITE_INS => builder.candidate(name),
-                    None => {
-                        return Err(err(
-                            BALLOTS,
-                            &format!("{rpath}[{k}]"),
-                            format!("expected one of the candidates, found \"{name}\""),
-                        ))
-                    }
-                };
-                cands.push(idx);
-            }
-            ranks.push(cands);
+                })?,
+            };
+            (slots, count, format!("{bpath}.ranks"))
         }
-        parsed.push((ranks, count));
+        _ => return Err(err(BALLOTS, bpath, "expected a list of rank slots")),
+    };
+    if slots.len() > MAX_RANK as usize {
+        return Err(err(
+            BALLOTS,
+            &spath,
+            format!("expected at most {MAX_RANK} rank slots"),
+        ));
     }
-    for (ranks, count) in parsed {
-        builder.add_slots(ranks, count);
+    Ok((slots, count, spath))
+}
+
+/// One rank slot: a list of candidate names ([] when skipped); an undeclared
+/// write-in becomes a candidate the first time it is used.
+fn read_slot(
+    slot: &Value,
+    rpath: &str,
+    builder: &mut ElectionBuilder,
+) -> Result<Vec<CandidateIdx>, ReadError> {
+    let slot = slot.as_array().ok_or_else(|| {
+        err(
+            BALLOTS,
+            rpath,
+            "expected a list of candidate names ([] for a skipped rank)",
+        )
+    })?;
+    let mut cands = Vec::with_capacity(slot.len());
+    for (k, name) in slot.iter().enumerate() {
+        let name = name.as_str().ok_or_else(|| {
+            err(
+                BALLOTS,
+                &format!("{rpath}[{k}]"),
+                "expected a candidate name",
+            )
+        })?;
+        let idx = match builder.known(name) {
+            Some(idx) => idx,
+            None if name == UNDECLARED_WRITE_INS => builder.candidate(name),
+            None => {
+                return Err(err(
+                    BALLOTS,
+                    &format!("{rpath}[{k}]"),
+                    format!("expected one of the candidates, found \"{name}\""),
+                ))
+            }
+        };
+        cands.push(idx);
     }
-    Ok(RctabBallots {
-        election: builder.finish(),
-        rules,
-        max_rank,
-    })
+    Ok(cands)
 }
 
 impl RctabRules {

@@ -98,68 +98,9 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
             "expected a header row, found an empty file",
         ));
     };
-    let first = match options.first_vote_column {
-        Some(0) => {
-            return Err(ReadError::new(GENERIC, Location::Line(*header_line), "first vote column is 1-based: expected 1 or more"))
-        }
-        Some(col) if col > header.len() => {
-            return Err(ReadError::new(
-                GENERIC,
-                Location::Line(*header_line),
-                format!("expected at least {col} columns in the header (first vote column), found {}", header.len()),
-            ))
-        }
-        Some(col) => col - 1,
-        None => (0..header.len())
-            .find(|&c| {
-                let candidates = (header.len() - c) as u64;
-                !is_id_column(&header[c])
-                    && data.iter().all(|(_, row)| {
-                        row.iter().skip(c).all(|cell| {
-                            let cell = cell.trim();
-                            cell.is_empty()
-                                || cell.parse::<u64>().is_ok_and(|r| (1..=candidates).contains(&r))
-                        })
-                    })
-            })
-            .ok_or_else(|| {
-                ReadError::new(
-                    GENERIC,
-                    Location::Line(*header_line),
-                    "expected candidate columns holding rank numbers; none found (give the first vote column)",
-                )
-            })?,
-    };
-
+    let first = first_vote_column(options, *header_line, header, data)?;
     let mut builder = ElectionBuilder::default();
-    let mut column_candidate: Vec<CandidateIdx> = Vec::new();
-    for (c, name) in header.iter().enumerate().skip(first) {
-        let name = name.trim();
-        let is_uwi = options.undeclared_write_in_label.as_deref() == Some(name);
-        if name.is_empty() {
-            return Err(ReadError::new(
-                GENERIC,
-                Location::Cell {
-                    line: *header_line,
-                    column: c + 1,
-                },
-                "expected a candidate name in the header of a vote column",
-            ));
-        }
-        let label = if is_uwi { UNDECLARED_WRITE_INS } else { name };
-        if !is_uwi && builder.known(label).is_some() {
-            return Err(ReadError::new(
-                GENERIC,
-                Location::Cell {
-                    line: *header_line,
-                    column: c + 1,
-                },
-                format!("candidate \"{name}\" heads two columns"),
-            ));
-        }
-        column_candidate.push(builder.candidate(label));
-    }
-
+    let column_candidate = vote_columns(options, *header_line, header, first, &mut builder)?;
     let mut marks = Vec::new();
     for (line_no, row) in data {
         if row.len() > header.len() {
@@ -197,8 +138,90 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
     Ok(builder.finish())
 }
 
+/// The 0-based first vote column: the option's, or the first column that is not
+/// an id column and holds only blanks and rank numbers on every row.
+fn first_vote_column(
+    options: &GenericCsvOptions,
+    header_line: usize,
+    header: &[String],
+    data: &[(usize, Vec<String>)],
+) -> Result<usize, ReadError> {
+    match options.first_vote_column {
+        Some(0) => {
+            Err(ReadError::new(GENERIC, Location::Line(header_line), "first vote column is 1-based: expected 1 or more"))
+        }
+        Some(col) if col > header.len() => {
+            Err(ReadError::new(
+                GENERIC,
+                Location::Line(header_line),
+                format!("expected at least {col} columns in the header (first vote column), found {}", header.len()),
+            ))
+        }
+        Some(col) => Ok(col - 1),
+        None => (0..header.len())
+            .find(|&c| {
+                let candidates = (header.len() - c) as u64;
+                !is_id_column(&header[c])
+                    && data.iter().all(|(_, row)| {
+                        row.iter().skip(c).all(|cell| {
+                            let cell = cell.trim();
+                            cell.is_empty()
+                                || cell.parse::<u64>().is_ok_and(|r| (1..=candidates).contains(&r))
+                        })
+                    })
+            })
+            .ok_or_else(|| {
+                ReadError::new(
+                    GENERIC,
+                    Location::Line(header_line),
+                    "expected candidate columns holding rank numbers; none found (give the first vote column)",
+                )
+            }),
+    }
+}
+
+/// The candidate of each vote column from `first` on, from the header's names
+/// (the undeclared write-in label as [`UNDECLARED_WRITE_INS`]).
+fn vote_columns(
+    options: &GenericCsvOptions,
+    header_line: usize,
+    header: &[String],
+    first: usize,
+    builder: &mut ElectionBuilder,
+) -> Result<Vec<CandidateIdx>, ReadError> {
+    let mut column_candidate: Vec<CandidateIdx> = Vec::new();
+    for (c, name) in header.iter().enumerate().skip(first) {
+        let name = name.trim();
+        let is_uwi = options.undeclared_write_in_label.as_deref() == Some(name);
+        let at = Location::Cell {
+            line: header_line,
+            column: c + 1,
+        };
+        if name.is_empty() {
+            return Err(ReadError::new(
+                GENERIC,
+                at,
+                "expected a candidate name in the header of a vote column",
+            ));
+        }
+        let label = if is_uwi { UNDECLARED_WRITE_INS } else { name };
+        if !is_uwi && builder.known(label).is_some() {
+            return Err(ReadError::new(
+                GENERIC,
+                at,
+                format!("candidate \"{name}\" heads two columns"),
+            ));
+        }
+        column_candidate.push(builder.candidate(label));
+    }
+    Ok(column_candidate)
+}
+
 /// The fixed columns before the first choice column of a Clear Ballot CVR.
 const CLEAR_BALLOT_FIXED_COLUMNS: usize = 10;
+
+/// A choice column of a Clear Ballot CVR: (column, contest, rank, candidate name).
+type Choice = (usize, String, u32, String);
 
 /// Reads a Clear Ballot RCV cast vote record CSV.
 pub fn read_clear_ballot_csv(
@@ -214,6 +237,35 @@ pub fn read_clear_ballot_csv(
         ));
     };
     let header = split(CLEAR_BALLOT, header_line, header)?;
+    let mut choices = choice_columns(&header, header_line)?;
+    let contest = chosen_contest(&choices, options, header_line)?;
+    choices.retain(|(_, c, _, _)| *c == contest);
+
+    let mut builder = ElectionBuilder::default();
+    let columns: Vec<(usize, u32, CandidateIdx)> = choices
+        .iter()
+        .map(|(col, _, rank, name)| {
+            let label = if options.undeclared_write_in_label.as_deref() == Some(name.as_str()) {
+                UNDECLARED_WRITE_INS
+            } else {
+                name.as_str()
+            };
+            (*col, *rank, builder.candidate(label))
+        })
+        .collect();
+
+    let mut marks = Vec::new();
+    for (line_no, line) in lines {
+        let row = split(CLEAR_BALLOT, line_no, line)?;
+        clear_ballot_marks(&row, line_no, header.len(), &columns, &mut marks)?;
+        builder.add_marks(&marks);
+    }
+    Ok(builder.finish())
+}
+
+/// The choice columns named by the header
+/// (`Choice_<n>_1:<contest>:<rank>:<vote rule>:<candidate>:<party>`).
+fn choice_columns(header: &[String], header_line: usize) -> Result<Vec<Choice>, ReadError> {
     if header.len() <= CLEAR_BALLOT_FIXED_COLUMNS {
         return Err(ReadError::new(
             CLEAR_BALLOT,
@@ -221,9 +273,7 @@ pub fn read_clear_ballot_csv(
             format!("expected {CLEAR_BALLOT_FIXED_COLUMNS} fixed columns then choice columns, found {} columns", header.len()),
         ));
     }
-
-    // (column, contest, rank, candidate name)
-    let mut choices: Vec<(usize, String, u32, String)> = Vec::new();
+    let mut choices: Vec<Choice> = Vec::new();
     for (c, head) in header.iter().enumerate().skip(CLEAR_BALLOT_FIXED_COLUMNS) {
         let fields: Vec<&str> = head.split(':').collect();
         let at = Location::Cell {
@@ -249,81 +299,77 @@ pub fn read_clear_ballot_csv(
         })?;
         choices.push((c, fields[1].to_owned(), rank, fields[4].to_owned()));
     }
-    let contest = match &options.contest {
-        Some(contest) => {
-            if !choices.iter().any(|(_, c, _, _)| c == contest) {
-                return Err(ReadError::new(
-                    CLEAR_BALLOT,
-                    Location::Line(header_line),
-                    format!("expected choice columns of contest \"{contest}\", found none"),
-                ));
-            }
-            contest.clone()
-        }
-        None => {
-            let mut contests: Vec<&String> = choices.iter().map(|(_, c, _, _)| c).collect();
-            contests.dedup();
-            contests.sort();
-            contests.dedup();
-            if contests.len() != 1 {
-                return Err(ReadError::new(
-                    CLEAR_BALLOT,
-                    Location::Line(header_line),
-                    format!("the file has several contests {contests:?}: name the one to count"),
-                ));
-            }
-            contests[0].clone()
-        }
-    };
-    choices.retain(|(_, c, _, _)| *c == contest);
+    Ok(choices)
+}
 
-    let mut builder = ElectionBuilder::default();
-    let columns: Vec<(usize, u32, CandidateIdx)> = choices
-        .iter()
-        .map(|(col, _, rank, name)| {
-            let label = if options.undeclared_write_in_label.as_deref() == Some(name.as_str()) {
-                UNDECLARED_WRITE_INS
-            } else {
-                name.as_str()
-            };
-            (*col, *rank, builder.candidate(label))
-        })
-        .collect();
-
-    let mut marks = Vec::new();
-    for (line_no, line) in lines {
-        let row = split(CLEAR_BALLOT, line_no, line)?;
-        if row.len() != header.len() {
+/// The contest to count: the option's (which must have choice columns), or the
+/// only one.
+fn chosen_contest(
+    choices: &[Choice],
+    options: &ClearBallotOptions,
+    header_line: usize,
+) -> Result<String, ReadError> {
+    if let Some(contest) = &options.contest {
+        if !choices.iter().any(|(_, c, _, _)| c == contest) {
             return Err(ReadError::new(
                 CLEAR_BALLOT,
-                Location::Line(line_no),
-                format!(
-                    "expected {} fields (as many as the header), found {}",
-                    header.len(),
-                    row.len()
-                ),
+                Location::Line(header_line),
+                format!("expected choice columns of contest \"{contest}\", found none"),
             ));
         }
-        marks.clear();
-        for &(col, rank, candidate) in &columns {
-            match row[col].trim() {
-                "1" => marks.push((rank, candidate)),
-                "0" | "" => {}
-                other => {
-                    return Err(ReadError::new(
-                        CLEAR_BALLOT,
-                        Location::Cell {
-                            line: line_no,
-                            column: col + 1,
-                        },
-                        format!("expected 1 (marked) or 0, found \"{other}\""),
-                    ))
-                }
+        return Ok(contest.clone());
+    }
+    let mut contests: Vec<&String> = choices.iter().map(|(_, c, _, _)| c).collect();
+    contests.dedup();
+    contests.sort();
+    contests.dedup();
+    if contests.len() != 1 {
+        return Err(ReadError::new(
+            CLEAR_BALLOT,
+            Location::Line(header_line),
+            format!("the file has several contests {contests:?}: name the one to count"),
+        ));
+    }
+    Ok(contests[0].clone())
+}
+
+/// One row's marks into `marks`: a choice cell is `1` (marked), `0` or blank.
+fn clear_ballot_marks(
+    row: &[String],
+    line_no: usize,
+    header_len: usize,
+    columns: &[(usize, u32, CandidateIdx)],
+    marks: &mut Vec<(u32, CandidateIdx)>,
+) -> Result<(), ReadError> {
+    if row.len() != header_len {
+        return Err(ReadError::new(
+            CLEAR_BALLOT,
+            Location::Line(line_no),
+            format!(
+                "expected {} fields (as many as the header), found {}",
+                header_len,
+                row.len()
+            ),
+        ));
+    }
+    marks.clear();
+    for &(col, rank, candidate) in columns {
+        match row[col].trim() {
+            "1" => marks.push((rank, candidate)),
+            "0" | "" => {}
+            other => {
+                return Err(ReadError::new(
+                    CLEAR_BALLOT,
+                    Location::Cell {
+                        line: line_no,
+                        column: col + 1,
+                    },
+                    format!("expected 1 (marked) or 0, found \"{other}\""),
+                ))
             }
         }
-        builder.add_marks(&marks);
     }
-    Ok(builder.finish())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::read_error::{json_syntax, ReadError};
 use crate::tally::rcv::{Destination, RcvCount};
-use crate::tally::{Election, Report, Transfer, Votes};
+use crate::tally::{Election, Inactive, Report, Round, Transfer, Votes};
 
 /// `config`: what the contest was.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,88 +242,20 @@ pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig
 /// RCTab's): every round's tally, threshold, inactive ballots, who was elected or
 /// eliminated and where their votes went.
 pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: UrcvtConfig) -> Urcvt {
-    let name = |c: u32| {
-        election
-            .candidates
-            .get(c as usize)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let show = |v: Votes| v.to_string();
-    let transfers = |t: &Transfer<u32>| -> BTreeMap<String, String> {
-        let mut m: BTreeMap<String, String> =
-            t.to.iter()
-                .map(|x| (name(x.candidate), show(x.votes)))
-                .collect();
-        if t.exhausted != Votes::ZERO {
-            m.insert("exhausted".to_owned(), show(t.exhausted));
-        }
-        if t.lost_to_rounding != Votes::ZERO {
-            m.insert("residual surplus".to_owned(), show(t.lost_to_rounding));
-        }
-        m
-    };
+    let names = Names(&election.candidates);
     let results = report
         .rounds
         .iter()
-        .map(|r| {
-            let all: Vec<&Transfer<u32>> = r
-                .transfer
+        .map(|r| UrcvtRound {
+            inactive_ballots: inactive_ballots(&r.inactive),
+            round: r.round,
+            tally: r
+                .counts
                 .iter()
-                .chain(r.further_transfers.iter())
-                .collect();
-            let of = |c: u32| {
-                all.iter()
-                    .filter(|t| t.from == c)
-                    .map(|t| transfers(t))
-                    .next()
-                    .unwrap_or_default()
-            };
-            let mut tally_results: Vec<UrcvtTallyResult> = r
-                .elected
-                .iter()
-                .map(|&c| UrcvtTallyResult {
-                    elected: Some(name(c)),
-                    eliminated: None,
-                    transfers: of(c),
-                })
-                .collect();
-            tally_results.extend(r.eliminated.iter().map(|&c| UrcvtTallyResult {
-                elected: None,
-                eliminated: Some(name(c)),
-                transfers: of(c),
-            }));
-            let mut inactive = BTreeMap::new();
-            inactive.insert(
-                "exhaustedChoices".to_owned(),
-                show(r.inactive.exhausted_choices),
-            );
-            inactive.insert("overvotes".to_owned(), show(r.inactive.overvotes));
-            inactive.insert(
-                "repeatedRankings".to_owned(),
-                show(r.inactive.repeated_rankings),
-            );
-            inactive.insert(
-                "skippedRankings".to_owned(),
-                show(r.inactive.skipped_rankings),
-            );
-            if r.inactive.final_round_surplus != Votes::ZERO {
-                inactive.insert(
-                    "finalRoundSurplus".to_owned(),
-                    show(r.inactive.final_round_surplus),
-                );
-            }
-            UrcvtRound {
-                inactive_ballots: inactive,
-                round: r.round,
-                tally: r
-                    .counts
-                    .iter()
-                    .map(|t| (name(t.candidate), show(t.votes)))
-                    .collect(),
-                tally_results,
-                threshold: show(r.threshold),
-            }
+                .map(|t| (names.of(t.candidate), t.votes.to_string()))
+                .collect(),
+            tally_results: tally_results(r, names),
+            threshold: r.threshold.to_string(),
         })
         .collect();
     Urcvt {
@@ -334,7 +266,7 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
             final_threshold: report
                 .rounds
                 .last()
-                .map(|r| show(r.threshold))
+                .map(|r| r.threshold.to_string())
                 .unwrap_or_default(),
             num_candidates: election.candidates.len(),
             num_winners: report.seats,
@@ -342,6 +274,92 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
             undervotes: serde_json::Value::from(report.blank_ballots),
         },
     }
+}
+
+/// Candidate names by number (empty for an unknown number).
+#[derive(Clone, Copy)]
+struct Names<'a>(&'a [String]);
+
+impl Names<'_> {
+    fn of(self, c: u32) -> String {
+        self.0.get(c as usize).cloned().unwrap_or_default()
+    }
+}
+
+/// Who was elected, then who eliminated, in round `r`, each with where their
+/// votes went.
+fn tally_results(r: &Round<u32>, names: Names<'_>) -> Vec<UrcvtTallyResult> {
+    let all: Vec<&Transfer<u32>> = r
+        .transfer
+        .iter()
+        .chain(r.further_transfers.iter())
+        .collect();
+    let of = |c: u32| {
+        all.iter()
+            .find(|t| t.from == c)
+            .map(|t| transfer_destinations(t, names))
+            .unwrap_or_default()
+    };
+    let mut results: Vec<UrcvtTallyResult> = r
+        .elected
+        .iter()
+        .map(|&c| UrcvtTallyResult {
+            elected: Some(names.of(c)),
+            eliminated: None,
+            transfers: of(c),
+        })
+        .collect();
+    results.extend(r.eliminated.iter().map(|&c| UrcvtTallyResult {
+        elected: None,
+        eliminated: Some(names.of(c)),
+        transfers: of(c),
+    }));
+    results
+}
+
+/// A transfer's destinations: candidates by name, `exhausted` and `residual
+/// surplus` when not zero.
+fn transfer_destinations(t: &Transfer<u32>, names: Names<'_>) -> BTreeMap<String, String> {
+    let mut m: BTreeMap<String, String> =
+        t.to.iter()
+            .map(|x| (names.of(x.candidate), x.votes.to_string()))
+            .collect();
+    if t.exhausted != Votes::ZERO {
+        m.insert("exhausted".to_owned(), t.exhausted.to_string());
+    }
+    if t.lost_to_rounding != Votes::ZERO {
+        m.insert(
+            "residual surplus".to_owned(),
+            t.lost_to_rounding.to_string(),
+        );
+    }
+    m
+}
+
+/// The inactive-ballot buckets RCTab reports (`finalRoundSurplus` only when
+/// not zero).
+fn inactive_ballots(inactive: &Inactive) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    m.insert(
+        "exhaustedChoices".to_owned(),
+        inactive.exhausted_choices.to_string(),
+    );
+    m.insert("overvotes".to_owned(), inactive.overvotes.to_string());
+    m.insert(
+        "repeatedRankings".to_owned(),
+        inactive.repeated_rankings.to_string(),
+    );
+    m.insert(
+        "skippedRankings".to_owned(),
+        inactive.skipped_rankings.to_string(),
+    );
+    if inactive.final_round_surplus != Votes::ZERO {
+        m.insert(
+            "finalRoundSurplus".to_owned(),
+            inactive.final_round_surplus.to_string(),
+        );
+    }
+    m
 }
 
 #[cfg(test)]

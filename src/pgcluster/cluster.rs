@@ -674,6 +674,58 @@ fn read_pid_file(data_dir: &Path) -> Result<Option<u32>, ClusterError> {
     }
 }
 
+/// A server that another process runs on the cluster in `data_dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningServer {
+    /// The postmaster's process id.
+    pub pid: u32,
+    /// Its port, from `postmaster.pid`, once it has written it.
+    pub port: Option<u16>,
+    /// The process that started it and will stop it (the one its watchdog waits
+    /// for, see [`Cluster::stop_when_process_exits`]), when that can be told.
+    pub owner: Option<u32>,
+}
+
+/// The server running on the cluster in `data_dir`, if any: a live postmaster
+/// recorded in `postmaster.pid` (PostgreSQL's lock on the directory), or any live
+/// process working in the directory. A `postmaster.pid` left by a server that is
+/// gone is not a running server.
+pub fn running_server(data_dir: &Path) -> Option<RunningServer> {
+    let data_dir = fs::canonicalize(data_dir).ok()?;
+    let recorded = read_pid_file(&data_dir).ok().flatten();
+    let pid = match processes_in(&data_dir) {
+        Some(live) => recorded
+            .filter(|p| live.contains(p))
+            .or_else(|| live.first().copied())?,
+        None => recorded.filter(|&p| is_alive(p))?,
+    };
+    let port = fs::read_to_string(data_dir.join("postmaster.pid"))
+        .ok()
+        .and_then(|text| text.lines().nth(3).and_then(|l| l.trim().parse().ok()));
+    Some(RunningServer {
+        pid,
+        port,
+        owner: watchdog_owner(&data_dir, pid),
+    })
+}
+
+/// The process a watchdog of the postmaster `pm` on `data_dir` waits for: its
+/// command line is `sh -c SCRIPT christen-pg-watchdog OWNER DIR PM RM`.
+fn watchdog_owner(data_dir: &Path, pm: u32) -> Option<u32> {
+    let entries = fs::read_dir("/proc").ok()?;
+    entries.filter_map(Result::ok).find_map(|e| {
+        e.file_name().to_str()?.parse::<u32>().ok()?;
+        let cmdline = fs::read(e.path().join("cmdline")).ok()?;
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        let at = args.iter().position(|a| *a == b"christen-pg-watchdog")?;
+        let arg = |i: usize| std::str::from_utf8(args.get(at + i)?).ok();
+        let owner: u32 = arg(1)?.parse().ok()?;
+        let same_dir = arg(2).is_some_and(|d| Path::new(d) == data_dir);
+        let same_pm = arg(3).is_some_and(|p| p == pm.to_string());
+        (same_dir && same_pm && is_alive(owner)).then_some(owner)
+    })
+}
+
 /// Live (not zombie) processes whose working directory is `data_dir`: a postmaster and
 /// its children all run there. `None` where there is no `/proc` to ask. Processes of
 /// other users are invisible when we are not root, which is fine: they could not use a

@@ -36,7 +36,7 @@ mod cluster;
 mod runas;
 
 pub use binaries::{NotFound, PgBinaries};
-pub use cluster::{Cluster, ClusterOptions};
+pub use cluster::{running_server, Cluster, ClusterOptions, RunningServer};
 
 use std::path::PathBuf;
 use std::time::Duration;

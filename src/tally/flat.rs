@@ -1,12 +1,14 @@
 //! The ballots as the counting methods read them: flat arrays built once per
-//! count, instead of [`super::Ballot`]'s vector per rank.
+//! count, instead of [`Ballot`]'s vector per rank.
 //!
 //! A count reads every ballot several times (the pairwise matrix, then the
 //! method; IRV and STV again at each transfer). Following a `Vec` per rank costs
 //! a cache miss per rank on a million ballots; here the candidates of all
 //! ballots sit in one array, ballot after ballot.
 
-use super::CandidateIdx;
+#[cfg(doc)]
+use super::types::Ballot;
+use super::types::CandidateIdx;
 
 /// Set on a candidate in [`Flat::items`] that shares the rank of the candidate
 /// before it (a tie, or an overvote for IRV and STV).

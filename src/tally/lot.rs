@@ -26,7 +26,7 @@
 //! earlier round go to the lot.
 
 use super::report::{DecidedBy, TieBreak, TiePurpose};
-use super::CandidateIdx;
+use super::types::CandidateIdx;
 
 /// The SplitMix64 generator described in the module docs.
 #[derive(Debug, Clone)]

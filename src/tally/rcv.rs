@@ -39,111 +39,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::TallyError;
+use super::method::Method;
+pub use super::rcv_rules::{
+    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
+};
 use super::report::{
     DecidedBy, Inactive, Report, Round, Tally, TieBreak, TiePurpose, Transfer, TransferKind,
 };
-use super::{Ballot, CandidateIdx, Election, Method, Options, TallyError, Votes, VOTE_DECIMALS};
-
-/// What a rank holding several candidates does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OvervoteRule {
-    /// The ballot becomes inactive there (`overvotes`).
-    #[default]
-    ExhaustImmediately,
-    /// The rank is passed over; if it was the ballot's last marked rank, the ballot
-    /// is inactive as `exhausted_choices`.
-    AlwaysSkipToNextRank,
-    /// Inactive only if more than one of the rank's candidates is continuing;
-    /// otherwise the continuing one (if any) gets the ballot.
-    ExhaustIfMultipleContinuing,
-}
-
-/// What a candidate marked on several ranks of one ballot does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DuplicateRule {
-    /// The later marks are passed over (the candidate is no longer continuing by then).
-    #[default]
-    Skip,
-    /// The ballot becomes inactive at the repeated mark (`repeated_rankings`).
-    Exhaust,
-}
-
-/// How a tie for elimination (or for election, where one must be chosen) is broken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "mode")]
-pub enum TieBreakMode {
-    /// The tied candidate with the fewest (to eliminate) or most (to elect) votes in
-    /// the latest earlier round where they differed; if equal in every round, the
-    /// seeded random choice below.
-    PreviousRoundsThenRandom { seed: i64 },
-    /// The tied candidate listed last (to eliminate) or first (to elect).
-    CandidateOrder,
-    /// RCTab's `random`: the tied candidates sorted by name, index
-    /// `floor(r × n)` with `r` the next `java.util.Random(seed).nextDouble()`.
-    Random { seed: i64 },
-}
-
-impl Default for TieBreakMode {
-    fn default() -> Self {
-        TieBreakMode::PreviousRoundsThenRandom { seed: 0 }
-    }
-}
-
-/// The STV threshold.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThresholdRule {
-    /// `floor(V / (S + 1)) + 1` whole votes.
-    #[default]
-    DroopWhole,
-    /// `floor(V / (S + 1))` to `decimals` places, plus `10^-decimals`.
-    DroopFractional,
-}
-
-/// Rule options of a round-based count.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RcvRules {
-    pub overvote: OvervoteRule,
-    /// Skipped ranks allowed between two marks (`None`: unlimited).
-    pub max_skipped_ranks: Option<u32>,
-    /// Ranks read from each ballot (`None`: all).
-    pub max_rankings: Option<u32>,
-    pub duplicates: DuplicateRule,
-    pub batch_elimination: bool,
-    /// Single winner: keep eliminating after the winner is known, until two remain.
-    pub continue_until_two: bool,
-    pub threshold: ThresholdRule,
-    /// Decimal places of vote arithmetic (RCTab's `decimalPlacesForVoteArithmetic`),
-    /// at most [`MAX_DECIMALS`].
-    pub decimals: u32,
-    pub tie_break: TieBreakMode,
-    /// The candidate standing for undeclared write-ins, if any: eliminated first
-    /// whenever it holds votes, never elected.
-    pub undeclared_write_in: Option<CandidateIdx>,
-}
-
-impl Default for RcvRules {
-    fn default() -> Self {
-        RcvRules {
-            overvote: OvervoteRule::default(),
-            max_skipped_ranks: None,
-            max_rankings: None,
-            duplicates: DuplicateRule::default(),
-            batch_elimination: false,
-            continue_until_two: false,
-            threshold: ThresholdRule::default(),
-            decimals: 4,
-            tie_break: TieBreakMode::default(),
-            undeclared_write_in: None,
-        }
-    }
-}
-
-/// Most decimal places of vote arithmetic.
-pub const MAX_DECIMALS: u32 = 9;
+use super::rules::Options;
+use super::types::{Ballot, CandidateIdx, Election};
+use super::votes::{Votes, VOTE_DECIMALS};
 
 /// Why a ballot stopped counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -344,6 +250,19 @@ fn marks(words: &[u32]) -> impl Iterator<Item = (u32, &[CandidateIdx])> + '_ {
     })
 }
 
+/// Whether `slot` marks a candidate already in `seen`; adds the slot's
+/// candidates to `seen` up to the first repeated one.
+#[inline]
+fn repeats(slot: &[CandidateIdx], seen: &mut Vec<CandidateIdx>) -> bool {
+    for &c in slot {
+        if seen.contains(&c) {
+            return true;
+        }
+        seen.push(c);
+    }
+    false
+}
+
 enum Overvote {
     None,
     Exhaust,
@@ -376,6 +295,8 @@ struct Counter<'a> {
     random: Option<JavaRandom>,
     /// Transfers recorded while counting the current round: (from, to, amount).
     moves: Vec<(CandidateIdx, Destination, u128)>,
+    /// Rounding leftovers of every surplus so far (STV).
+    residual_total: u128,
 }
 
 impl Counter<'_> {
@@ -431,110 +352,10 @@ impl Counter<'_> {
     fn tally_round(&mut self) -> (Vec<u128>, [u128; 6]) {
         let n = self.status.len();
         let all_seats_filled = self.uses_surpluses() && self.winners() == self.seats as usize;
-        let todo: Vec<u32> = if self.placed {
-            let mut todo = Vec::new();
-            for c in 0..n {
-                if !self.continuing(c as CandidateIdx) && !self.piles[c].is_empty() {
-                    todo.append(&mut self.piles[c]);
-                    self.held[c] = 0;
-                }
-            }
-            todo
-        } else {
-            self.placed = true;
-            (0..self.groups.len() as u32).collect()
-        };
-        for g in todo {
+        for g in self.groups_to_read() {
             let g = g as usize;
-            let group = &self.groups[g];
-            let weight = group.weight();
-            let previous = group.recipient;
-            let mut outcome: Option<Result<CandidateIdx, InactiveReason>> = None;
-            if group.marks.is_empty() {
-                outcome = Some(Err(InactiveReason::Undervote));
-            }
-            let max_rank = group.max_rank;
-            let mut last_rank_seen = 0u32;
-            let mut seen: Vec<CandidateIdx> = Vec::new();
-            for (rank, slot) in marks(&self.marks[group.marks.clone()]) {
-                if outcome.is_some() {
-                    break;
-                }
-                if all_seats_filled {
-                    outcome = Some(Err(InactiveReason::FinalRoundSurplus));
-                    break;
-                }
-                if let Some(max) = self.rules.max_skipped_ranks {
-                    if rank - last_rank_seen > max + 1 {
-                        outcome = Some(Err(InactiveReason::SkippedRankings));
-                        break;
-                    }
-                }
-                last_rank_seen = rank;
-                if self.rules.duplicates == DuplicateRule::Exhaust {
-                    let mut duplicate = false;
-                    for &c in slot {
-                        if seen.contains(&c) {
-                            duplicate = true;
-                            break;
-                        }
-                        seen.push(c);
-                    }
-                    if duplicate {
-                        outcome = Some(Err(InactiveReason::RepeatedRankings));
-                        break;
-                    }
-                }
-                match self.overvote(slot) {
-                    Overvote::Exhaust => {
-                        outcome = Some(Err(InactiveReason::Overvotes));
-                        break;
-                    }
-                    Overvote::Skip => {
-                        if rank == max_rank {
-                            outcome = Some(Err(InactiveReason::ExhaustedChoices));
-                        }
-                        continue;
-                    }
-                    Overvote::None => {}
-                }
-                if let Some(&c) = slot.iter().find(|&&c| self.continuing(c)) {
-                    outcome = Some(Ok(c));
-                    break;
-                }
-                if rank == max_rank {
-                    outcome = Some(Err(InactiveReason::ExhaustedChoices));
-                }
-            }
-            let group = &mut self.groups[g];
-            match outcome {
-                Some(Ok(c)) => {
-                    group.recipient = Some(c);
-                    self.piles[c as usize].push(g as u32);
-                    self.held[c as usize] += weight;
-                    if let Some(from) = previous {
-                        if weight > 0 {
-                            self.moves.push((from, Destination::Candidate(c), weight));
-                        }
-                    }
-                }
-                Some(Err(reason)) => {
-                    group.recipient = None;
-                    group.inactive = Some(reason);
-                    self.inactive[reason as usize] += weight;
-                    if let Some(from) = previous {
-                        if weight > 0 {
-                            self.moves.push((from, Destination::Exhausted, weight));
-                        }
-                    }
-                }
-                None => {
-                    // Unreachable: a ballot with marks always ends selected or inactive.
-                    group.recipient = None;
-                    group.inactive = Some(InactiveReason::ExhaustedChoices);
-                    self.inactive[InactiveReason::ExhaustedChoices as usize] += weight;
-                }
-            }
+            let outcome = self.scan(g, all_seats_filled);
+            self.place(g, outcome);
         }
         let tally = (0..n)
             .map(|c| {
@@ -546,6 +367,96 @@ impl Counter<'_> {
             })
             .collect();
         (tally, self.inactive)
+    }
+
+    /// The groups to read this round: every group the first time, then the piles
+    /// of candidates no longer continuing (emptied, their votes no longer held).
+    fn groups_to_read(&mut self) -> Vec<u32> {
+        if !self.placed {
+            self.placed = true;
+            return (0..self.groups.len() as u32).collect();
+        }
+        let mut todo = Vec::new();
+        for c in 0..self.status.len() {
+            if !self.continuing(c as CandidateIdx) && !self.piles[c].is_empty() {
+                todo.append(&mut self.piles[c]);
+                self.held[c] = 0;
+            }
+        }
+        todo
+    }
+
+    /// Reads group `g` from its first mark (steps 1–6 of the module docs): the
+    /// continuing candidate who gets it, or why it is inactive.
+    #[inline]
+    fn scan(&self, g: usize, all_seats_filled: bool) -> Result<CandidateIdx, InactiveReason> {
+        let group = &self.groups[g];
+        if group.marks.is_empty() {
+            return Err(InactiveReason::Undervote);
+        }
+        let max_rank = group.max_rank;
+        let mut last_rank_seen = 0u32;
+        let mut seen: Vec<CandidateIdx> = Vec::new();
+        for (rank, slot) in marks(&self.marks[group.marks.clone()]) {
+            if all_seats_filled {
+                return Err(InactiveReason::FinalRoundSurplus);
+            }
+            if let Some(max) = self.rules.max_skipped_ranks {
+                if rank - last_rank_seen > max + 1 {
+                    return Err(InactiveReason::SkippedRankings);
+                }
+            }
+            last_rank_seen = rank;
+            if self.rules.duplicates == DuplicateRule::Exhaust && repeats(slot, &mut seen) {
+                return Err(InactiveReason::RepeatedRankings);
+            }
+            match self.overvote(slot) {
+                Overvote::Exhaust => return Err(InactiveReason::Overvotes),
+                Overvote::Skip => {
+                    if rank == max_rank {
+                        return Err(InactiveReason::ExhaustedChoices);
+                    }
+                    continue;
+                }
+                Overvote::None => {}
+            }
+            if let Some(&c) = slot.iter().find(|&&c| self.continuing(c)) {
+                return Ok(c);
+            }
+            if rank == max_rank {
+                return Err(InactiveReason::ExhaustedChoices);
+            }
+        }
+        // Unreachable: a ballot with marks always ends selected or inactive.
+        Err(InactiveReason::ExhaustedChoices)
+    }
+
+    /// Gives group `g` to the candidate `scan` found, or files it as inactive,
+    /// recording the move from its previous recipient.
+    #[inline]
+    fn place(&mut self, g: usize, outcome: Result<CandidateIdx, InactiveReason>) {
+        let group = &mut self.groups[g];
+        let weight = group.weight();
+        let previous = group.recipient;
+        let to = match outcome {
+            Ok(c) => {
+                group.recipient = Some(c);
+                self.piles[c as usize].push(g as u32);
+                self.held[c as usize] += weight;
+                Destination::Candidate(c)
+            }
+            Err(reason) => {
+                group.recipient = None;
+                group.inactive = Some(reason);
+                self.inactive[reason as usize] += weight;
+                Destination::Exhausted
+            }
+        };
+        if let Some(from) = previous {
+            if weight > 0 {
+                self.moves.push((from, to, weight));
+            }
+        }
     }
 
     fn threshold(&self, active: u128, round: u32) -> u128 {
@@ -762,6 +673,38 @@ impl Counter<'_> {
 /// the order [`TieBreakMode::CandidateOrder`] follows; names are used to sort
 /// random tie-breaks as RCTab does.
 pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<RcvCount, RcvError> {
+    let status = initial_status(election, seats, rules)?;
+    let one = 10u128.pow(rules.decimals);
+    let (groups, marks) = load_groups(election, rules, one)?;
+    let mut counter = Counter::new(election, rules, seats, one, status, groups, marks);
+    let n = election.candidates.len();
+    let mut round = 0u32;
+    while counter.should_continue(round) {
+        round += 1;
+        if round as usize > 2 * n + 2 {
+            return Err(RcvError::Stuck { round });
+        }
+        counter.count_round(round)?;
+        if counter.eliminated() >= n {
+            break;
+        }
+    }
+    Ok(RcvCount {
+        scale: one,
+        seats,
+        winners: winners_in_order(&counter.rounds),
+        rounds: counter.rounds,
+        tie_breaks: counter.tie_breaks,
+    })
+}
+
+/// Checks the seats, the rules and the candidate numbers they name; every
+/// candidate starts continuing, except the withdrawn.
+fn initial_status(
+    election: &Election,
+    seats: u32,
+    rules: &RcvRules,
+) -> Result<Vec<Status>, RcvError> {
     if seats == 0 {
         return Err(RcvError::NoSeats);
     }
@@ -769,7 +712,6 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
         return Err(RcvError::TooManyDecimals(rules.decimals));
     }
     let n = election.candidates.len();
-    let one = 10u128.pow(rules.decimals);
     let mut status = vec![Status::Continuing; n];
     for &w in &election.withdrawn {
         *status
@@ -781,6 +723,17 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
             return Err(RcvError::UnknownCandidate(uwi));
         }
     }
+    Ok(status)
+}
+
+/// One [`Group`] per ballot group, each ballot at full value `one`, with every
+/// group's marked ranks (up to `max_rankings`) in one array (see [`marks`]).
+fn load_groups(
+    election: &Election,
+    rules: &RcvRules,
+    one: u128,
+) -> Result<(Vec<Group>, Vec<u32>), RcvError> {
+    let n = election.candidates.len();
     let mut groups = Vec::with_capacity(election.ballots.len());
     let mut marks: Vec<u32> = Vec::with_capacity(election.ballots.len() * 8);
     for Ballot { ranks, count } in &election.ballots {
@@ -812,141 +765,83 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
             inactive: None,
         });
     }
+    Ok((groups, marks))
+}
 
-    let mut counter = Counter {
-        names: &election.candidates,
-        rules,
-        seats,
-        one,
-        status,
-        groups,
-        marks,
-        piles: vec![Vec::new(); n],
-        held: vec![0; n],
-        kept: vec![0; n],
-        inactive: [0; 6],
-        placed: false,
-        rounds: Vec::new(),
-        tie_breaks: Vec::new(),
-        random: None,
-        moves: Vec::new(),
-    };
-    let mut round = 0u32;
-    let mut residual_total = 0u128;
-    while counter.should_continue(round) {
-        round += 1;
-        if round as usize > 2 * n + 2 {
-            return Err(RcvError::Stuck { round });
+/// Winners in order of election: by round, in each round as elected.
+fn winners_in_order(rounds: &[RcvRound]) -> Vec<CandidateIdx> {
+    rounds
+        .iter()
+        .flat_map(|r| r.elected.iter().copied())
+        .collect()
+}
+
+impl<'a> Counter<'a> {
+    fn new(
+        election: &'a Election,
+        rules: &'a RcvRules,
+        seats: u32,
+        one: u128,
+        status: Vec<Status>,
+        groups: Vec<Group>,
+        marks: Vec<u32>,
+    ) -> Self {
+        let n = election.candidates.len();
+        Counter {
+            names: &election.candidates,
+            rules,
+            seats,
+            one,
+            status,
+            groups,
+            marks,
+            piles: vec![Vec::new(); n],
+            held: vec![0; n],
+            kept: vec![0; n],
+            inactive: [0; 6],
+            placed: false,
+            rounds: Vec::new(),
+            tie_breaks: Vec::new(),
+            random: None,
+            moves: Vec::new(),
+            residual_total: 0,
         }
-        counter.moves.clear();
+    }
+}
+
+impl Counter<'_> {
+    /// Counts round `round`: tallies it, elects or eliminates, files the votes
+    /// that moved under the previous round, and records it.
+    fn count_round(&mut self, round: u32) -> Result<(), RcvError> {
+        let n = self.status.len();
+        self.moves.clear();
         let shown: Vec<CandidateIdx> = (0..n as CandidateIdx)
-            .filter(|&c| counter.continuing(c))
+            .filter(|&c| self.continuing(c))
             .collect();
-        let (mut tally, inactive) = counter.tally_round();
+        let (mut tally, inactive) = self.tally_round();
         let active: u128 = shown.iter().map(|&c| tally[c as usize]).sum();
-        let threshold = counter.threshold(active, round);
-        let winners = counter.identify_winners(&shown, &tally, threshold, round);
+        let threshold = self.threshold(active, round);
+        let winners = self.identify_winners(&shown, &tally, threshold, round);
         let mut eliminated = Vec::new();
         if !winners.is_empty() {
-            for &w in &winners {
-                counter.status[w as usize] = Status::Won(round);
-            }
-            if counter.uses_surpluses() {
-                for &w in &winners {
-                    let votes = tally[w as usize];
-                    let extra = votes.saturating_sub(threshold);
-                    let fraction = if extra > 0 { extra * one / votes } else { 0 };
-                    // The winner's pile: the active groups it is the recipient of.
-                    // Each keeps `value - transfer` per ballot for the winner
-                    // and goes on at `transfer`.
-                    let (mut held, mut kept) = (0, 0);
-                    for &g in &counter.piles[w as usize] {
-                        let g = &mut counter.groups[g as usize];
-                        let value = g.value as u128;
-                        let transfer = value * fraction / one;
-                        kept += (value - transfer) * g.count as u128;
-                        // Values only fall from `one` (at most 10^9): a u64 holds them.
-                        g.value = transfer as u64;
-                        held += g.weight();
-                    }
-                    counter.held[w as usize] = held;
-                    // Cumulative: with continue_until_two a winner may be elected
-                    // (and allocate) again.
-                    counter.kept[w as usize] += kept;
-                }
-            }
-        } else if counter.winners() < seats as usize
-            || (rules.continue_until_two && counter.eliminated() < n.saturating_sub(2))
+            self.elect(&winners, &tally, threshold, round);
+        } else if self.winners() < self.seats as usize
+            || (self.rules.continue_until_two && self.eliminated() < n.saturating_sub(2))
         {
-            eliminated = counter.eliminate(&shown, &tally, round);
+            eliminated = self.eliminate(&shown, &tally, round);
             if eliminated.is_empty() {
                 return Err(RcvError::Stuck { round });
             }
             for &c in &eliminated {
-                counter.status[c as usize] = Status::Eliminated(round);
+                self.status[c as usize] = Status::Eliminated(round);
             }
         }
-
-        // Earlier winners' votes in an STV count.
-        let mut shown_with_winners = shown.clone();
-        let mut residual_moves = Vec::new();
-        if seats > 1 {
-            let prev = counter.rounds.last();
-            for c in 0..n as CandidateIdx {
-                match counter.status[c as usize] {
-                    Status::Won(r) if r < round => {
-                        if r + 1 == round {
-                            let kept = counter.kept[c as usize];
-                            let residual = kept.saturating_sub(threshold);
-                            tally[c as usize] = kept - residual;
-                            if residual > 0 {
-                                residual_total += residual;
-                                residual_moves.push((c, Destination::ResidualSurplus, residual));
-                            }
-                        } else {
-                            tally[c as usize] = prev
-                                .and_then(|p| p.tally.iter().find(|(d, _)| *d == c))
-                                .map_or(0, |&(_, v)| v);
-                        }
-                        if !shown_with_winners.contains(&c) {
-                            shown_with_winners.push(c);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            shown_with_winners.sort_unstable();
-        }
-
-        // Votes that moved while counting this round came from the previous round's
-        // elected and eliminated candidates: file them there.
-        let mut moves = std::mem::take(&mut counter.moves);
-        moves.extend(residual_moves);
-        if let Some(prev) = counter.rounds.last_mut() {
-            let mut from_list: Vec<CandidateIdx> = prev.elected.clone();
-            from_list.extend(prev.eliminated.iter().copied());
-            for from in from_list {
-                let mut to: Vec<(Destination, u128)> = Vec::new();
-                for &(f, d, v) in &moves {
-                    if f != from {
-                        continue;
-                    }
-                    match to.iter_mut().find(|(e, _)| *e == d) {
-                        Some((_, total)) => *total += v,
-                        None => to.push((d, v)),
-                    }
-                }
-                to.sort_by_key(|&(d, _)| d);
-                prev.transfers.push(RcvTransfer { from, to });
-            }
-        }
-
-        counter.rounds.push(RcvRound {
+        let (shown, residual_moves) =
+            self.show_earlier_winners(shown, &mut tally, threshold, round);
+        self.file_transfers(residual_moves);
+        self.rounds.push(RcvRound {
             round,
-            tally: shown_with_winners
-                .iter()
-                .map(|&c| (c, tally[c as usize]))
-                .collect(),
+            tally: shown.iter().map(|&c| (c, tally[c as usize])).collect(),
             threshold,
             elected: winners,
             eliminated,
@@ -956,29 +851,120 @@ pub fn count_rcv(election: &Election, seats: u32, rules: &RcvRules) -> Result<Rc
             exhausted_choices: inactive[InactiveReason::ExhaustedChoices as usize],
             final_round_surplus: inactive[InactiveReason::FinalRoundSurplus as usize],
             undervotes: inactive[InactiveReason::Undervote as usize],
-            residual_surplus: residual_total,
+            residual_surplus: self.residual_total,
             transfers: Vec::new(),
         });
-        if counter.eliminated() >= n {
-            break;
+        Ok(())
+    }
+
+    /// Marks `winners` elected in `round`; with surpluses (STV), revalues the
+    /// ballots of each winner's pile so the surplus goes on.
+    fn elect(&mut self, winners: &[CandidateIdx], tally: &[u128], threshold: u128, round: u32) {
+        for &w in winners {
+            self.status[w as usize] = Status::Won(round);
+        }
+        if self.uses_surpluses() {
+            for &w in winners {
+                self.allocate_surplus(w, tally[w as usize], threshold);
+            }
         }
     }
-    let mut winners: Vec<(u32, usize, CandidateIdx)> = Vec::new();
-    for r in &counter.rounds {
-        for (i, &c) in r.elected.iter().enumerate() {
-            winners.push((r.round, i, c));
+
+    /// The winner's pile: the active groups it is the recipient of. Each keeps
+    /// `value - transfer` per ballot for the winner and goes on at `transfer`.
+    fn allocate_surplus(&mut self, w: CandidateIdx, votes: u128, threshold: u128) {
+        let one = self.one;
+        let extra = votes.saturating_sub(threshold);
+        let fraction = if extra > 0 { extra * one / votes } else { 0 };
+        let (mut held, mut kept) = (0, 0);
+        for &g in &self.piles[w as usize] {
+            let g = &mut self.groups[g as usize];
+            let value = g.value as u128;
+            let transfer = value * fraction / one;
+            kept += (value - transfer) * g.count as u128;
+            // Values only fall from `one` (at most 10^9): a u64 holds them.
+            g.value = transfer as u64;
+            held += g.weight();
+        }
+        self.held[w as usize] = held;
+        // Cumulative: with continue_until_two a winner may be elected (and
+        // allocate) again.
+        self.kept[w as usize] += kept;
+    }
+
+    /// Adds earlier winners to the candidates shown in an STV count, with the
+    /// votes they keep: the round after their election the threshold (what they
+    /// kept beyond it is residual surplus, returned as moves), later the same
+    /// as the round before. Single-winner counts show only `shown`.
+    fn show_earlier_winners(
+        &mut self,
+        mut shown: Vec<CandidateIdx>,
+        tally: &mut [u128],
+        threshold: u128,
+        round: u32,
+    ) -> (Vec<CandidateIdx>, Vec<(CandidateIdx, Destination, u128)>) {
+        let mut residual_moves = Vec::new();
+        if self.seats <= 1 {
+            return (shown, residual_moves);
+        }
+        let prev = self.rounds.last();
+        for c in 0..self.status.len() as CandidateIdx {
+            let Status::Won(r) = self.status[c as usize] else {
+                continue;
+            };
+            if r >= round {
+                continue;
+            }
+            if r + 1 == round {
+                let kept = self.kept[c as usize];
+                let residual = kept.saturating_sub(threshold);
+                tally[c as usize] = kept - residual;
+                if residual > 0 {
+                    self.residual_total += residual;
+                    residual_moves.push((c, Destination::ResidualSurplus, residual));
+                }
+            } else {
+                tally[c as usize] = prev
+                    .and_then(|p| p.tally.iter().find(|(d, _)| *d == c))
+                    .map_or(0, |&(_, v)| v);
+            }
+            if !shown.contains(&c) {
+                shown.push(c);
+            }
+        }
+        shown.sort_unstable();
+        (shown, residual_moves)
+    }
+
+    /// Votes that moved while counting this round came from the previous
+    /// round's elected and eliminated candidates: files them there, one
+    /// transfer per candidate, destinations summed and in order.
+    fn file_transfers(&mut self, residual_moves: Vec<(CandidateIdx, Destination, u128)>) {
+        let mut moves = std::mem::take(&mut self.moves);
+        moves.extend(residual_moves);
+        let Some(prev) = self.rounds.last_mut() else {
+            return;
+        };
+        let mut from_list: Vec<CandidateIdx> = prev.elected.clone();
+        from_list.extend(prev.eliminated.iter().copied());
+        for from in from_list {
+            let mut to: Vec<(Destination, u128)> = Vec::new();
+            for &(f, d, v) in &moves {
+                if f != from {
+                    continue;
+                }
+                match to.iter_mut().find(|(e, _)| *e == d) {
+                    Some((_, total)) => *total += v,
+                    None => to.push((d, v)),
+                }
+            }
+            to.sort_by_key(|&(d, _)| d);
+            prev.transfers.push(RcvTransfer { from, to });
         }
     }
-    Ok(RcvCount {
-        scale: one,
-        seats,
-        winners: winners.into_iter().map(|(_, _, c)| c).collect(),
-        rounds: counter.rounds,
-        tie_breaks: counter.tie_breaks,
-    })
 }
 
-/// The engine's report of a count under `rules` (see [`super::count`]): IRV counts
+/// The engine's report of a count under `rules` (see `tally::count`): IRV counts
 /// one seat, STV `options.seats`. Amounts are exact: `decimals` places are at most
 /// [`VOTE_DECIMALS`].
 pub(crate) fn report(
@@ -998,7 +984,60 @@ pub(crate) fn report(
         other => TallyError::InvalidRules(other.to_string()),
     })?;
     let n = election.candidates.len() as CandidateIdx;
-    let to_votes = |u: u128| Votes::from_units(u * 10u128.pow(VOTE_DECIMALS - rules.decimals));
+    let units = Units::new(rules.decimals);
+    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
+    let blank: u64 = election
+        .ballots
+        .iter()
+        .filter(|b| b.ranks.iter().all(|s| s.is_empty()))
+        .map(|b| b.count)
+        .sum();
+    Ok(Report {
+        method,
+        seats: options.seats,
+        candidates: (0..n).collect(),
+        withdrawn: election.withdrawn.clone(),
+        winners: count.winners.clone(),
+        ranking: final_ranking(&count),
+        ballots_counted: total,
+        blank_ballots: blank,
+        condorcet_winner,
+        scores: Vec::new(),
+        rounds: report_rounds(&count, units),
+        quota: (method == Method::Stv)
+            .then(|| count.rounds.first().map(|r| units.votes(r.threshold)))
+            .flatten(),
+        pairwise: None,
+        strongest_paths: None,
+        pairs: Vec::new(),
+        tie_breaks: report_tie_breaks(&count),
+        rules: options.rules.clone(),
+        seed: options.seed.to_string(),
+        ballot_digest: None,
+    })
+}
+
+/// Turns the count's fixed-point units (`decimals` places) into [`Votes`].
+#[derive(Clone, Copy)]
+struct Units {
+    per_unit: u128,
+}
+
+impl Units {
+    fn new(decimals: u32) -> Self {
+        Units {
+            per_unit: 10u128.pow(VOTE_DECIMALS - decimals),
+        }
+    }
+
+    fn votes(self, units: u128) -> Votes {
+        Votes::from_units(units * self.per_unit)
+    }
+}
+
+/// The report's rounds: counts, continuing votes (those of candidates not
+/// elected before), inactive buckets and the transfers out of the round.
+fn report_rounds(count: &RcvCount, units: Units) -> Vec<Round<CandidateIdx>> {
     let mut rounds = Vec::with_capacity(count.rounds.len());
     let mut elected_so_far: Vec<CandidateIdx> = Vec::new();
     for r in &count.rounds {
@@ -1009,38 +1048,11 @@ pub(crate) fn report(
             .map(|&(_, v)| v)
             .sum();
         elected_so_far.extend(r.elected.iter().copied());
-        let transfer = |t: &RcvTransfer| {
-            let mut to = Vec::new();
-            let (mut exhausted, mut lost) = (0, 0);
-            for &(d, v) in &t.to {
-                match d {
-                    Destination::Candidate(c) => to.push(Tally {
-                        candidate: c,
-                        votes: to_votes(v),
-                    }),
-                    Destination::Exhausted => exhausted += v,
-                    Destination::ResidualSurplus => lost += v,
-                }
-            }
-            Transfer {
-                kind: if r.elected.contains(&t.from) {
-                    TransferKind::Surplus
-                } else {
-                    TransferKind::Elimination
-                },
-                from: t.from,
-                surplus: None,
-                transfer_value: None,
-                to,
-                exhausted: to_votes(exhausted),
-                lost_to_rounding: to_votes(lost),
-            }
-        };
         let mut transfers: Vec<Transfer<CandidateIdx>> = r
             .transfers
             .iter()
             .filter(|t| !t.to.is_empty())
-            .map(transfer)
+            .map(|t| report_transfer(r, t, units))
             .collect();
         let first = (!transfers.is_empty()).then(|| transfers.remove(0));
         rounds.push(Round {
@@ -1050,28 +1062,61 @@ pub(crate) fn report(
                 .iter()
                 .map(|&(c, v)| Tally {
                     candidate: c,
-                    votes: to_votes(v),
+                    votes: units.votes(v),
                 })
                 .collect(),
-            continuing_votes: to_votes(continuing),
-            threshold: to_votes(r.threshold),
+            continuing_votes: units.votes(continuing),
+            threshold: units.votes(r.threshold),
             elected: r.elected.clone(),
             eliminated: r.eliminated.clone(),
             inactive: Inactive {
-                overvotes: to_votes(r.overvotes),
-                skipped_rankings: to_votes(r.skipped_rankings),
-                repeated_rankings: to_votes(r.repeated_rankings),
-                exhausted_choices: to_votes(r.exhausted_choices),
-                final_round_surplus: to_votes(r.final_round_surplus),
+                overvotes: units.votes(r.overvotes),
+                skipped_rankings: units.votes(r.skipped_rankings),
+                repeated_rankings: units.votes(r.repeated_rankings),
+                exhausted_choices: units.votes(r.exhausted_choices),
+                final_round_surplus: units.votes(r.final_round_surplus),
             },
-            lost_to_rounding: to_votes(r.residual_surplus),
+            lost_to_rounding: units.votes(r.residual_surplus),
             transfer: first,
             further_transfers: transfers,
         });
     }
+    rounds
+}
 
-    // Ranking: winners in order of election, then the rest still in the count
-    // by their last votes, then the eliminated, last eliminated first.
+/// One transfer out of round `r`: a surplus if its candidate was elected in
+/// that round, else an elimination.
+fn report_transfer(r: &RcvRound, t: &RcvTransfer, units: Units) -> Transfer<CandidateIdx> {
+    let mut to = Vec::new();
+    let (mut exhausted, mut lost) = (0, 0);
+    for &(d, v) in &t.to {
+        match d {
+            Destination::Candidate(c) => to.push(Tally {
+                candidate: c,
+                votes: units.votes(v),
+            }),
+            Destination::Exhausted => exhausted += v,
+            Destination::ResidualSurplus => lost += v,
+        }
+    }
+    Transfer {
+        kind: if r.elected.contains(&t.from) {
+            TransferKind::Surplus
+        } else {
+            TransferKind::Elimination
+        },
+        from: t.from,
+        surplus: None,
+        transfer_value: None,
+        to,
+        exhausted: units.votes(exhausted),
+        lost_to_rounding: units.votes(lost),
+    }
+}
+
+/// Winners in order of election, then the rest still in the count by their
+/// last votes (equal votes together), then the eliminated, last eliminated first.
+fn final_ranking(count: &RcvCount) -> Vec<Vec<CandidateIdx>> {
     let mut ranking: Vec<Vec<CandidateIdx>> = count.winners.iter().map(|&c| vec![c]).collect();
     let last = count.rounds.last();
     let mut rest: Vec<(u128, CandidateIdx)> = last
@@ -1099,8 +1144,13 @@ pub(crate) fn report(
             ranking.push(r.eliminated.clone());
         }
     }
+    ranking
+}
 
-    let tie_breaks = count
+/// The count's tie-breaks as the report logs them: `order` most favoured first
+/// (the one elected first, or the one eliminated last).
+fn report_tie_breaks(count: &RcvCount) -> Vec<TieBreak<CandidateIdx>> {
+    count
         .tie_breaks
         .iter()
         .map(|t| {
@@ -1126,38 +1176,7 @@ pub(crate) fn report(
                 },
             }
         })
-        .collect();
-
-    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
-    let blank: u64 = election
-        .ballots
-        .iter()
-        .filter(|b| b.ranks.iter().all(|s| s.is_empty()))
-        .map(|b| b.count)
-        .sum();
-    Ok(Report {
-        method,
-        seats: options.seats,
-        candidates: (0..n).collect(),
-        withdrawn: election.withdrawn.clone(),
-        winners: count.winners.clone(),
-        ranking,
-        ballots_counted: total,
-        blank_ballots: blank,
-        condorcet_winner,
-        scores: Vec::new(),
-        rounds,
-        quota: (method == Method::Stv)
-            .then(|| count.rounds.first().map(|r| to_votes(r.threshold)))
-            .flatten(),
-        pairwise: None,
-        strongest_paths: None,
-        pairs: Vec::new(),
-        tie_breaks,
-        rules: options.rules.clone(),
-        seed: options.seed.to_string(),
-        ballot_digest: None,
-    })
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,7 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CandidateIdx, Method, Rules, Votes};
+use super::method::Method;
+use super::rules::Rules;
+use super::types::CandidateIdx;
+#[cfg(doc)]
+use super::types::Election;
+use super::votes::Votes;
 
 /// A candidate as shown in a report: `{id, name}`.
 ///
@@ -47,7 +52,7 @@ pub struct Inactive {
     pub skipped_rankings: Votes,
     pub repeated_rankings: Votes,
     pub exhausted_choices: Votes,
-    /// STV under [`super::rcv::RcvRules`]: surplus left with the winners after the
+    /// STV under `RcvRules` (RCTab's rule options): surplus left with the winners after the
     /// last seat (RCTab's final round).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub final_round_surplus: Votes,
@@ -123,7 +128,7 @@ pub struct Round<C> {
     /// What moved after this round's count, if anything.
     pub transfer: Option<Transfer<C>>,
     /// Further transfers of the same round: several candidates batch-eliminated
-    /// or elected at once under [`super::rcv::RcvRules`].
+    /// or elected at once under `RcvRules` (RCTab's rule options).
     #[serde(default = "Vec::new", skip_serializing_if = "Vec::is_empty")]
     pub further_transfers: Vec<Transfer<C>>,
 }
@@ -153,13 +158,13 @@ pub enum TiePurpose {
 pub enum DecidedBy {
     /// By the counts of an earlier round (the most recent one where they differed).
     EarlierRound { round: u32 },
-    /// By the lot: the seeded pseudo-random order of candidates (see [`super::lot`]).
+    /// By the lot: the seeded pseudo-random order of candidates (see the `lot` module).
     Lot,
     /// By the order of the candidates in the election (RCTab `useCandidateOrder`:
     /// the one listed last is eliminated, the one listed first elected).
     CandidateOrder,
     /// By RCTab's `random` rule: `java.util.Random` seeded with the rules' seed
-    /// (see [`super::rcv::TieBreakMode::Random`]).
+    /// (RCTab's rule options, `TieBreakMode::Random`).
     Random,
 }
 
@@ -343,7 +348,7 @@ impl<C> Report<C> {
 
 impl Report<CandidateIdx> {
     /// Shows every candidate as `{id, name}`, with `name` from `names` (indexed by
-    /// candidate number, normally [`super::Election::candidates`]) and `id` from
+    /// candidate number, normally [`Election::candidates`]) and `id` from
     /// `id(candidate number)`. A number outside `names` gets an empty name.
     pub fn with_refs<Id>(
         self,

@@ -34,11 +34,11 @@
 
 use super::flat::TIED;
 use super::lot::Ties;
+use super::prepared::{group_by_score, take_winners, Outcome, Prepared};
 use super::report::{Inactive, Round, Score, Tally, TiePurpose, Transfer, TransferKind};
-use super::{
-    group_by_score, take_winners, CandidateIdx, Options, Outcome, OvervoteRule, Prepared, Rules,
-    Votes, VOTE_DECIMALS, VOTE_SCALE,
-};
+use super::rules::{Options, OvervoteRule, Rules};
+use super::types::CandidateIdx;
+use super::votes::{Votes, VOTE_DECIMALS, VOTE_SCALE};
 
 /// Where a ballot's vote goes next.
 enum Next {
@@ -480,62 +480,21 @@ pub(crate) fn stv(prep: &Prepared, options: &Options, ties: &mut Ties) -> Outcom
 
         pending.retain(|&c| p.votes[c as usize] > quota);
         if !pending.is_empty() {
-            let max = pending
-                .iter()
-                .map(|&c| p.votes[c as usize])
-                .max()
-                .unwrap_or(0);
-            let top: Vec<CandidateIdx> = pending
-                .iter()
-                .copied()
-                .filter(|&c| p.votes[c as usize] == max)
-                .collect();
-            let from = if top.len() == 1 {
-                top[0]
-            } else {
-                ties.order(&top, &history, TiePurpose::Surplus, Some(round_no), false)[0]
-            };
+            let from = largest_surplus(&pending, &p.votes, &history, round_no, ties);
             pending.retain(|&c| c != from);
-            let total = p.votes[from as usize];
-            let surplus = total - quota;
-            let truncate = |x: u128| (x - x % unit as u128) as u64;
-            let (received, exhausted) = p.transfer(from, |v| truncate(v as u128 * surplus / total));
-            let moved: u128 = received.iter().sum::<u128>() + exhausted;
-            let lost = surplus.saturating_sub(moved);
-            p.lost += lost;
-            p.votes[from as usize] = quota;
-            round.transfer = Some(Transfer {
-                kind: TransferKind::Surplus,
-                from,
-                surplus: Some(Votes::from_units(surplus)),
-                transfer_value: Some(Votes::from_units(
-                    truncate(surplus * VOTE_SCALE / total) as u128
-                )),
-                to: received_tallies(&received),
-                exhausted: Votes::from_units(exhausted),
-                lost_to_rounding: Votes::from_units(lost),
-            });
+            round.transfer = Some(transfer_surplus(&mut p, from, quota, unit));
         } else {
             let loser = pick_loser(&hopeful, &p.votes, &history, round_no, ties);
-            p.continuing[loser as usize] = false;
             excluded[loser as usize] = true;
             excluded_order.push(loser);
-            let (received, exhausted) = p.transfer(loser, |v| v);
-            p.votes[loser as usize] = 0;
             round.eliminated.push(loser);
-            round.transfer = Some(Transfer {
-                kind: TransferKind::Elimination,
-                from: loser,
-                surplus: None,
-                transfer_value: None,
-                to: received_tallies(&received),
-                exhausted: Votes::from_units(exhausted),
-                lost_to_rounding: Votes::ZERO,
-            });
+            round.transfer = Some(exclude(&mut p, loser));
         }
         history.push(snapshot);
         rounds.push(round);
     }
+    // Elected in order, then the continuing by votes, then the excluded, last
+    // excluded first.
     let mut ranking: Vec<Vec<CandidateIdx>> = elected.iter().map(|&c| vec![c]).collect();
     ranking.extend(group_by_score(&p.continuing_list(), |c| {
         p.votes[c as usize]
@@ -547,5 +506,77 @@ pub(crate) fn stv(prep: &Prepared, options: &Options, ties: &mut Ties) -> Outcom
         rounds,
         quota: Some(Votes::from_units(quota)),
         ..Outcome::default()
+    }
+}
+
+/// The pending surplus to transfer first: the largest; equal ones by earlier
+/// rounds, then by the lot.
+fn largest_surplus(
+    pending: &[CandidateIdx],
+    votes: &[u128],
+    history: &[Vec<u128>],
+    round_no: u32,
+    ties: &mut Ties,
+) -> CandidateIdx {
+    let max = pending
+        .iter()
+        .map(|&c| votes[c as usize])
+        .max()
+        .unwrap_or(0);
+    let top: Vec<CandidateIdx> = pending
+        .iter()
+        .copied()
+        .filter(|&c| votes[c as usize] == max)
+        .collect();
+    if top.len() == 1 {
+        top[0]
+    } else {
+        ties.order(&top, history, TiePurpose::Surplus, Some(round_no), false)[0]
+    }
+}
+
+/// Transfers `from`'s surplus over `quota`: each ballot moves at value ×
+/// surplus ÷ votes, truncated to `unit`; what truncation drops is lost. `from`
+/// keeps the quota.
+fn transfer_surplus(
+    p: &mut Piles<'_>,
+    from: CandidateIdx,
+    quota: u128,
+    unit: u64,
+) -> Transfer<CandidateIdx> {
+    let total = p.votes[from as usize];
+    let surplus = total - quota;
+    let truncate = |x: u128| (x - x % unit as u128) as u64;
+    let (received, exhausted) = p.transfer(from, |v| truncate(v as u128 * surplus / total));
+    let moved: u128 = received.iter().sum::<u128>() + exhausted;
+    let lost = surplus.saturating_sub(moved);
+    p.lost += lost;
+    p.votes[from as usize] = quota;
+    Transfer {
+        kind: TransferKind::Surplus,
+        from,
+        surplus: Some(Votes::from_units(surplus)),
+        transfer_value: Some(Votes::from_units(
+            truncate(surplus * VOTE_SCALE / total) as u128
+        )),
+        to: received_tallies(&received),
+        exhausted: Votes::from_units(exhausted),
+        lost_to_rounding: Votes::from_units(lost),
+    }
+}
+
+/// Excludes `loser`: its ballots move on at their current value.
+fn exclude(p: &mut Piles<'_>, loser: CandidateIdx) -> Transfer<CandidateIdx> {
+    p.continuing[loser as usize] = false;
+    let (received, exhausted) = p.transfer(loser, |v| v);
+    p.votes[loser as usize] = 0;
+    Transfer {
+        kind: TransferKind::Elimination,
+        from: loser,
+        surplus: None,
+        transfer_value: None,
+        to: received_tallies(&received),
+        exhausted: Votes::from_units(exhausted),
+        lost_to_rounding: Votes::ZERO,
     }
 }

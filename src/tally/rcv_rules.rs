@@ -1,0 +1,106 @@
+//! RCTab's rule options for IRV and STV, as data (their meaning: `tally::rcv`).
+
+use serde::{Deserialize, Serialize};
+
+use super::types::CandidateIdx;
+
+/// What a rank holding several candidates does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OvervoteRule {
+    /// The ballot becomes inactive there (`overvotes`).
+    #[default]
+    ExhaustImmediately,
+    /// The rank is passed over; if it was the ballot's last marked rank, the ballot
+    /// is inactive as `exhausted_choices`.
+    AlwaysSkipToNextRank,
+    /// Inactive only if more than one of the rank's candidates is continuing;
+    /// otherwise the continuing one (if any) gets the ballot.
+    ExhaustIfMultipleContinuing,
+}
+
+/// What a candidate marked on several ranks of one ballot does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateRule {
+    /// The later marks are passed over (the candidate is no longer continuing by then).
+    #[default]
+    Skip,
+    /// The ballot becomes inactive at the repeated mark (`repeated_rankings`).
+    Exhaust,
+}
+
+/// How a tie for elimination (or for election, where one must be chosen) is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum TieBreakMode {
+    /// The tied candidate with the fewest (to eliminate) or most (to elect) votes in
+    /// the latest earlier round where they differed; if equal in every round, the
+    /// seeded random choice below.
+    PreviousRoundsThenRandom { seed: i64 },
+    /// The tied candidate listed last (to eliminate) or first (to elect).
+    CandidateOrder,
+    /// RCTab's `random`: the tied candidates sorted by name, index
+    /// `floor(r × n)` with `r` the next `java.util.Random(seed).nextDouble()`.
+    Random { seed: i64 },
+}
+
+impl Default for TieBreakMode {
+    fn default() -> Self {
+        TieBreakMode::PreviousRoundsThenRandom { seed: 0 }
+    }
+}
+
+/// The STV threshold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdRule {
+    /// `floor(V / (S + 1)) + 1` whole votes.
+    #[default]
+    DroopWhole,
+    /// `floor(V / (S + 1))` to `decimals` places, plus `10^-decimals`.
+    DroopFractional,
+}
+
+/// Rule options of a round-based count.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RcvRules {
+    pub overvote: OvervoteRule,
+    /// Skipped ranks allowed between two marks (`None`: unlimited).
+    pub max_skipped_ranks: Option<u32>,
+    /// Ranks read from each ballot (`None`: all).
+    pub max_rankings: Option<u32>,
+    pub duplicates: DuplicateRule,
+    pub batch_elimination: bool,
+    /// Single winner: keep eliminating after the winner is known, until two remain.
+    pub continue_until_two: bool,
+    pub threshold: ThresholdRule,
+    /// Decimal places of vote arithmetic (RCTab's `decimalPlacesForVoteArithmetic`),
+    /// at most [`MAX_DECIMALS`].
+    pub decimals: u32,
+    pub tie_break: TieBreakMode,
+    /// The candidate standing for undeclared write-ins, if any: eliminated first
+    /// whenever it holds votes, never elected.
+    pub undeclared_write_in: Option<CandidateIdx>,
+}
+
+impl Default for RcvRules {
+    fn default() -> Self {
+        RcvRules {
+            overvote: OvervoteRule::default(),
+            max_skipped_ranks: None,
+            max_rankings: None,
+            duplicates: DuplicateRule::default(),
+            batch_elimination: false,
+            continue_until_two: false,
+            threshold: ThresholdRule::default(),
+            decimals: 4,
+            tie_break: TieBreakMode::default(),
+            undeclared_write_in: None,
+        }
+    }
+}
+
+/// Most decimal places of vote arithmetic.
+pub const MAX_DECIMALS: u32 = 9;
