@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::embed::{etag_of, load, ViewQuery};
 use super::extract::parse_id;
+use super::http::if_none_match;
 use super::AppState;
 use crate::domain::ContestId;
 use crate::error::AppResult;
@@ -225,7 +226,7 @@ pub async fn get(
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;
     let etag = etag_of(&[&loaded.version_tag, theme.as_str(), lang.code(), "svg"]);
-    let fresh = super::widget::if_none_match(&req, &etag);
+    let fresh = if_none_match(&req, &etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
