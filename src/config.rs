@@ -104,7 +104,7 @@ pub struct ServeSettings {
 
     /// Live result streams (`…/results/stream`) one instance serves at once;
     /// beyond it, 503 with `Retry-After`.
-    #[arg(long, env = "CHRISTEN_MAX_STREAMS", default_value_t = crate::api::stream::DEFAULT_MAX_STREAMS, global = true)]
+    #[arg(long, env = "CHRISTEN_MAX_STREAMS", default_value_t = crate::app::streams::DEFAULT_MAX_STREAMS, global = true)]
     pub max_streams: usize,
 
     /// Open electorate: voter tokens per contest and client address per window

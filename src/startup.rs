@@ -57,12 +57,12 @@ impl Application {
                 read_pool,
                 secret: config.secret.clone(),
                 open_voter_limit: config.open_voter_limit,
+                voter_contexts: Default::default(),
             },
             metrics: Arc::new(api::metrics::Metrics::new()),
-            voter_contexts: Arc::new(api::voter::ContextCache::default()),
         });
         let limit = config.max_body_bytes;
-        let streams = web::Data::new(api::stream::StreamLimiter::new(config.max_streams));
+        let streams = web::Data::new(crate::app::streams::StreamLimiter::new(config.max_streams));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

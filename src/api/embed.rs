@@ -4,7 +4,7 @@
 //! (a small inline script only tells the framing page its height and winners,
 //! for auto-sizing). Every string comes from [`i18n`]; every name is escaped.
 //! The page shows only what `GET /v1/contests/{id}/results` shows the public:
-//! both go through [`super::results`].
+//! both go through `app::results::result_for` (see `app::embed`).
 
 pub mod i18n;
 pub mod model;
@@ -19,14 +19,13 @@ use uuid::Uuid;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 
-use super::auth::MaybeAdmin;
-use super::contests::load_visible;
 use super::extract::parse_id;
-use super::{results, AppState};
-use crate::db;
-use crate::domain::{Contest, ContestId, Phase, ResultsVisibility};
+use super::http::{base_url, if_none_match};
+use super::AppState;
+use crate::app::embed::{frame_ancestors, public_results, PublicResults};
+use crate::app::results::{CachedResult, LIVE_MAX_AGE_SECS};
+use crate::domain::{Contest, ContestId, Phase};
 use crate::error::{AppError, AppResult};
 
 use i18n::{format_time, Lang};
@@ -339,56 +338,66 @@ pub struct Loaded {
 /// Loads what the embedded views show of a contest: its public results, or why
 /// and until when there are none.
 pub async fn load(state: &AppState, id: ContestId, lang: Lang) -> AppResult<Loaded> {
-    let contest = load_visible(state, MaybeAdmin(None), id).await?;
-    let now = Utc::now();
-    let phase = contest.phase_at(now);
-    let live = phase == Phase::Voting && contest.results_visibility == ResultsVisibility::Live;
-    match results::result_for(state, contest.clone(), contest.method, false).await {
-        Ok(result) => {
-            let report: serde_json::Value = serde_json::from_str(&result.body).map_err(|e| {
-                AppError::Unexpected(anyhow::Error::new(e).context("cached result"))
-            })?;
-            let view = ResultsView::from_report(&report, lang.strings());
-            let cache_control = if result.final_ {
-                "public, max-age=300".to_owned()
-            } else {
-                format!("public, max-age={}", results::LIVE_MAX_AGE_SECS)
-            };
-            Ok(Loaded {
-                page: Page {
-                    title: contest.title.clone(),
-                    phase,
-                    body: PageBody::Results(view),
-                },
-                version_tag: result.etag.clone(),
-                cache_control,
-                live,
-                contest,
-            })
-        }
-        Err(AppError::Forbidden {
-            code: "results_not_visible",
-            ..
-        }) => Ok(Loaded {
-            page: Page {
-                title: contest.title.clone(),
-                phase,
-                body: PageBody::NotYet(model::NotYet::new(
-                    contest.results_visibility,
-                    contest.schedule.voting_close_at,
-                )),
-            },
-            version_tag: format!(
-                "{}|{}|{}",
-                contest.updated_at.timestamp_micros(),
-                phase,
-                contest.results_visibility
-            ),
-            cache_control: "public, max-age=30".to_owned(),
-            live: false,
+    match public_results(state, id).await? {
+        PublicResults::Shown {
             contest,
-        }),
-        Err(e) => Err(e),
+            phase,
+            result,
+            live,
+        } => shown(contest, phase, &result, live, lang),
+        PublicResults::NotYet { contest, phase } => Ok(not_yet(contest, phase)),
+    }
+}
+
+/// A page with the contest's results.
+fn shown(
+    contest: Contest,
+    phase: Phase,
+    result: &CachedResult,
+    live: bool,
+    lang: Lang,
+) -> AppResult<Loaded> {
+    let report: serde_json::Value = serde_json::from_str(&result.body)
+        .map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("cached result")))?;
+    let view = ResultsView::from_report(&report, lang.strings());
+    let cache_control = if result.final_ {
+        "public, max-age=300".to_owned()
+    } else {
+        format!("public, max-age={LIVE_MAX_AGE_SECS}")
+    };
+    Ok(Loaded {
+        page: Page {
+            title: contest.title.clone(),
+            phase,
+            body: PageBody::Results(view),
+        },
+        version_tag: result.etag.clone(),
+        cache_control,
+        live,
+        contest,
+    })
+}
+
+/// A page that says why and until when there are no public results.
+fn not_yet(contest: Contest, phase: Phase) -> Loaded {
+    Loaded {
+        page: Page {
+            title: contest.title.clone(),
+            phase,
+            body: PageBody::NotYet(model::NotYet::new(
+                contest.results_visibility,
+                contest.schedule.voting_close_at,
+            )),
+        },
+        version_tag: format!(
+            "{}|{}|{}",
+            contest.updated_at.timestamp_micros(),
+            phase,
+            contest.results_visibility
+        ),
+        cache_control: "public, max-age=30".to_owned(),
+        live: false,
+        contest,
     }
 }
 
@@ -412,9 +421,7 @@ pub async fn page(
     let id: ContestId = parse_id(&path, "contest")?;
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;
-    let ancestors = state
-        .db(move |conn| Ok(db::origins::for_contest(conn, id)?))
-        .await?;
+    let ancestors = frame_ancestors(&state, id).await?;
     let csp = content_security_policy(&ancestors);
     let etag = etag_of(&[
         &loaded.version_tag,
@@ -423,7 +430,7 @@ pub async fn page(
         &csp,
         "html",
     ]);
-    let mut res = if super::widget::if_none_match(&req, &etag) {
+    let mut res = if if_none_match(&req, &etag) {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
@@ -432,14 +439,14 @@ pub async fn page(
         .insert_header((header::CACHE_CONTROL, loaded.cache_control.clone()))
         .insert_header((header::VARY, "Accept-Language"))
         .insert_header((header::CONTENT_SECURITY_POLICY, csp));
-    if super::widget::if_none_match(&req, &etag) {
+    if if_none_match(&req, &etag) {
         return Ok(res.finish());
     }
     let options = RenderOptions {
         contest_id: loaded.contest.id.0,
         lang,
         theme,
-        base_url: super::oembed::base_url(&req),
+        base_url: base_url(&req),
         refresh_secs: loaded.live.then_some(LIVE_REFRESH_SECS),
     };
     Ok(res

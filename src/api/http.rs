@@ -1,7 +1,9 @@
-//! What only HTTP needs, shared by the handlers: opaque pagination cursors and
-//! page limits. (Path ids and JSON bodies are parsed in `extract`; conditional
-//! GETs in the handlers that answer them.)
+//! What only HTTP needs, shared by the handlers: opaque pagination cursors,
+//! page limits, and conditional GETs. (Path ids and JSON bodies are parsed in
+//! `extract`.)
 
+use actix_web::http::header;
+use actix_web::HttpRequest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -41,4 +43,23 @@ pub fn page_limit(raw: Option<i64>, default: i64, max: i64) -> AppResult<i64> {
             format!("`limit` must be between 1 and {max}"),
         ))
     }
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`); weak validators compare by
+/// their opaque part.
+pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == "*" || t == etag)
+        })
+}
+
+/// `scheme://host[:port]` of this service as the request reached it.
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
 }

@@ -18,7 +18,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use super::AppState;
-use crate::db::PgPool;
+use crate::app::PoolStats;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -114,11 +114,10 @@ impl Metrics {
     }
 
     /// The text exposition, with pool gauges read now.
-    pub fn render(&self, pool: &PgPool) -> Result<String, AppError> {
-        let state = pool.state();
-        self.pool_connections.set(state.connections.into());
-        self.pool_idle.set(state.idle_connections.into());
-        self.pool_max.set(pool.max_size().into());
+    pub fn render(&self, pool: PoolStats) -> Result<String, AppError> {
+        self.pool_connections.set(pool.connections.into());
+        self.pool_idle.set(pool.idle_connections.into());
+        self.pool_max.set(pool.max_size.into());
         let registry = self
             .registry
             .lock()

@@ -37,8 +37,6 @@ use crate::error::{AppError, AppResult};
 pub struct AppState {
     pub app: App,
     pub metrics: Arc<metrics::Metrics>,
-    /// Recent contest snapshots for voter requests (see `voter::CONTEXT_MAX_AGE`).
-    pub voter_contexts: Arc<voter::ContextCache>,
 }
 
 impl std::ops::Deref for AppState {

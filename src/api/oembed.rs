@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::auth::MaybeAdmin;
-use super::contests::load_visible;
 use super::embed::escape;
+use super::http::base_url;
 use super::AppState;
+use crate::app::contests::load_visible;
 use crate::domain::{ContestId, Phase};
 use crate::error::{AppError, AppResult};
 
@@ -32,12 +32,6 @@ pub struct OEmbedQuery {
     pub maxwidth: Option<u32>,
     #[serde(default)]
     pub maxheight: Option<u32>,
-}
-
-/// `scheme://host[:port]` of this service as the request reached it.
-pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 /// The contest of an embed-page URL of this service (query string allowed),
@@ -89,7 +83,7 @@ pub async fn get(
     }
     let base = base_url(&req);
     let (id, params) = parse_embed_url(&query.url, &base)?;
-    let contest = load_visible(&state, MaybeAdmin(None), id).await?;
+    let contest = load_visible(&state, None, id).await?;
     if contest.phase_at(Utc::now()) == Phase::Draft {
         return Err(AppError::not_found("contest"));
     }

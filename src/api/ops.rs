@@ -1,11 +1,10 @@
 //! Operations: liveness, readiness, metrics and the API description.
 
 use actix_web::{web, HttpResponse};
-use diesel::RunQueryDsl;
 use serde_json::json;
 
 use super::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The OpenAPI document, compiled in so the served copy always matches the build.
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
@@ -17,20 +16,13 @@ pub async fn healthz() -> HttpResponse {
 
 /// `GET /readyz`: 200 when the database answers a query, 503 otherwise.
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    state
-        .db(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn).map_err(|e| {
-                tracing::warn!(error = %e, "readiness query failed");
-                AppError::Unavailable("the database does not answer".into())
-            })
-        })
-        .await?;
+    state.ready().await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let body = state.metrics.render(&state.pool)?;
+    let body = state.metrics.render(state.pool_stats())?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(body))

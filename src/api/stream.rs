@@ -2,8 +2,9 @@
 //! public result, a new event whenever it changes.
 //!
 //! It follows the database, not this process: every [`POLL`] it reads the
-//! contest's ballot version (`max(ballots.version)`, one index probe) and phase;
-//! when either changed it asks `results::result_for` — the same function and
+//! contest's ballot version (`max(ballots.version)`, one index probe) and phase
+//! (`app::results::watch`); when either changed it asks
+//! `app::results::result_for` — the same function and
 //! visibility rules as `GET …/results` — and sends the result if its ETag
 //! changed. So a ballot cast through any instance reaches every stream within
 //! [`POLL`] plus the results' stated lag. A comment line every [`HEARTBEAT`]
@@ -12,13 +13,12 @@
 //! and gets no repeat of what it has. The stream ends after the final result,
 //! or with an `error` event if results stop being public.
 //!
-//! Each instance serves at most `max_streams` streams at once (AppConfig); past
-//! that, 503 with `Retry-After`, and the widget falls back to polling.
+//! Each instance serves at most `max_streams` streams at once (AppConfig,
+//! counted by `app::streams::StreamLimiter`); past that, 503 with
+//! `Retry-After`, and the widget falls back to polling.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -28,12 +28,12 @@ use chrono::Utc;
 use futures_util::stream;
 use tokio::time::Instant;
 
-use super::auth::MaybeAdmin;
-use super::contests::load_visible;
 use super::extract::parse_id;
-use super::{results, AppState};
-use crate::db;
-use crate::db::results::CachedResult;
+use super::AppState;
+use crate::app::contests::load_visible;
+use crate::app::results::{self, CachedResult};
+use crate::app::streams::Permit;
+pub use crate::app::streams::{StreamLimiter, DEFAULT_MAX_STREAMS};
 use crate::domain::{Contest, ContestId, Phase};
 use crate::error::{AppError, AppResult};
 
@@ -41,50 +41,8 @@ use crate::error::{AppError, AppResult};
 pub const POLL: Duration = Duration::from_secs(1);
 /// How often an idle stream sends a comment line.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
-/// Streams one instance serves at once, unless configured.
-pub const DEFAULT_MAX_STREAMS: usize = 500;
 /// The reconnection delay suggested to clients, in milliseconds.
 const RETRY_MS: u32 = 5000;
-
-/// Counts the open streams of this instance (app data).
-#[derive(Debug)]
-pub struct StreamLimiter {
-    open: AtomicUsize,
-    max: usize,
-}
-
-impl StreamLimiter {
-    pub fn new(max: usize) -> Self {
-        StreamLimiter {
-            open: AtomicUsize::new(0),
-            max,
-        }
-    }
-
-    /// Streams open now.
-    pub fn open(&self) -> usize {
-        self.open.load(Ordering::SeqCst)
-    }
-
-    fn acquire(self: &Arc<Self>) -> Option<Permit> {
-        self.open
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n < self.max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Permit(self.clone()))
-    }
-}
-
-/// One open stream; released when the stream is dropped (client gone, or done).
-#[derive(Debug)]
-struct Permit(Arc<StreamLimiter>);
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::SeqCst);
-    }
-}
 
 /// An SSE event; `data` may span lines (each gets its own `data:` line).
 fn event(name: &str, id: Option<i64>, data: &str) -> Bytes {
@@ -129,15 +87,7 @@ impl Follow {
     /// One look at the database; queues what changed.
     async fn poll(&mut self) {
         let id = self.id;
-        let read = self
-            .state
-            .db_read(move |conn| {
-                Ok((
-                    db::ballots::version(conn, id)?,
-                    db::contests::find(conn, id)?,
-                ))
-            })
-            .await;
+        let read = results::watch(&self.state, id).await;
         let (version, contest) = match read {
             Ok((v, Some(c))) => (v, c),
             Ok((_, None)) => return self.end("not_found", "the contest no longer exists"),
@@ -175,7 +125,7 @@ pub async fn get(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
-    let contest: Contest = load_visible(&state, MaybeAdmin(None), id).await?;
+    let contest: Contest = load_visible(&state, None, id).await?;
     let permit = limiter.into_inner().acquire().ok_or_else(|| {
         AppError::Unavailable(
             "this instance serves as many live result streams as it can; retry later or poll GET …/results".into(),

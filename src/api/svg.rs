@@ -9,12 +9,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::embed::{etag_of, load, ViewQuery};
 use super::extract::parse_id;
+use super::http::if_none_match;
 use super::AppState;
 use crate::domain::ContestId;
 use crate::error::AppResult;
 
-use super::embed::i18n::{format_time, Lang};
-use super::embed::model::{Page, PageBody};
+use super::embed::i18n::{format_time, Lang, Strings};
+use super::embed::model::{Chart, NotYet, Page, PageBody, ResultsView};
 use super::embed::{escape, Theme};
 
 pub const WIDTH: u32 = 600;
@@ -81,6 +82,28 @@ fn wrap(text: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// The drawing so far: the SVG elements, the `<desc>` sentences, and the
+/// baseline of the next line.
+struct Canvas<'a> {
+    p: &'a Palette,
+    body: String,
+    desc: Vec<String>,
+    y: u32,
+}
+
+impl Canvas<'_> {
+    /// One line of text at the left margin.
+    fn text(&mut self, size: u32, bold: bool, fill: &str, text: &str) {
+        let weight = if bold { " font-weight=\"700\"" } else { "" };
+        let _ = writeln!(
+            self.body,
+            "<text x=\"{PAD}\" y=\"{}\" font-size=\"{size}\"{weight} fill=\"{fill}\">{}</text>",
+            self.y,
+            escape(text)
+        );
+    }
+}
+
 /// Renders the chart. `<title>` and `<desc>` carry the whole result as text.
 pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
     let s = lang.strings();
@@ -88,18 +111,33 @@ pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
         Theme::Light => &LIGHT,
         Theme::Dark => &DARK,
     };
-    let mut body = String::new();
-    let mut desc = Vec::<String>::new();
-    let mut y = PAD + 18;
-    let title_lines = wrap(&page.title, 48);
-    for line in title_lines.iter().take(2) {
-        let _ = writeln!(
-            body,
-            "<text x=\"{PAD}\" y=\"{y}\" font-size=\"20\" font-weight=\"700\" fill=\"{}\">{}</text>",
-            p.fg,
-            escape(line)
-        );
-        y += 26;
+    let mut c = Canvas {
+        p,
+        body: String::new(),
+        desc: Vec::new(),
+        y: PAD + 18,
+    };
+    draw_heading(&mut c, page, s);
+    match &page.body {
+        PageBody::NotYet(n) => draw_not_yet(&mut c, n, s),
+        PageBody::Results(r) => draw_results(&mut c, r, s),
+    }
+    let height = c.y + PAD;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"t d\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif\">\n<title id=\"t\">{}: {}</title>\n<desc id=\"d\">{}</desc>\n<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>\n{}</svg>\n",
+        escape(s.chart_of),
+        escape(&page.title),
+        escape(&c.desc.join(". ")),
+        p.bg,
+        c.body,
+    )
+}
+
+/// The title (two lines at most) and the phase line.
+fn draw_heading(c: &mut Canvas<'_>, page: &Page, s: &Strings) {
+    for line in wrap(&page.title, 48).iter().take(2) {
+        c.text(20, true, c.p.fg, line);
+        c.y += 26;
     }
     let mut meta = format!("{}: {}", s.phase, s.phase_name(page.phase));
     match &page.body {
@@ -107,111 +145,87 @@ pub fn render_svg(page: &Page, lang: Lang, theme: Theme) -> String {
         PageBody::Results(_) => meta = format!("{meta} · {}", s.live_result),
         PageBody::NotYet(_) => {}
     }
-    let _ = writeln!(
-        body,
-        "<text x=\"{PAD}\" y=\"{y}\" font-size=\"13\" fill=\"{}\">{}</text>",
-        p.muted,
-        escape(&shorten(&meta, 80))
-    );
-    desc.push(meta);
-    y += 30;
-    match &page.body {
-        PageBody::NotYet(n) => {
-            let message = n.message(s);
-            for line in wrap(&message, 70) {
-                let _ = writeln!(
-                    body,
-                    "<text x=\"{PAD}\" y=\"{y}\" font-size=\"15\" fill=\"{}\">{}</text>",
-                    p.fg,
-                    escape(&line)
-                );
-                y += 22;
-            }
-            desc.push(message);
-        }
-        PageBody::Results(r) => {
-            let heading = if r.winners.len() > 1 {
-                s.winners
-            } else {
-                s.winner
-            };
-            let winners = if r.winners.is_empty() {
-                s.no_winner.to_owned()
-            } else {
-                format!("{heading}: {}", r.winners.join(", "))
-            };
-            let _ = writeln!(
-                body,
-                "<text x=\"{PAD}\" y=\"{y}\" font-size=\"17\" font-weight=\"700\" fill=\"{}\">{}</text>",
-                p.win,
-                escape(&shorten(&winners, 56))
-            );
-            desc.push(winners);
-            y += 30;
-            if !r.chart.bars.is_empty() {
-                let _ = writeln!(
-                    body,
-                    "<text x=\"{PAD}\" y=\"{y}\" font-size=\"13\" fill=\"{}\">{}</text>",
-                    p.muted,
-                    escape(&shorten(&r.chart.caption, 84))
-                );
-                desc.push(r.chart.caption.clone());
-                y += 12;
-                let inner = WIDTH - 2 * PAD;
-                for bar in &r.chart.bars {
-                    y += 18;
-                    let weight = if bar.winner { "700" } else { "400" };
-                    let _ = writeln!(
-                        body,
-                        "<text x=\"{PAD}\" y=\"{y}\" font-size=\"14\" font-weight=\"{weight}\" fill=\"{}\">{}</text>",
-                        p.fg,
-                        escape(&shorten(&bar.name, MAX_NAME_CHARS))
-                    );
-                    let _ = writeln!(
-                        body,
-                        "<text x=\"{}\" y=\"{y}\" font-size=\"13\" text-anchor=\"end\" fill=\"{}\">{}</text>",
-                        WIDTH - PAD,
-                        p.muted,
-                        escape(&bar.label)
-                    );
-                    let w = (r.chart.fraction(bar) * f64::from(inner)).round() as u32;
-                    let colour = if bar.winner { p.win } else { p.bar };
-                    let _ = writeln!(
-                        body,
-                        "<rect x=\"{PAD}\" y=\"{}\" width=\"{inner}\" height=\"12\" rx=\"3\" fill=\"{}\"/><rect x=\"{PAD}\" y=\"{}\" width=\"{w}\" height=\"12\" rx=\"3\" fill=\"{colour}\"/>",
-                        y + 6,
-                        p.track,
-                        y + 6
-                    );
-                    desc.push(format!("{}: {}", bar.name, bar.label));
-                    y += ROW - 18;
-                }
-            }
-            y += 22;
-            let mut footer = s.ballots_counted(r.ballots_counted);
-            if let Some(at) = r.computed_at {
-                footer = format!(
-                    "{footer} · {}",
-                    s.counted_at.replace("{time}", &format_time(at))
-                );
-            }
-            let _ = writeln!(
-                body,
-                "<text x=\"{PAD}\" y=\"{y}\" font-size=\"12\" fill=\"{}\">{}</text>",
-                p.muted,
-                escape(&footer)
-            );
-            desc.push(footer);
-        }
+    c.text(13, false, c.p.muted, &shorten(&meta, 80));
+    c.desc.push(meta);
+    c.y += 30;
+}
+
+/// Why there are no public results yet, and until when.
+fn draw_not_yet(c: &mut Canvas<'_>, n: &NotYet, s: &Strings) {
+    let message = n.message(s);
+    for line in wrap(&message, 70) {
+        c.text(15, false, c.p.fg, &line);
+        c.y += 22;
     }
-    let height = y + PAD;
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"t d\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif\">\n<title id=\"t\">{}: {}</title>\n<desc id=\"d\">{}</desc>\n<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>\n{body}</svg>\n",
-        escape(s.chart_of),
-        escape(&page.title),
-        escape(&desc.join(". ")),
-        p.bg,
-    )
+    c.desc.push(message);
+}
+
+/// The winners, the bars and the footer.
+fn draw_results(c: &mut Canvas<'_>, r: &ResultsView, s: &Strings) {
+    let heading = if r.winners.len() > 1 {
+        s.winners
+    } else {
+        s.winner
+    };
+    let winners = if r.winners.is_empty() {
+        s.no_winner.to_owned()
+    } else {
+        format!("{heading}: {}", r.winners.join(", "))
+    };
+    c.text(17, true, c.p.win, &shorten(&winners, 56));
+    c.desc.push(winners);
+    c.y += 30;
+    if !r.chart.bars.is_empty() {
+        draw_bars(c, &r.chart);
+    }
+    c.y += 22;
+    let mut footer = s.ballots_counted(r.ballots_counted);
+    if let Some(at) = r.computed_at {
+        footer = format!(
+            "{footer} · {}",
+            s.counted_at.replace("{time}", &format_time(at))
+        );
+    }
+    c.text(12, false, c.p.muted, &footer);
+    c.desc.push(footer);
+}
+
+/// The chart's caption and one labelled bar per name.
+fn draw_bars(c: &mut Canvas<'_>, chart: &Chart) {
+    let p = c.p;
+    c.text(13, false, p.muted, &shorten(&chart.caption, 84));
+    c.desc.push(chart.caption.clone());
+    c.y += 12;
+    let inner = WIDTH - 2 * PAD;
+    for bar in &chart.bars {
+        c.y += 18;
+        let y = c.y;
+        let weight = if bar.winner { "700" } else { "400" };
+        let _ = writeln!(
+            c.body,
+            "<text x=\"{PAD}\" y=\"{y}\" font-size=\"14\" font-weight=\"{weight}\" fill=\"{}\">{}</text>",
+            p.fg,
+            escape(&shorten(&bar.name, MAX_NAME_CHARS))
+        );
+        let _ = writeln!(
+            c.body,
+            "<text x=\"{}\" y=\"{y}\" font-size=\"13\" text-anchor=\"end\" fill=\"{}\">{}</text>",
+            WIDTH - PAD,
+            p.muted,
+            escape(&bar.label)
+        );
+        let w = (chart.fraction(bar) * f64::from(inner)).round() as u32;
+        let colour = if bar.winner { p.win } else { p.bar };
+        let _ = writeln!(
+            c.body,
+            "<rect x=\"{PAD}\" y=\"{}\" width=\"{inner}\" height=\"12\" rx=\"3\" fill=\"{}\"/><rect x=\"{PAD}\" y=\"{}\" width=\"{w}\" height=\"12\" rx=\"3\" fill=\"{colour}\"/>",
+            y + 6,
+            p.track,
+            y + 6
+        );
+        c.desc.push(format!("{}: {}", bar.name, bar.label));
+        c.y += ROW - 18;
+    }
 }
 
 /// `GET /v1/contests/{id}/results.svg?theme=&lang=`.
@@ -225,7 +239,7 @@ pub async fn get(
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;
     let etag = etag_of(&[&loaded.version_tag, theme.as_str(), lang.code(), "svg"]);
-    let fresh = super::widget::if_none_match(&req, &etag);
+    let fresh = if_none_match(&req, &etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

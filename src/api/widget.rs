@@ -6,6 +6,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
+use super::http::if_none_match;
+
 pub const WIDGET_JS: &str = include_str!("embed/widget.js");
 
 fn etag() -> &'static str {
@@ -16,18 +18,6 @@ fn etag() -> &'static str {
             &hex::encode(Sha256::digest(WIDGET_JS.as_bytes()))[..32]
         )
     })
-}
-
-/// Whether `If-None-Match` names `etag` (or `*`).
-pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == "*" || t == etag)
-        })
 }
 
 /// `GET /widget.js`: cached for an hour, revalidated by ETag.

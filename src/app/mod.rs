@@ -10,22 +10,34 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod ballot_set;
+pub mod ballots;
 pub mod contests;
-pub mod orgs;
+pub mod embed;
 pub mod origins;
+pub mod orgs;
+pub mod results;
+pub mod streams;
 pub mod suggestions;
+pub mod visibility;
+pub mod voter;
 pub mod voters;
+
+use std::sync::Arc;
 
 use uuid::Uuid;
 
 use crate::config::Secret;
-use crate::db::{Conn, PgPool};
+use crate::db::{self, Conn, PgPool};
+
+/// What the pool holds now (see [`App::pool_stats`]).
+pub use crate::db::PoolStats;
 use crate::domain::{ApiKeyId, OrgId};
 use crate::error::{AppError, AppResult};
 
-/// What the use cases share: the pools and the server secret. Holds no
-/// per-contest state that must agree across instances, so any number of
-/// instances can serve one database.
+/// What the use cases share: the pools, the server secret and this instance's
+/// short-lived voter snapshots. Holds no per-contest state that must agree
+/// across instances, so any number of instances can serve one database.
 #[derive(Clone)]
 pub struct App {
     pub pool: PgPool,
@@ -34,6 +46,9 @@ pub struct App {
     pub secret: Secret,
     /// The open electorate's token rate limit (`POST …/voters`).
     pub open_voter_limit: voters::OpenVoterLimit,
+    /// Recent contest snapshots for voter requests (see
+    /// [`voter::CONTEXT_MAX_AGE`]): a cache, never a source of truth.
+    pub voter_contexts: Arc<voter::ContextCache>,
 }
 
 impl App {
@@ -53,6 +68,22 @@ impl App {
         T: Send + 'static,
     {
         run_blocking(self.read_pool.clone(), f).await
+    }
+
+    /// Whether the database answers a query; a 503 when it does not.
+    pub async fn ready(&self) -> AppResult<()> {
+        self.db(|conn| {
+            db::ping(conn).map_err(|e| {
+                tracing::warn!(error = %e, "readiness query failed");
+                AppError::Unavailable("the database does not answer".into())
+            })
+        })
+        .await
+    }
+
+    /// The primary pool's connections now, for metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        db::pool_stats(&self.pool)
     }
 }
 

@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Text, Timestamptz, Uuid as SqlUuid};
 use smallvec::SmallVec;
 
-use crate::domain::{ContestId, Ranking};
+use super::enums::StatusColumn;
+use crate::domain::{BallotCandidate, ContestId, Ranking, SuggestionStatus};
 
 /// The contest is in its voting phase at the database clock's current time.
 /// Shared by every ballot write.
@@ -168,6 +169,45 @@ pub fn find_own(
             updated_at,
         })
     }))
+}
+
+/// The contest's current candidates as ballots name them, in candidate-number
+/// order (see `suggestions::candidates`).
+pub fn candidates(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+) -> QueryResult<Vec<BallotCandidate>> {
+    Ok(super::suggestions::candidates(conn, contest_id)?
+        .into_iter()
+        .map(|c| BallotCandidate {
+            id: c.id.0,
+            number: c.candidate_no,
+            name: c.name,
+        })
+        .collect())
+}
+
+/// Where a suggestion a ballot named stands, to say why it is not a candidate.
+#[derive(Debug, Clone, Queryable)]
+pub struct EntryState {
+    pub id: uuid::Uuid,
+    #[diesel(deserialize_as = StatusColumn)]
+    pub status: SuggestionStatus,
+    pub merged_into: Option<uuid::Uuid>,
+}
+
+/// The states of those of `ids` that are suggestions of the contest.
+pub fn entry_states(
+    conn: &mut PgConnection,
+    contest_id: ContestId,
+    ids: &[uuid::Uuid],
+) -> QueryResult<Vec<EntryState>> {
+    use super::schema::suggestions::dsl as s;
+    s::suggestions
+        .filter(s::contest_id.eq(contest_id.0))
+        .filter(s::id.eq_any(ids))
+        .select((s::id, s::status, s::merged_into))
+        .load(conn)
 }
 
 /// The contest's ballot version: the largest version of its rows (tombstones

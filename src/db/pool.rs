@@ -25,6 +25,43 @@ where
     conn.transaction(f)
 }
 
+/// Runs `f` in one read-only repeatable-read transaction: every read sees the
+/// same snapshot (a count's ballot version, candidates and ballots agree).
+pub fn read_snapshot<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(f)
+}
+
+/// One trivial query: whether the database answers.
+pub fn ping(conn: &mut Conn) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
+/// What the pool holds now, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub connections: u32,
+    pub idle_connections: u32,
+    pub max_size: u32,
+}
+
+/// The pool's [`PoolStats`] now.
+pub fn pool_stats(pool: &PgPool) -> PoolStats {
+    let state = pool.state();
+    PoolStats {
+        connections: state.connections,
+        idle_connections: state.idle_connections,
+        max_size: pool.max_size(),
+    }
+}
+
 /// How the pool is sized and how long a request may wait for a connection.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolOptions {

@@ -1,19 +1,22 @@
 //! The shared result cache: one row per (contest, method) holding the result for
 //! one ballot version. See migration `2026-11-27-000003_ballots` and
-//! `api::results` for the rules.
+//! `app::results` for the rules.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use super::enums::MethodColumn;
 use super::schema::result_cache;
 use crate::domain::ContestId;
+use crate::tally::Method;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = result_cache)]
 pub struct CachedResult {
     pub contest_id: uuid::Uuid,
-    pub method: String,
+    #[diesel(deserialize_as = MethodColumn)]
+    pub method: Method,
     pub version: i64,
     pub final_: bool,
     pub body: String,
@@ -24,10 +27,10 @@ pub struct CachedResult {
 pub fn find(
     conn: &mut PgConnection,
     contest_id: ContestId,
-    method: &str,
+    method: Method,
 ) -> QueryResult<Option<CachedResult>> {
     result_cache::table
-        .find((contest_id.0, method))
+        .find((contest_id.0, MethodColumn(method)))
         .select(CachedResult::as_select())
         .first(conn)
         .optional()
@@ -42,8 +45,8 @@ pub fn store(conn: &mut PgConnection, row: &CachedResult) -> QueryResult<CachedR
     struct Stored {
         #[diesel(sql_type = SqlUuid)]
         contest_id: uuid::Uuid,
-        #[diesel(sql_type = Text)]
-        method: String,
+        #[diesel(sql_type = Text, deserialize_as = MethodColumn)]
+        method: Method,
         #[diesel(sql_type = Int8)]
         version: i64,
         #[diesel(sql_type = Bool)]
@@ -67,7 +70,7 @@ pub fn store(conn: &mut PgConnection, row: &CachedResult) -> QueryResult<CachedR
          RETURNING contest_id, method, version, final AS is_final, body, etag, computed_at",
     )
     .bind::<SqlUuid, _>(row.contest_id)
-    .bind::<Text, _>(&row.method)
+    .bind::<Text, _>(MethodColumn(row.method))
     .bind::<Int8, _>(row.version)
     .bind::<Bool, _>(row.final_)
     .bind::<Text, _>(&row.body)
@@ -85,7 +88,7 @@ pub fn store(conn: &mut PgConnection, row: &CachedResult) -> QueryResult<CachedR
             etag: s.etag,
             computed_at: s.computed_at,
         }),
-        None => find(conn, ContestId(row.contest_id), &row.method)?
+        None => find(conn, ContestId(row.contest_id), row.method)?
             .ok_or(diesel::result::Error::NotFound),
     }
 }

@@ -148,133 +148,6 @@ impl ResultsView {
     pub fn from_report(report: &Value, s: &Strings) -> ResultsView {
         let winners: Vec<String> = list(&report["winners"]).iter().map(name_of).collect();
         let winner_ids: Vec<String> = list(&report["winners"]).iter().map(id_of).collect();
-        let is_winner = |c: &Value| winner_ids.contains(&id_of(c));
-        let method = report["method"].as_str().unwrap_or("");
-        let rounds = list(&report["rounds"]);
-        let candidates = list(&report["candidates"]);
-        let pairwise: Vec<Vec<f64>> = list(&report["pairwise"])
-            .iter()
-            .map(|row| list(row).iter().map(num).collect())
-            .collect();
-        let scores = list(&report["scores"]);
-
-        let chart = if matches!(method, "irv" | "stv") && !rounds.is_empty() {
-            let last = &rounds[rounds.len() - 1];
-            let mut bars: Vec<Bar> = list(&last["counts"])
-                .iter()
-                .map(|c| {
-                    let votes = num(&c["votes"]);
-                    Bar {
-                        name: name_of(c),
-                        value: votes,
-                        label: s.votes(&format_number(votes)),
-                        winner: is_winner(c),
-                    }
-                })
-                .collect();
-            bars.sort_by(|a, b| b.value.total_cmp(&a.value));
-            let round = last["round"].as_u64().unwrap_or(rounds.len() as u64);
-            Chart {
-                kind: ChartKind::FinalRound {
-                    round,
-                    rounds: rounds.len() as u64,
-                },
-                caption: s
-                    .chart_final_round
-                    .replace("{round}", &round.to_string())
-                    .replace("{rounds}", &rounds.len().to_string()),
-                bars,
-            }
-        } else if !pairwise.is_empty()
-            && pairwise.len() == candidates.len()
-            && matches!(method, "schulze" | "ranked_pairs" | "copeland")
-        {
-            let n = candidates.len();
-            let wins = |i: usize| -> u64 {
-                (0..n)
-                    .filter(|&j| {
-                        j != i
-                            && pairwise[i].get(j).copied().unwrap_or(0.0)
-                                > pairwise
-                                    .get(j)
-                                    .and_then(|r| r.get(i))
-                                    .copied()
-                                    .unwrap_or(0.0)
-                    })
-                    .count() as u64
-            };
-            let opponents = n.saturating_sub(1) as u64;
-            let bars = ranking_order(report)
-                .into_iter()
-                .map(|c| {
-                    let id = id_of(c);
-                    let w = candidates
-                        .iter()
-                        .position(|k| id_of(k) == id)
-                        .map(wins)
-                        .unwrap_or(0);
-                    Bar {
-                        name: name_of(c),
-                        value: w as f64,
-                        label: s
-                            .wins
-                            .replace("{wins}", &w.to_string())
-                            .replace("{opponents}", &opponents.to_string()),
-                        winner: is_winner(c),
-                    }
-                })
-                .collect();
-            Chart {
-                kind: ChartKind::Pairwise { opponents },
-                caption: s
-                    .chart_pairwise
-                    .replace("{opponents}", &opponents.to_string()),
-                bars,
-            }
-        } else if !scores.is_empty() {
-            let points = method == "borda" || method == "copeland";
-
-            let mut bars: Vec<Bar> = scores
-                .iter()
-                .map(|c| {
-                    let score = num(&c["score"]);
-                    Bar {
-                        name: name_of(c),
-                        value: score,
-                        label: if points {
-                            s.points.replace("{n}", &format_number(score))
-                        } else {
-                            s.votes(&format_number(score))
-                        },
-                        winner: is_winner(c),
-                    }
-                })
-                .collect();
-            bars.sort_by(|a, b| b.value.total_cmp(&a.value));
-            Chart {
-                kind: ChartKind::Scores { points },
-                caption: s.chart_scores.to_owned(),
-                bars,
-            }
-        } else {
-            let order = ranking_order(report);
-            let n = order.len();
-            let bars = order
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| Bar {
-                    name: name_of(c),
-                    value: (n - i) as f64,
-                    label: format!("#{}", i + 1),
-                    winner: is_winner(c),
-                })
-                .collect();
-            Chart {
-                kind: ChartKind::Ranking,
-                caption: s.chart_ranking.to_owned(),
-                bars,
-            }
-        };
         ResultsView {
             winners,
             ballots_counted: report["ballots_counted"].as_u64().unwrap_or(0),
@@ -283,7 +156,175 @@ impl ResultsView {
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.with_timezone(&Utc)),
             final_: report["final"].as_bool().unwrap_or(false),
-            chart,
+            chart: Chart::of_report(report, &winner_ids, s),
+        }
+    }
+}
+
+/// A head-to-head matrix: `pairwise[i][j]` voters prefer `i` over `j`.
+type Pairwise = Vec<Vec<f64>>;
+
+impl Chart {
+    /// The chart the report's method gets: the final round (IRV/STV), wins
+    /// head to head (Condorcet methods), scores (plurality, Borda), else the
+    /// ranking alone.
+    fn of_report(report: &Value, winner_ids: &[String], s: &Strings) -> Chart {
+        let is_winner = |c: &Value| winner_ids.contains(&id_of(c));
+        let method = report["method"].as_str().unwrap_or("");
+        let rounds = list(&report["rounds"]);
+        let candidates = list(&report["candidates"]);
+        let pairwise: Pairwise = list(&report["pairwise"])
+            .iter()
+            .map(|row| list(row).iter().map(num).collect())
+            .collect();
+        let scores = list(&report["scores"]);
+        if matches!(method, "irv" | "stv") && !rounds.is_empty() {
+            Chart::final_round(rounds, &is_winner, s)
+        } else if !pairwise.is_empty()
+            && pairwise.len() == candidates.len()
+            && matches!(method, "schulze" | "ranked_pairs" | "copeland")
+        {
+            Chart::pairwise(report, candidates, &pairwise, &is_winner, s)
+        } else if !scores.is_empty() {
+            Chart::scores(method, scores, &is_winner, s)
+        } else {
+            Chart::ranking(report, &is_winner, s)
+        }
+    }
+
+    /// IRV/STV: the votes of the final round, most first.
+    fn final_round(rounds: &[Value], is_winner: &dyn Fn(&Value) -> bool, s: &Strings) -> Chart {
+        let last = &rounds[rounds.len() - 1];
+        let mut bars: Vec<Bar> = list(&last["counts"])
+            .iter()
+            .map(|c| {
+                let votes = num(&c["votes"]);
+                Bar {
+                    name: name_of(c),
+                    value: votes,
+                    label: s.votes(&format_number(votes)),
+                    winner: is_winner(c),
+                }
+            })
+            .collect();
+        bars.sort_by(|a, b| b.value.total_cmp(&a.value));
+        let round = last["round"].as_u64().unwrap_or(rounds.len() as u64);
+        Chart {
+            kind: ChartKind::FinalRound {
+                round,
+                rounds: rounds.len() as u64,
+            },
+            caption: s
+                .chart_final_round
+                .replace("{round}", &round.to_string())
+                .replace("{rounds}", &rounds.len().to_string()),
+            bars,
+        }
+    }
+
+    /// Condorcet methods: the ranking, each with its head-to-head wins.
+    fn pairwise(
+        report: &Value,
+        candidates: &[Value],
+        pairwise: &Pairwise,
+        is_winner: &dyn Fn(&Value) -> bool,
+        s: &Strings,
+    ) -> Chart {
+        let n = candidates.len();
+        let wins = |i: usize| -> u64 {
+            (0..n)
+                .filter(|&j| {
+                    j != i
+                        && pairwise[i].get(j).copied().unwrap_or(0.0)
+                            > pairwise
+                                .get(j)
+                                .and_then(|r| r.get(i))
+                                .copied()
+                                .unwrap_or(0.0)
+                })
+                .count() as u64
+        };
+        let opponents = n.saturating_sub(1) as u64;
+        let bars = ranking_order(report)
+            .into_iter()
+            .map(|c| {
+                let id = id_of(c);
+                let w = candidates
+                    .iter()
+                    .position(|k| id_of(k) == id)
+                    .map(wins)
+                    .unwrap_or(0);
+                Bar {
+                    name: name_of(c),
+                    value: w as f64,
+                    label: s
+                        .wins
+                        .replace("{wins}", &w.to_string())
+                        .replace("{opponents}", &opponents.to_string()),
+                    winner: is_winner(c),
+                }
+            })
+            .collect();
+        Chart {
+            kind: ChartKind::Pairwise { opponents },
+            caption: s
+                .chart_pairwise
+                .replace("{opponents}", &opponents.to_string()),
+            bars,
+        }
+    }
+
+    /// Plurality (votes) and Borda or Copeland (points): each name's score,
+    /// highest first.
+    fn scores(
+        method: &str,
+        scores: &[Value],
+        is_winner: &dyn Fn(&Value) -> bool,
+        s: &Strings,
+    ) -> Chart {
+        let points = method == "borda" || method == "copeland";
+        let mut bars: Vec<Bar> = scores
+            .iter()
+            .map(|c| {
+                let score = num(&c["score"]);
+                Bar {
+                    name: name_of(c),
+                    value: score,
+                    label: if points {
+                        s.points.replace("{n}", &format_number(score))
+                    } else {
+                        s.votes(&format_number(score))
+                    },
+                    winner: is_winner(c),
+                }
+            })
+            .collect();
+        bars.sort_by(|a, b| b.value.total_cmp(&a.value));
+        Chart {
+            kind: ChartKind::Scores { points },
+            caption: s.chart_scores.to_owned(),
+            bars,
+        }
+    }
+
+    /// Only an order is known: bars shrink down the ranking.
+    fn ranking(report: &Value, is_winner: &dyn Fn(&Value) -> bool, s: &Strings) -> Chart {
+        let order = ranking_order(report);
+        let n = order.len();
+        let bars = order
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Bar {
+                name: name_of(c),
+                value: (n - i) as f64,
+                label: format!("#{}", i + 1),
+                winner: is_winner(c),
+            })
+            .collect();
+        Chart {
+            kind: ChartKind::Ranking,
+            caption: s.chart_ranking.to_owned(),
+            bars,
         }
     }
 }
