@@ -59,7 +59,7 @@ pub struct TallyArgs {
 
 /// RCTab's rule options for IRV and STV (see `tally::rcv`). Giving any of them,
 /// `--rctab-config`, or a `rules` object in the input counts by those rules;
-/// otherwise DESIGN.md's rules apply.
+/// otherwise docs/ARCHITECTURE.md's rules apply.
 #[derive(Debug, Default, clap::Args)]
 pub struct RuleArgs {
     /// What a rank holding several candidates does.
@@ -405,7 +405,7 @@ fn utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, String> {
     })
 }
 
-/// Counts a plain ballot file (PrefLib, BLT, JSON, canonical CSV) by DESIGN.md's
+/// Counts a plain ballot file (PrefLib, BLT, JSON, canonical CSV) by docs/ARCHITECTURE.md's
 /// rules, with a progress bar for a large file on a terminal.
 fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String, String> {
     let text = utf8(&args.file, bytes)?;

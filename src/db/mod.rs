@@ -1,6 +1,6 @@
 //! PostgreSQL access: the schema, the r2d2 pool, embedded migrations and one module
 //! of queries per table. Everything here is synchronous diesel; the API layer runs
-//! it on the blocking pool (`web::block`), never on an actix worker.
+//! it on the blocking pool (`App::db`), never on an async worker.
 
 pub mod api_keys;
 pub mod audit;

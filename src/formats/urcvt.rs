@@ -238,7 +238,7 @@ pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig
     }
 }
 
-/// The URCVT summary of an IRV or STV report of the engine (DESIGN.md's rules or
+/// The URCVT summary of an IRV or STV report of the engine (docs/ARCHITECTURE.md's rules or
 /// RCTab's): every round's tally, threshold, inactive ballots, who was elected or
 /// eliminated and where their votes went.
 pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: UrcvtConfig) -> Urcvt {

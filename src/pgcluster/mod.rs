@@ -1,6 +1,6 @@
 //! A private PostgreSQL cluster started from the installed server binaries.
 //!
-//! This is the embedded default of DESIGN.md ("Running it"): with no `DATABASE_URL`,
+//! This is the embedded default of docs/ARCHITECTURE.md ("Running it"): with no `DATABASE_URL`,
 //! Christen finds the server binaries ([`PgBinaries::locate`]), creates a cluster in its
 //! data directory on the first run and reuses it afterwards ([`Cluster::start`]), and
 //! stops it on shutdown ([`Cluster::stop`], or `Drop`).

@@ -19,7 +19,7 @@ pub enum Method {
 }
 
 impl Method {
-    /// Every method, in the order DESIGN.md lists them.
+    /// Every method, in the order docs/ARCHITECTURE.md lists them.
     pub const ALL: [Method; 7] = [
         Method::Plurality,
         Method::Irv,

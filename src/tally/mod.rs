@@ -3,7 +3,7 @@
 //! Pure Rust: no I/O, no actix, no diesel, no logging. Every rule is deterministic:
 //! the same election and options always give the same report.
 //!
-//! Entry point: [`count`]. Methods follow DESIGN.md "Counting rules":
+//! Entry point: [`count`]. Methods follow docs/ARCHITECTURE.md "Counting rules":
 //! - `plurality`: first preferences (the ballot's highest-ranked candidate; a tie
 //!   at that rank is an overvote and counts for nobody).
 //! - `irv`: instant-runoff, see [`rounds`].

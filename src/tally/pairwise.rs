@@ -14,7 +14,7 @@
 //!   ranking takes, again and again, the candidates with no locked defeat from a
 //!   remaining candidate.
 //! - **Copeland**: one point per pairwise win, half per pairwise tie.
-//! - **Borda** (DESIGN.md): on a ballot ranking some of the m candidates, the one
+//! - **Borda** (docs/ARCHITECTURE.md): on a ballot ranking some of the m candidates, the one
 //!   at 0-based position r gets m−1−r points, unranked ones 0. Candidates tied
 //!   at one rank share the points of the positions they occupy (the average, so
 //!   a score may end in .5).

@@ -9,7 +9,7 @@
 //! candidate until that candidate is eliminated or elected with a surplus; only
 //! then does it move on, and an inactive ballot never comes back.
 //!
-//! **IRV** (DESIGN.md): each round, a candidate with more than half the votes
+//! **IRV** (docs/ARCHITECTURE.md): each round, a candidate with more than half the votes
 //! held by continuing candidates wins (so does the last one left); otherwise the
 //! candidate with the fewest votes is eliminated and its ballots move on.
 //!

@@ -1,4 +1,4 @@
-//! The rules of a count: DESIGN.md's defaults for IRV and STV, RCTab's rule
+//! The rules of a count: docs/ARCHITECTURE.md's defaults for IRV and STV, RCTab's rule
 //! options when given, and the seats and seed.
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use super::votes::VOTE_DECIMALS;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OvervoteRule {
-    /// DESIGN.md: a tie at the ballot's highest continuing rank is an overvote;
+    /// docs/ARCHITECTURE.md: a tie at the ballot's highest continuing rank is an overvote;
     /// the ballot is exhausted there (reported as `overvotes`). A rank whose
     /// candidates are all eliminated is passed over like a skipped rank.
     #[default]
@@ -36,7 +36,7 @@ pub enum Quota {
     Droop,
 }
 
-/// Counting rules of IRV and STV. `Default` is DESIGN.md's behaviour; every
+/// Counting rules of IRV and STV. `Default` is docs/ARCHITECTURE.md's behaviour; every
 /// field is optional in JSON (missing = default), so rule sets can grow.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
@@ -50,7 +50,7 @@ pub struct Rules {
     /// RCTab's rule options for IRV and STV (overvote rule, skipped and repeated
     /// rankings, batch elimination, thresholds, tie-break modes …), with RCTab's
     /// meaning: see `tally::rcv`. `None` (the default, and every API contest): the
-    /// DESIGN.md rules above. When set, IRV and STV count by `tally::rcv::count_rcv`
+    /// docs/ARCHITECTURE.md rules above. When set, IRV and STV count by `tally::rcv::count_rcv`
     /// and the fields above are not used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rcv: Option<RcvRules>,

@@ -81,11 +81,20 @@ fn keys_made_by_older_rules_are_recomputed_after_migrating_without_merging_two_n
     )
     .load(&mut conn)
     .unwrap();
-    assert!(rows.iter().all(|r| r.key_version == christen::domain::DEDUPE_KEY_VERSION));
-    assert_eq!(rows[0].dedupe_key, christen::domain::dedupe_key("Shelf Life"));
+    assert!(rows
+        .iter()
+        .all(|r| r.key_version == christen::domain::DEDUPE_KEY_VERSION));
+    assert_eq!(
+        rows[0].dedupe_key,
+        christen::domain::dedupe_key("Shelf Life")
+    );
     // The look-alike would now share that key: it keeps its own, so two names
     // suggested apart stay two (an admin may merge them).
-    assert_eq!(rows[1].dedupe_key, "sh\u{0435}lf life", "{:?}", rows[1].name);
+    assert_eq!(
+        rows[1].dedupe_key, "sh\u{0435}lf life",
+        "{:?}",
+        rows[1].name
+    );
     // New suggestions are checked by the new rules.
     let voter = app.voter_token(&contest);
     let res = app.suggest(&contest, &voter, "SHELF-LIFE");
