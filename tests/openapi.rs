@@ -398,12 +398,16 @@ fn json_request_bodies_refuse_unknown_fields_as_the_code_does() {
                         op.label()
                     ));
                 }
-                for p in s
+                let members = s
                     .get("properties")
                     .and_then(Value::as_object)
                     .into_iter()
-                    .flat_map(|p| p.values())
-                {
+                    .flat_map(|p| p.values());
+                let branches = ["oneOf", "anyOf", "allOf"]
+                    .into_iter()
+                    .filter_map(|k| s.get(k).and_then(Value::as_array))
+                    .flatten();
+                for p in members.chain(branches) {
                     objects.push(resolve(&doc, p));
                 }
             }
