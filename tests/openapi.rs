@@ -194,11 +194,7 @@ fn the_document_is_openapi_3_1_and_every_ref_resolves() {
     assert!(!all.is_empty());
     let broken: Vec<&str> = all
         .into_iter()
-        .filter(|r| {
-            r.strip_prefix('#')
-                .and_then(|p| doc.pointer(p))
-                .is_none()
-        })
+        .filter(|r| r.strip_prefix('#').and_then(|p| doc.pointer(p)).is_none())
         .collect();
     assert!(broken.is_empty(), "$refs that point at nothing: {broken:?}");
 }
@@ -249,7 +245,10 @@ fn path_ids_are_uuids() {
         for p in op.params_in("path") {
             let name = p["name"].as_str().unwrap_or_default();
             if !op.path.contains(&format!("{{{name}}}")) {
-                wrong.push(format!("{}: parameter {name} is not in the path", op.label()));
+                wrong.push(format!(
+                    "{}: parameter {name} is not in the path",
+                    op.label()
+                ));
             }
             if name.ends_with("_id") && p["schema"]["format"].as_str() != Some("uuid") {
                 wrong.push(format!("{}: {name} is not format: uuid", op.label()));
