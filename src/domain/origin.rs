@@ -45,8 +45,8 @@ pub fn normalise_origin(raw: &str) -> Result<String, String> {
         host.len() > 2
             && host.ends_with(']')
             && host[1..host.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok()
     } else {
         !host.is_empty()
             && host
@@ -107,6 +107,8 @@ mod tests {
             "https://exa mple.org",
             "https://example.org;frame-ancestors *",
             "https://a..b",
+            "http://[0b268c3.:4acc09c3]",
+            "http://[::g]",
         ] {
             assert!(normalise_origin(raw).is_err(), "{raw} accepted");
         }
