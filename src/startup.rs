@@ -64,6 +64,7 @@ impl Default for HttpOptions {
 /// A bound, not yet running server. Bind to port 0 to get a free port (tests).
 pub struct Application {
     port: u16,
+    public_url: String,
     server: Server,
 }
 
@@ -107,6 +108,7 @@ impl Application {
             config.max_streams,
             config.http.max_streams_per_address,
         ));
+        let public_base = public_url.configured();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -141,12 +143,21 @@ impl Application {
         .disable_signals()
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            public_url: public_base,
+            server,
+        })
     }
 
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The base of the absolute URLs this server writes (docs/SECURITY.md S6).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// A handle to stop the server (gracefully: in-flight requests finish).

@@ -39,7 +39,12 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
         };
         actix_web::rt::System::new().block_on(async move {
             let app = Application::build(config)?;
-            tracing::info!(bind = %serve.bind, port = app.port(), "christen is listening");
+            tracing::info!(
+                bind = %serve.bind,
+                port = app.port(),
+                public_url = app.public_url(),
+                "christen is listening"
+            );
             actix_web::rt::spawn(stop_on_signal(app.handle()));
             app.run_until_stopped().await?;
             tracing::info!("christen stopped");

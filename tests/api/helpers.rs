@@ -39,7 +39,7 @@ pub fn fresh_db() -> TestDatabase {
 }
 
 /// The configuration of a test instance on `database_url`, on a free port.
-fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
+pub fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
     AppConfig {
         database_url: Secret::new(database_url),
         database_read_url: None,

@@ -521,3 +521,20 @@ fn a_body_that_arrives_in_time_is_read_as_before() {
     s.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 201"), "{response}");
 }
+
+#[test]
+fn a_public_url_that_is_not_a_plain_http_base_is_refused_at_start() {
+    for bad in [
+        "javascript://x",
+        "vote.example.org",
+        "https://vote.example.org/?x=1",
+        "https://evil.example\"/",
+    ] {
+        let mut config = crate::helpers::test_config("postgres://unused@127.0.0.1/none", 1);
+        config.http.public_url = Some(bad.into());
+        match christen::startup::Application::build(config) {
+            Ok(_) => panic!("{bad} accepted"),
+            Err(e) => assert!(e.to_string().contains("CHRISTEN_PUBLIC_URL"), "{bad}: {e}"),
+        }
+    }
+}
