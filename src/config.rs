@@ -107,6 +107,39 @@ pub struct ServeSettings {
     #[arg(long, env = "CHRISTEN_MAX_STREAMS", default_value_t = crate::app::streams::DEFAULT_MAX_STREAMS, global = true)]
     pub max_streams: usize,
 
+    /// Live result streams one client address may hold open at once on one
+    /// instance; beyond it, 429 with `Retry-After` (docs/SECURITY.md S8).
+    #[arg(long, env = "CHRISTEN_MAX_STREAMS_PER_ADDRESS", default_value_t = crate::app::streams::DEFAULT_MAX_STREAMS_PER_ADDRESS, global = true)]
+    pub max_streams_per_address: usize,
+
+    /// How long a request body may take to arrive, in seconds; slower bodies
+    /// are answered 408 (docs/SECURITY.md S12).
+    #[arg(
+        long,
+        env = "CHRISTEN_BODY_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_timeout_secs: u64,
+
+    /// This service's public base URL, `http(s)://host[:port][/prefix]`, from
+    /// which every absolute URL (embed page, oEmbed) is built. Unset: `http://`
+    /// and the bound address (`localhost` for 0.0.0.0). Request headers never
+    /// change it unless CHRISTEN_TRUST_X_FORWARDED_FOR is set
+    /// (docs/SECURITY.md S6).
+    #[arg(long, env = "CHRISTEN_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Bearer token that `GET /metrics` requires. Unset (or empty): the
+    /// metrics answer only loopback clients (docs/SECURITY.md S7).
+    #[arg(
+        long,
+        env = "CHRISTEN_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<Secret>,
+
     /// Open electorate: voter tokens per contest and client address per window
     /// (0 turns the limit off).
     #[arg(
@@ -126,9 +159,12 @@ pub struct ServeSettings {
     )]
     pub open_voter_window_secs: u64,
 
-    /// Count the client address of the rate limit from the last
-    /// `X-Forwarded-For` entry instead of the peer address. Set only behind a
-    /// proxy (load balancer) that appends the client's address to that header.
+    /// Count the client address of the rate limit and of the per-address
+    /// stream cap from the last `X-Forwarded-For` entry instead of the peer
+    /// address, and build absolute URLs from a valid `X-Forwarded-Proto`
+    /// (`http`/`https`) and `X-Forwarded-Host` (`host[:port]`). Set only
+    /// behind a proxy (load balancer) that appends the client's address to
+    /// `X-Forwarded-For` and sets those headers itself.
     #[arg(
         long,
         env = "CHRISTEN_TRUST_X_FORWARDED_FOR",

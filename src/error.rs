@@ -30,6 +30,9 @@ pub enum AppError {
     /// 405: the path exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// 408: the request body did not arrive in time (docs/SECURITY.md S12).
+    #[error("{0}")]
+    RequestTimeout(String),
     /// 409: the request conflicts with the current state (phase, duplicates).
     #[error("{detail}")]
     Conflict {
@@ -131,6 +134,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed(_) => "method_not_allowed",
+            AppError::RequestTimeout(_) => "request_timeout",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Validation { .. } => "validation_failed",
@@ -148,6 +152,7 @@ impl AppError {
             AppError::Forbidden { .. } => 403,
             AppError::NotFound(_) => 404,
             AppError::MethodNotAllowed(_) => 405,
+            AppError::RequestTimeout(_) => 408,
             AppError::Conflict { .. } => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::UnsupportedMediaType(_) => 415,
@@ -192,6 +197,7 @@ fn title_of(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         409 => "Conflict",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",

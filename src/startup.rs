@@ -10,7 +10,9 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::api::{self, extract::BodyLimit, AppState};
+use crate::api::extract::{BodyLimit, BodyTimeout};
+use crate::api::http::PublicUrl;
+use crate::api::{self, AppState};
 use crate::config::Secret;
 use crate::db::{build_pool, PoolOptions};
 use crate::error::AppError;
@@ -26,15 +28,43 @@ pub struct AppConfig {
     pub max_body_bytes: usize,
     /// Live result streams this instance serves at once (`…/results/stream`).
     pub max_streams: usize,
-    /// The open electorate's token rate limit.
+    /// Public base URL, metrics access, per-address stream cap, body deadline.
+    pub http: HttpOptions,
+    /// The open electorate's token rate limit (its `trust_forwarded_for` also
+    /// decides whether forwarded headers name the client and the public URL).
     pub open_voter_limit: crate::app::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
 }
 
+/// HTTP-edge settings (docs/SECURITY.md S6, S7, S8, S12).
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// `CHRISTEN_PUBLIC_URL`; `None`: `http://` and the bound address.
+    pub public_url: Option<String>,
+    /// `CHRISTEN_METRICS_TOKEN`; `None` (or empty): metrics for loopback only.
+    pub metrics_token: Option<Secret>,
+    /// `CHRISTEN_MAX_STREAMS_PER_ADDRESS`.
+    pub max_streams_per_address: usize,
+    /// `CHRISTEN_BODY_TIMEOUT_SECS`.
+    pub body_timeout: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            public_url: None,
+            metrics_token: None,
+            max_streams_per_address: crate::app::streams::DEFAULT_MAX_STREAMS_PER_ADDRESS,
+            body_timeout: crate::api::extract::DEFAULT_BODY_TIMEOUT,
+        }
+    }
+}
+
 /// A bound, not yet running server. Bind to port 0 to get a free port (tests).
 pub struct Application {
     port: u16,
+    public_url: String,
     server: Server,
 }
 
@@ -45,7 +75,15 @@ impl Application {
     pub fn build(config: AppConfig) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
-        let port = listener.local_addr()?.port();
+        let bound = listener.local_addr()?;
+        let port = bound.port();
+        let trust_forwarded = config.open_voter_limit.trust_forwarded_for;
+        let public_url = match &config.http.public_url {
+            Some(raw) if !raw.trim().is_empty() => {
+                PublicUrl::parse(raw.trim(), trust_forwarded).map_err(anyhow::Error::msg)?
+            }
+            _ => PublicUrl::from_bound(bound, trust_forwarded),
+        };
         let pool = build_pool(config.database_url.expose(), config.pool);
         let read_pool = match &config.database_read_url {
             Some(url) => build_pool(url.expose(), config.pool),
@@ -59,15 +97,25 @@ impl Application {
                 open_voter_limit: config.open_voter_limit,
                 voter_contexts: Default::default(),
             },
-            metrics: Arc::new(api::metrics::Metrics::new()),
+            metrics: Arc::new(
+                api::metrics::Metrics::new()
+                    .with_token(config.http.metrics_token.as_ref().map(Secret::expose)),
+            ),
         });
         let limit = config.max_body_bytes;
-        let streams = web::Data::new(crate::app::streams::StreamLimiter::new(config.max_streams));
+        let body_timeout = BodyTimeout(config.http.body_timeout);
+        let streams = web::Data::new(crate::app::streams::StreamLimiter::new(
+            config.max_streams,
+            config.http.max_streams_per_address,
+        ));
+        let public_base = public_url.configured();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(streams.clone())
                 .app_data(BodyLimit(limit))
+                .app_data(body_timeout)
+                .app_data(public_url.clone())
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     AppError::bad_request("invalid_query", format!("bad query string: {e}")).into()
@@ -87,16 +135,29 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
         })
+        // docs/SECURITY.md S8: a client closing its side ends the connection at
+        // once, dropping a live stream's body (and its slot) with it, instead of
+        // waiting for a write to fail.
+        .h1_allow_half_closed(false)
         .listen(listener)?
         .disable_signals()
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            public_url: public_base,
+            server,
+        })
     }
 
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The base of the absolute URLs this server writes (docs/SECURITY.md S6).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// A handle to stop the server (gracefully: in-flight requests finish).

@@ -5,8 +5,9 @@
 //! table `christen::api::ROUTES`, and every operation must document the statuses
 //! that the service's generic layers can answer whatever the handler does:
 //!
-//! - a JSON request body (`extract::JsonBody`): 400 malformed JSON, 413 too
-//!   large, 415 not sent as JSON, 422 wrong or unknown fields;
+//! - a JSON request body (`extract::JsonBody`): 400 malformed JSON, 408 not
+//!   arrived in time, 413 too large, 415 not sent as JSON, 422 wrong or
+//!   unknown fields;
 //! - a `{…_id}` path parameter (`extract::parse_id`): 400 not a UUID, 404;
 //! - query parameters (`web::Query`, whose error handler is set in
 //!   `startup.rs`): 400;
@@ -274,6 +275,7 @@ fn every_operation_documents_what_the_generic_layers_answer() {
         if op.has_json_body(&doc) {
             need.extend([
                 ("400", "malformed JSON body"),
+                ("408", "body not arrived in time"),
                 ("413", "body over the limit"),
                 ("415", "body not sent as JSON"),
                 ("422", "wrong or unknown body fields"),

@@ -21,7 +21,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 use super::extract::parse_id;
-use super::http::{base_url, if_none_match};
+use super::http::{base_url, base_url_vary, if_none_match};
 use super::AppState;
 use crate::app::embed::{frame_ancestors, public_results, PublicResults};
 use crate::app::results::{CachedResult, LIVE_MAX_AGE_SECS};
@@ -423,11 +423,15 @@ pub async fn page(
     let loaded = load(&state, id, lang).await?;
     let ancestors = frame_ancestors(&state, id).await?;
     let csp = content_security_policy(&ancestors);
+    // Absolute links use the public URL (docs/SECURITY.md S6); it is part of
+    // the bytes, so of the ETag too.
+    let base = base_url(&req);
     let etag = etag_of(&[
         &loaded.version_tag,
         theme.as_str(),
         lang.code(),
         &csp,
+        &base,
         "html",
     ]);
     let mut res = if if_none_match(&req, &etag) {
@@ -437,7 +441,7 @@ pub async fn page(
     };
     res.insert_header((header::ETAG, etag.clone()))
         .insert_header((header::CACHE_CONTROL, loaded.cache_control.clone()))
-        .insert_header((header::VARY, "Accept-Language"))
+        .insert_header((header::VARY, vary(&req, "Accept-Language")))
         .insert_header((header::CONTENT_SECURITY_POLICY, csp));
     if if_none_match(&req, &etag) {
         return Ok(res.finish());
@@ -446,12 +450,22 @@ pub async fn page(
         contest_id: loaded.contest.id.0,
         lang,
         theme,
-        base_url: base_url(&req),
+        base_url: base,
         refresh_secs: loaded.live.then_some(LIVE_REFRESH_SECS),
     };
     Ok(res
         .content_type("text/html; charset=utf-8")
         .body(render_html(&loaded.page, &options)))
+}
+
+/// `Vary` of a response that depends on `headers` and on the base URL: the
+/// forwarded headers are named only when they are trusted (docs/SECURITY.md S6).
+pub fn vary(req: &actix_web::HttpRequest, headers: &str) -> String {
+    match base_url_vary(req) {
+        Some(forwarded) if headers.is_empty() => forwarded.to_owned(),
+        Some(forwarded) => format!("{headers}, {forwarded}"),
+        None => headers.to_owned(),
+    }
 }
 
 /// How often the embed page reloads itself (no JavaScript needed) while results

@@ -3,6 +3,7 @@
 //! paths.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -16,9 +17,21 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// How long a request body may take to arrive once the handler reads it (app
+/// data; 10 s by default). docs/SECURITY.md S12: the server's own timeout
+/// covers only the request head, so a client sending its body a byte at a time
+/// would otherwise hold a connection and a worker's task for as long as it
+/// likes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+/// The body deadline unless configured.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A JSON request body deserialised into `T`.
 ///
 /// - not `application/json` (or `+json`) → 415;
+/// - not complete within [`BodyTimeout`] → 408 (and the connection is closed);
 /// - larger than [`BodyLimit`] → 413;
 /// - not well-formed JSON → 400 with line and column;
 /// - wrong types, missing or unknown fields → 422 with the field's path.
@@ -34,6 +47,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .copied()
             .unwrap_or(BodyLimit(64 * 1024))
             .0;
+        let timeout = req
+            .app_data::<BodyTimeout>()
+            .map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -70,9 +86,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             }
             let payload = payload
                 .map_err(|e| AppError::bad_request("bad_body", format!("unreadable body: {e}")))?;
-            let bytes = payload
-                .to_bytes_limited(limit)
+            let bytes = tokio::time::timeout(timeout, payload.to_bytes_limited(limit))
                 .await
+                .map_err(|_| {
+                    AppError::RequestTimeout(format!(
+                        "the request body did not arrive within {} s",
+                        timeout.as_secs_f64()
+                    ))
+                })?
                 .map_err(|_| too_large())?
                 .map_err(|e| AppError::bad_request("bad_body", format!("unreadable body: {e}")))?;
             parse_json(&bytes).map(JsonBody)

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::embed::escape;
+use super::embed::{escape, vary};
 use super::http::base_url;
 use super::AppState;
 use crate::app::contests::load_visible;
@@ -81,6 +81,7 @@ pub async fn get(
             )));
         }
     }
+    // docs/SECURITY.md S6: the public URL, never the request's Host.
     let base = base_url(&req);
     let (id, params) = parse_embed_url(&query.url, &base)?;
     let contest = load_visible(&state, None, id).await?;
@@ -112,9 +113,13 @@ pub async fn get(
         "height": height,
         "cache_age": 300,
     });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(body))
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    let vary = vary(&req, "");
+    if !vary.is_empty() {
+        res.insert_header((header::VARY, vary));
+    }
+    Ok(res.json(body))
 }
 
 #[cfg(test)]

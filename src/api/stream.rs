@@ -15,7 +15,14 @@
 //!
 //! Each instance serves at most `max_streams` streams at once (AppConfig,
 //! counted by `app::streams::StreamLimiter`); past that, 503 with
-//! `Retry-After`, and the widget falls back to polling.
+//! `Retry-After`, and the widget falls back to polling. One client address
+//! holds at most `max_streams_per_address` of them (429 with `Retry-After`).
+//!
+//! docs/SECURITY.md S8: the slot's [`Permit`] lives in the response body, so it
+//! is freed when the body is dropped. The server drops it as soon as the peer
+//! closes the connection (the read half closing ends the connection:
+//! `startup.rs` turns HTTP/1 half-closed connections off), not when a
+//! heartbeat write finally fails.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -29,11 +36,14 @@ use futures_util::stream;
 use tokio::time::Instant;
 
 use super::extract::parse_id;
+use super::voters::client_bucket;
 use super::AppState;
 use crate::app::contests::load_visible;
 use crate::app::results::{self, CachedResult};
-use crate::app::streams::Permit;
-pub use crate::app::streams::{StreamLimiter, DEFAULT_MAX_STREAMS};
+use crate::app::streams::{Permit, Refused};
+pub use crate::app::streams::{
+    StreamLimiter, DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_ADDRESS,
+};
 use crate::domain::{Contest, ContestId, Phase};
 use crate::error::{AppError, AppResult};
 
@@ -43,6 +53,29 @@ pub const POLL: Duration = Duration::from_secs(1);
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// The reconnection delay suggested to clients, in milliseconds.
 const RETRY_MS: u32 = 5000;
+/// `Retry-After` of a client over its per-address cap, in seconds.
+const ADDRESS_RETRY_SECS: u64 = 5;
+
+/// A slot for one more stream of this client, or why there is none: 503 when
+/// the instance is full, 429 when this address holds its share
+/// (docs/SECURITY.md S8).
+fn admit(
+    limiter: &std::sync::Arc<StreamLimiter>,
+    req: &HttpRequest,
+    trust_forwarded_for: bool,
+) -> AppResult<Permit> {
+    let address = client_bucket(req, trust_forwarded_for);
+    limiter.acquire(&address).map_err(|refused| match refused {
+        Refused::Instance => AppError::Unavailable(
+            "this instance serves as many live result streams as it can; retry later or poll GET …/results".into(),
+        ),
+        Refused::Address => AppError::TooManyRequests {
+            code: "too_many_streams",
+            detail: "this client address holds as many live result streams as it may; close one, or poll GET …/results".into(),
+            retry_after_secs: Some(ADDRESS_RETRY_SECS),
+        },
+    })
+}
 
 /// An SSE event; `data` may span lines (each gets its own `data:` line).
 fn event(name: &str, id: Option<i64>, data: &str) -> Bytes {
@@ -126,11 +159,11 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let contest: Contest = load_visible(&state, None, id).await?;
-    let permit = limiter.into_inner().acquire().ok_or_else(|| {
-        AppError::Unavailable(
-            "this instance serves as many live result streams as it can; retry later or poll GET …/results".into(),
-        )
-    })?;
+    let permit = admit(
+        &limiter.into_inner(),
+        &req,
+        state.open_voter_limit.trust_forwarded_for,
+    )?;
     let phase = contest.phase_at(Utc::now());
     // Refused here exactly as GET …/results refuses (403 saying when).
     let first = results::result_for(&state, contest.clone(), contest.method, false).await?;

@@ -6,7 +6,7 @@ use crate::cli::runtime::{open_database, server_secret};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::db::PoolOptions;
 use crate::pgcluster::running_server;
-use crate::startup::{stop_on_signal, AppConfig, Application};
+use crate::startup::{stop_on_signal, AppConfig, Application, HttpOptions};
 
 pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
     refuse_a_cluster_run_by_another_process(db)?;
@@ -24,6 +24,12 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
             },
             max_body_bytes: serve.max_body_bytes,
             max_streams: serve.max_streams,
+            http: HttpOptions {
+                public_url: serve.public_url.clone(),
+                metrics_token: serve.metrics_token.clone(),
+                max_streams_per_address: serve.max_streams_per_address,
+                body_timeout: Duration::from_secs(serve.body_timeout_secs.max(1)),
+            },
             open_voter_limit: crate::app::voters::OpenVoterLimit {
                 max_per_window: serve.open_voter_limit,
                 window: Duration::from_secs(serve.open_voter_window_secs.max(1)),
@@ -33,7 +39,12 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
         };
         actix_web::rt::System::new().block_on(async move {
             let app = Application::build(config)?;
-            tracing::info!(bind = %serve.bind, port = app.port(), "christen is listening");
+            tracing::info!(
+                bind = %serve.bind,
+                port = app.port(),
+                public_url = app.public_url(),
+                "christen is listening"
+            );
             actix_web::rt::spawn(stop_on_signal(app.handle()));
             app.run_until_stopped().await?;
             tracing::info!("christen stopped");

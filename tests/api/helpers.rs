@@ -39,7 +39,7 @@ pub fn fresh_db() -> TestDatabase {
 }
 
 /// The configuration of a test instance on `database_url`, on a free port.
-fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
+pub fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
     AppConfig {
         database_url: Secret::new(database_url),
         database_read_url: None,
@@ -51,6 +51,7 @@ fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
         },
         max_body_bytes: 64 * 1024,
         max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
+        http: Default::default(),
         open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(5),
     }
