@@ -42,6 +42,7 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    result_counts: Counter,
 }
 
 impl Default for Metrics {
@@ -62,6 +63,7 @@ impl Metrics {
         let pool_connections = Gauge::default();
         let pool_idle = Gauge::default();
         let pool_max = Gauge::default();
+        let result_counts = Counter::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by method, route pattern and status",
@@ -87,6 +89,11 @@ impl Metrics {
             "Largest number of connections the pool opens",
             pool_max.clone(),
         );
+        registry.register(
+            "result_counts",
+            "Ballot counts run for results (docs/SECURITY.md S13: one per published live state or final result)",
+            result_counts.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -94,6 +101,7 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
+            result_counts,
         }
     }
 
@@ -113,8 +121,11 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with pool gauges read now.
-    pub fn render(&self, pool: PoolStats) -> Result<String, AppError> {
+    /// The text exposition, with pool gauges and the result count read now.
+    pub fn render(&self, pool: PoolStats, result_counts: u64) -> Result<String, AppError> {
+        let seen = self.result_counts.get();
+        self.result_counts
+            .inc_by(result_counts.saturating_sub(seen));
         self.pool_connections.set(pool.connections.into());
         self.pool_idle.set(pool.idle_connections.into());
         self.pool_max.set(pool.max_size.into());

@@ -22,7 +22,9 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let body = state.metrics.render(state.pool_stats())?;
+    let body = state
+        .metrics
+        .render(state.pool_stats(), state.result_counts())?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(body))
