@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::voter::{voter_context, Voter};
 use super::App;
 use crate::db::{self, Conn};
-use crate::domain::{BallotCandidate, BallotReadback, Contest, ContestId, Phase, Ranking, SuggestionStatus};
+use crate::domain::{
+    BallotCandidate, BallotReadback, Contest, ContestId, Phase, Ranking, SuggestionStatus,
+};
 use crate::error::{AppError, AppResult};
 
 /// A ballot as its voter sees it: the ranking as suggestion ids.

@@ -5,8 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::enums::{
-    ElectorateColumn, MethodColumn, ModerationColumn, PhaseColumn, ReadbackColumn,
-    VisibilityColumn,
+    ElectorateColumn, MethodColumn, ModerationColumn, PhaseColumn, ReadbackColumn, VisibilityColumn,
 };
 use super::schema::contests;
 use crate::domain::{

@@ -262,9 +262,9 @@ impl ContestPatch {
                 Some(n) => int_in(v, "max_rankings", n, MAX_RANKINGS).map(Some),
                 None => Some(None),
             }),
-            live_results_min_batch: input.live_results_min_batch.and_then(|n| {
-                int_in(v, "live_results_min_batch", n, MAX_LIVE_RESULTS_MIN_BATCH)
-            }),
+            live_results_min_batch: input
+                .live_results_min_batch
+                .and_then(|n| int_in(v, "live_results_min_batch", n, MAX_LIVE_RESULTS_MIN_BATCH)),
             ballot_readback: input
                 .ballot_readback
                 .and_then(|r| v.check("ballot_readback", BallotReadback::parse(&r))),
