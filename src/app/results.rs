@@ -466,3 +466,57 @@ pub async fn watch(app: &App, id: ContestId) -> AppResult<(i64, Option<Contest>)
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn look(publication: Option<(i64, Phase, i64)>, writes: i64) -> Look {
+        let now = Utc::now();
+        Look {
+            publication: publication.map(|(version, phase, age_secs)| Publication {
+                seq: 1,
+                version,
+                phase,
+                published_at: now - chrono::Duration::seconds(age_secs),
+            }),
+            row: None,
+            writes,
+        }
+    }
+
+    #[test]
+    fn a_live_state_is_published_per_batch_and_never_for_fewer_ballots() {
+        let now = Utc::now();
+        let voting = Phase::Voting;
+        // Nothing published: the ballots once a batch is in, else none of them.
+        assert_eq!(look(None, 5).due(5, voting, now), Some(true));
+        assert_eq!(look(None, 0).due(5, voting, now), Some(true));
+        assert_eq!(look(None, 4).due(5, voting, now), Some(false));
+        // Published: fewer writes than a batch keep it, however old it is.
+        assert_eq!(look(Some((9, voting, 999)), 4).due(5, voting, now), None);
+        assert_eq!(look(Some((9, voting, 999)), 0).due(5, voting, now), None);
+        assert_eq!(
+            look(Some((9, voting, 0)), 5).due(5, voting, now),
+            Some(true)
+        );
+        // The phase moved on with the same ballots: count them again.
+        let before = Phase::Suggesting;
+        assert_eq!(
+            look(Some((0, before, 0)), 0).due(5, voting, now),
+            Some(true)
+        );
+        // ... but with a few new ones, only the state without ballots.
+        assert_eq!(
+            look(Some((0, before, 0)), 2).due(5, voting, now),
+            Some(false)
+        );
+        assert_eq!(look(Some((9, before, 0)), 2).due(5, voting, now), None);
+        // Before voting, candidates change: counted again after 3 s.
+        assert_eq!(look(Some((0, before, 1)), 0).due(5, before, now), None);
+        assert_eq!(
+            look(Some((0, before, 4)), 0).due(5, before, now),
+            Some(true)
+        );
+    }
+}

@@ -403,5 +403,31 @@ mod tests {
         };
         assert!(input.locked_fields(Phase::Suggesting).is_empty());
         assert_eq!(input.locked_fields(Phase::Voting), ["method"]);
+        let privacy = SettingsInput {
+            live_results_min_batch: Some(1),
+            ballot_readback: Some("full".into()),
+            ..Default::default()
+        };
+        assert!(privacy.locked_fields(Phase::Suggesting).is_empty());
+        assert_eq!(
+            privacy.locked_fields(Phase::Voting),
+            ["live_results_min_batch", "ballot_readback"]
+        );
+    }
+
+    #[test]
+    fn the_privacy_settings_have_defaults_and_bounds() {
+        let s = Settings::new_contest(input("x", "irv")).unwrap();
+        assert_eq!(s.live_results_min_batch, DEFAULT_LIVE_RESULTS_MIN_BATCH);
+        assert_eq!(s.ballot_readback, BallotReadback::Full);
+        let mut i = input("x", "irv");
+        i.live_results_min_batch = Some(0);
+        i.ballot_readback = Some("none".into());
+        let fields: Vec<String> = Settings::new_contest(i)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["live_results_min_batch", "ballot_readback"]);
     }
 }
