@@ -96,6 +96,7 @@ impl Application {
                 secret: config.secret.clone(),
                 open_voter_limit: config.open_voter_limit,
                 voter_contexts: Default::default(),
+                recounts: Default::default(),
             },
             metrics: Arc::new(
                 api::metrics::Metrics::new()

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::extract::{parse_id, JsonBody};
 use super::voter::Voter;
 use super::AppState;
-use crate::app::ballots::{self, Ballot};
+use crate::app::ballots::{self, Ballot, ReadBack};
 use crate::domain::ContestId;
 use crate::error::{AppError, AppResult};
 
@@ -32,6 +32,26 @@ pub struct BallotView {
 impl From<Ballot> for BallotView {
     fn from(b: Ballot) -> Self {
         BallotView {
+            ranking: b.ranking,
+            receipt: b.receipt,
+            updated_at: b.updated_at,
+        }
+    }
+}
+
+/// `GET …/ballot`: the ranking only under `ballot_readback: full`
+/// (docs/SECURITY.md S3).
+#[derive(Debug, Serialize)]
+pub struct ReadBackView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Vec<Uuid>>,
+    pub receipt: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ReadBack> for ReadBackView {
+    fn from(b: ReadBack) -> Self {
+        ReadBackView {
             ranking: b.ranking,
             receipt: b.receipt,
             updated_at: b.updated_at,
@@ -71,7 +91,9 @@ pub async fn put(
         .json(BallotView::from(cast.ballot)))
 }
 
-/// `GET /v1/contests/{id}/ballot` → the voter's ballot, or 404 if they have none.
+/// `GET /v1/contests/{id}/ballot` → the voter's ballot (without its ranking
+/// when the contest's `ballot_readback` is `receipt_only`), or 404 if they
+/// have none.
 pub async fn get(
     state: web::Data<AppState>,
     voter: Voter,
@@ -81,7 +103,7 @@ pub async fn get(
     let ballot = ballots::read(&state, &voter).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(BallotView::from(ballot)))
+        .json(ReadBackView::from(ballot)))
 }
 
 /// `DELETE /v1/contests/{id}/ballot` → 204: the ballot is withdrawn and no longer

@@ -12,8 +12,9 @@ use super::http::{decode_cursor, encode_cursor, page_limit};
 use super::AppState;
 use crate::app::contests;
 use crate::domain::{
-    Contest, ContestId, Electorate, Moderation, Phase, ResultsVisibility, Schedule, ScheduleInput,
-    Settings, SettingsInput, DEFAULT_MAX_SUGGESTIONS,
+    BallotReadback, Contest, ContestId, Electorate, Moderation, Phase, ResultsVisibility, Schedule,
+    ScheduleInput, Settings, SettingsInput, DEFAULT_LIVE_RESULTS_MIN_BATCH,
+    DEFAULT_MAX_SUGGESTIONS,
 };
 use crate::error::{AppError, AppResult};
 use crate::tally::Method;
@@ -52,6 +53,10 @@ pub struct CreateContest {
     pub max_suggestions_per_participant: i64,
     #[serde(default)]
     pub max_rankings: Option<i64>,
+    #[serde(default = "default_min_batch")]
+    pub live_results_min_batch: i64,
+    #[serde(default = "default_readback")]
+    pub ballot_readback: String,
     #[serde(default)]
     pub schedule: Option<ScheduleBody>,
 }
@@ -71,6 +76,12 @@ fn default_visibility() -> String {
 fn default_max_suggestions() -> i64 {
     DEFAULT_MAX_SUGGESTIONS.into()
 }
+fn default_min_batch() -> i64 {
+    DEFAULT_LIVE_RESULTS_MIN_BATCH.into()
+}
+fn default_readback() -> String {
+    BallotReadback::Full.as_str().into()
+}
 
 impl From<CreateContest> for SettingsInput {
     fn from(b: CreateContest) -> Self {
@@ -85,6 +96,8 @@ impl From<CreateContest> for SettingsInput {
             results_visibility: Some(b.results_visibility),
             max_suggestions_per_participant: Some(b.max_suggestions_per_participant),
             max_rankings: Some(b.max_rankings),
+            live_results_min_batch: Some(b.live_results_min_batch),
+            ballot_readback: Some(b.ballot_readback),
             schedule: b.schedule.map(|s| ScheduleInput {
                 suggestions_open_at: Some(s.suggestions_open_at),
                 voting_open_at: Some(s.voting_open_at),
@@ -107,6 +120,8 @@ impl From<PatchContest> for SettingsInput {
             results_visibility: b.results_visibility,
             max_suggestions_per_participant: b.max_suggestions_per_participant,
             max_rankings: b.max_rankings,
+            live_results_min_batch: b.live_results_min_batch,
+            ballot_readback: b.ballot_readback,
             schedule: b.schedule.map(|s| ScheduleInput {
                 suggestions_open_at: s.suggestions_open_at,
                 voting_open_at: s.voting_open_at,
@@ -141,6 +156,10 @@ pub struct PatchContest {
     pub max_suggestions_per_participant: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     pub max_rankings: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub live_results_min_batch: Option<i64>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub ballot_readback: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     pub schedule: Option<PatchSchedule>,
 }
@@ -186,6 +205,11 @@ pub struct ContestView {
     pub results_visibility: ResultsVisibility,
     pub max_suggestions_per_participant: i32,
     pub max_rankings: Option<i32>,
+    /// docs/SECURITY.md S4: live results advance in steps of at least this
+    /// many ballot writes.
+    pub live_results_min_batch: i32,
+    /// docs/SECURITY.md S3: what `GET …/ballot` reads back.
+    pub ballot_readback: BallotReadback,
     pub phase: Phase,
     pub schedule: Schedule,
     pub created_at: DateTime<Utc>,
@@ -207,6 +231,8 @@ impl ContestView {
             results_visibility: c.results_visibility,
             max_suggestions_per_participant: c.max_suggestions_per_participant,
             max_rankings: c.max_rankings,
+            live_results_min_batch: c.live_results_min_batch,
+            ballot_readback: c.ballot_readback,
             phase: c.phase_at(now),
             schedule: c.schedule,
             created_at: c.created_at,
@@ -273,8 +299,9 @@ pub async fn get(
 }
 
 /// `PATCH /v1/contests/{id}`: edits what the phase still allows. Once voting
-/// opened, `method`, `seats`, `electorate`, `moderation`, `max_rankings` and
-/// `max_suggestions_per_participant` are locked; once closed, only `title`,
+/// opened, `method`, `seats`, `electorate`, `moderation`, `max_rankings`,
+/// `max_suggestions_per_participant`, `live_results_min_batch` and
+/// `ballot_readback` are locked; once closed, only `title`,
 /// `description` and `results_visibility` may change; a schedule time whose
 /// phase has been reached cannot change.
 pub async fn patch(

@@ -55,6 +55,7 @@ pub struct Metrics {
     pool_max: Gauge,
     /// SHA-256 of `CHRISTEN_METRICS_TOKEN`, when set.
     token: Option<[u8; 32]>,
+    result_counts: Counter,
 }
 
 impl Default for Metrics {
@@ -75,6 +76,7 @@ impl Metrics {
         let pool_connections = Gauge::default();
         let pool_idle = Gauge::default();
         let pool_max = Gauge::default();
+        let result_counts = Counter::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by method, route pattern and status",
@@ -100,6 +102,11 @@ impl Metrics {
             "Largest number of connections the pool opens",
             pool_max.clone(),
         );
+        registry.register(
+            "result_counts",
+            "Ballot counts run for results (docs/SECURITY.md S13: one per published live state or final result)",
+            result_counts.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -108,6 +115,7 @@ impl Metrics {
             pool_idle,
             pool_max,
             token: None,
+            result_counts,
         }
     }
 
@@ -141,8 +149,11 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with pool gauges read now.
-    pub fn render(&self, pool: PoolStats) -> Result<String, AppError> {
+    /// The text exposition, with pool gauges and the result count read now.
+    pub fn render(&self, pool: PoolStats, result_counts: u64) -> Result<String, AppError> {
+        let seen = self.result_counts.get();
+        self.result_counts
+            .inc_by(result_counts.saturating_sub(seen));
         self.pool_connections.set(pool.connections.into());
         self.pool_idle.set(pool.idle_connections.into());
         self.pool_max.set(pool.max_size.into());

@@ -32,7 +32,9 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<
     state
         .metrics
         .authorize(req.peer_addr().map(|a| a.ip()), authorization)?;
-    let body = state.metrics.render(state.pool_stats())?;
+    let body = state
+        .metrics
+        .render(state.pool_stats(), state.result_counts())?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

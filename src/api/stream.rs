@@ -9,8 +9,10 @@
 //! changed. So a ballot cast through any instance reaches every stream within
 //! [`POLL`] plus the results' stated lag. A comment line every [`HEARTBEAT`]
 //! keeps proxies from closing an idle stream (and finds dead clients). Event
-//! ids are ballot versions: a reconnecting `EventSource` sends `Last-Event-ID`
-//! and gets no repeat of what it has. The stream ends after the final result,
+//! ids are the contest's own publication numbers (`CachedResult::seq`, not the
+//! global ballot version, which would tell how busy other contests are): a
+//! reconnecting `EventSource` sends `Last-Event-ID` and gets no repeat of what
+//! it has. Live results advance in batches (docs/SECURITY.md S4). The stream ends after the final result,
 //! or with an `error` event if results stop being public.
 //!
 //! Each instance serves at most `max_streams` streams at once (AppConfig,
@@ -109,9 +111,8 @@ struct Follow {
 impl Follow {
     fn push_result(&mut self, r: &CachedResult) {
         self.etag = r.etag.clone();
-        self.version = r.version;
         self.pending
-            .push_back(event("result", Some(r.version), &r.body));
+            .push_back(event("result", Some(r.seq), &r.body));
         if r.final_ {
             self.done = true;
         }
@@ -188,7 +189,7 @@ pub async fn get(
     follow
         .pending
         .push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
-    if last_seen == Some(first.version) && !first.final_ {
+    if last_seen == Some(first.seq) && !first.final_ {
         follow.etag = first.etag.clone();
     } else {
         follow.push_result(&first);

@@ -120,6 +120,12 @@ impl BallotSet {
         Ok(grouper.finish(candidates))
     }
 
+    /// The contest's candidates without any ballot: the live state published
+    /// before enough ballots are in (docs/SECURITY.md S4, `app::results`).
+    pub fn without_ballots(candidates: Vec<BallotCandidate>) -> BallotSet {
+        Grouping::default().finish(candidates)
+    }
+
     /// Groups and sorts stored rows (receipt, candidate numbers).
     #[cfg(test)]
     fn from_rows(

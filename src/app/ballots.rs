@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::voter::{voter_context, Voter};
 use super::App;
 use crate::db::{self, Conn};
-use crate::domain::{BallotCandidate, Contest, ContestId, Phase, Ranking, SuggestionStatus};
+use crate::domain::{
+    BallotCandidate, BallotReadback, Contest, ContestId, Phase, Ranking, SuggestionStatus,
+};
 use crate::error::{AppError, AppResult};
 
 /// A ballot as its voter sees it: the ranking as suggestion ids.
@@ -157,28 +159,48 @@ pub async fn cast(app: &App, voter: &Voter, ids: Vec<Uuid>) -> AppResult<Cast> {
     })
 }
 
-/// The voter's ballot; 404 if they have none.
-pub async fn read(app: &App, voter: &Voter) -> AppResult<Ballot> {
+/// A voter's ballot as `GET …/ballot` reads it back: the ranking only when
+/// the contest's `ballot_readback` is `full`.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// `None` under `receipt_only`.
+    pub ranking: Option<Vec<Uuid>>,
+    pub receipt: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The voter's ballot; 404 if they have none. Under `ballot_readback:
+/// receipt_only` the ranking is left out: whoever holds a voter's credential
+/// (the organisation minting `jwt` voter tokens, an admin who kept the codes)
+/// learns that and when the voter voted, not how (docs/SECURITY.md S3). The
+/// setting is fixed once voting opens, so the voter's snapshot has it right.
+pub async fn read(app: &App, voter: &Voter) -> AppResult<ReadBack> {
     let id = voter.contest_id();
     let voter_hash = voter.voter_hash.0;
     let known = voter.candidates.clone();
+    let full = voter.contest.ballot_readback == BallotReadback::Full;
     app.db(move |conn| {
         let Some(own) = db::ballots::find_own(conn, id, &voter_hash)? else {
             return Err(AppError::NotFound(
                 "you have no ballot in this contest".into(),
             ));
         };
-        let candidates = match known {
-            Some(c) => c,
-            None => Arc::new(db::ballots::candidates(conn, id)?),
+        let ranking = if full {
+            let candidates = match known {
+                Some(c) => c,
+                None => Arc::new(db::ballots::candidates(conn, id)?),
+            };
+            Some(
+                own.ranking
+                    .numbers()
+                    .iter()
+                    .filter_map(|n| candidates.iter().find(|c| c.number == *n).map(|c| c.id))
+                    .collect(),
+            )
+        } else {
+            None
         };
-        let ranking = own
-            .ranking
-            .numbers()
-            .iter()
-            .filter_map(|n| candidates.iter().find(|c| c.number == *n).map(|c| c.id))
-            .collect();
-        Ok(Ballot {
+        Ok(ReadBack {
             ranking,
             receipt: own.receipt,
             updated_at: own.updated_at,

@@ -49,6 +49,9 @@ pub struct App {
     /// Recent contest snapshots for voter requests (see
     /// [`voter::CONTEXT_MAX_AGE`]): a cache, never a source of truth.
     pub voter_contexts: Arc<voter::ContextCache>,
+    /// Result counts in flight on this instance, shared by concurrent
+    /// requests (docs/SECURITY.md S13), and how many ran.
+    pub recounts: Arc<results::Recounts>,
 }
 
 impl App {
@@ -79,6 +82,11 @@ impl App {
             })
         })
         .await
+    }
+
+    /// Ballot counts this instance ran for results, for metrics.
+    pub fn result_counts(&self) -> u64 {
+        self.recounts.counted()
     }
 
     /// The primary pool's connections now, for metrics.

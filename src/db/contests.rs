@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::enums::{
-    ElectorateColumn, MethodColumn, ModerationColumn, PhaseColumn, VisibilityColumn,
+    ElectorateColumn, MethodColumn, ModerationColumn, PhaseColumn, ReadbackColumn, VisibilityColumn,
 };
 use super::schema::contests;
 use crate::domain::{
@@ -32,6 +32,9 @@ pub struct ContestRow {
     pub results_visibility: ResultsVisibility,
     pub max_suggestions_per_participant: i32,
     pub max_rankings: Option<i32>,
+    pub live_results_min_batch: i32,
+    #[diesel(deserialize_as = ReadbackColumn)]
+    pub ballot_readback: crate::domain::BallotReadback,
     #[diesel(deserialize_as = PhaseColumn)]
     pub phase: Phase,
     pub suggestions_open_at: Option<DateTime<Utc>>,
@@ -55,6 +58,8 @@ struct SettingsRow {
     results_visibility: VisibilityColumn,
     max_suggestions_per_participant: i32,
     max_rankings: Option<i32>,
+    live_results_min_batch: i32,
+    ballot_readback: ReadbackColumn,
     suggestions_open_at: Option<DateTime<Utc>>,
     voting_open_at: Option<DateTime<Utc>>,
     voting_close_at: Option<DateTime<Utc>>,
@@ -73,6 +78,8 @@ impl From<&Settings> for SettingsRow {
             results_visibility: VisibilityColumn(s.results_visibility),
             max_suggestions_per_participant: s.max_suggestions_per_participant,
             max_rankings: s.max_rankings,
+            live_results_min_batch: s.live_results_min_batch,
+            ballot_readback: ReadbackColumn(s.ballot_readback),
             suggestions_open_at: s.schedule.suggestions_open_at,
             voting_open_at: s.schedule.voting_open_at,
             voting_close_at: s.schedule.voting_close_at,
@@ -95,6 +102,8 @@ impl From<ContestRow> for Contest {
             results_visibility: row.results_visibility,
             max_suggestions_per_participant: row.max_suggestions_per_participant,
             max_rankings: row.max_rankings,
+            live_results_min_batch: row.live_results_min_batch,
+            ballot_readback: row.ballot_readback,
             stored_phase: row.phase,
             schedule: Schedule {
                 suggestions_open_at: row.suggestions_open_at,

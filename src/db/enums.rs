@@ -16,7 +16,8 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    parse_method, Electorate, Moderation, Phase, ResultsVisibility, SuggestionStatus,
+    parse_method, BallotReadback, Electorate, Moderation, Phase, ResultsVisibility,
+    SuggestionStatus,
 };
 use crate::tally::Method;
 
@@ -74,6 +75,12 @@ text_column!(
     VisibilityColumn(ResultsVisibility),
     ResultsVisibility::as_str,
     ResultsVisibility::parse
+);
+text_column!(
+    /// `contests.ballot_readback`.
+    ReadbackColumn(BallotReadback),
+    BallotReadback::as_str,
+    BallotReadback::parse
 );
 text_column!(
     /// `suggestions.status`.

@@ -40,6 +40,8 @@ diesel::table! {
         voting_close_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        live_results_min_batch -> Int4,
+        ballot_readback -> Text,
     }
 }
 
@@ -181,8 +183,23 @@ diesel::table! {
         body -> Text,
         etag -> Text,
         computed_at -> Timestamptz,
+        seq -> Int8,
     }
 }
+
+// Published live states (migration 2026-12-01-000006_live_batches_and_readback).
+
+diesel::table! {
+    live_results (contest_id) {
+        contest_id -> Uuid,
+        seq -> Int8,
+        version -> Int8,
+        phase -> Text,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(live_results -> contests (contest_id));
 
 diesel::joinable!(ballots -> contests (contest_id));
 diesel::joinable!(result_cache -> contests (contest_id));

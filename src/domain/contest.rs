@@ -93,6 +93,18 @@ name_enum!(
     }
 );
 
+name_enum!(
+    /// What `GET …/ballot` reads back to whoever holds a voter's credential
+    /// (docs/SECURITY.md S3): `full`, the ranking with the receipt and time; or
+    /// `receipt_only`, the receipt and time but not the ranking — for contests
+    /// where someone other than the voter may hold the credential (an
+    /// organisation minting `jwt` voter tokens, an admin who kept the codes).
+    BallotReadback {
+        Full = "full",
+        ReceiptOnly = "receipt_only",
+    }
+);
+
 impl Phase {
     /// The only phase this one may move to, if any.
     pub fn next(self) -> Option<Phase> {
@@ -186,6 +198,9 @@ impl Schedule {
 pub const MAX_SEATS: i32 = 100;
 pub const MAX_SUGGESTIONS_PER_PARTICIPANT: i32 = 100;
 pub const MAX_RANKINGS: i32 = 1_000;
+/// Bounds and default of `live_results_min_batch` (docs/SECURITY.md S4).
+pub const MAX_LIVE_RESULTS_MIN_BATCH: i32 = 1_000;
+pub const DEFAULT_LIVE_RESULTS_MIN_BATCH: i32 = 5;
 
 /// A counting method by its exact snake_case name (as the API and the database
 /// write it); the error lists the names.
@@ -227,6 +242,11 @@ pub struct Contest {
     pub results_visibility: ResultsVisibility,
     pub max_suggestions_per_participant: i32,
     pub max_rankings: Option<i32>,
+    /// Live results advance in steps of at least this many ballot writes
+    /// (docs/SECURITY.md S4; see `app::results`).
+    pub live_results_min_batch: i32,
+    /// What a voter's credential reads back (docs/SECURITY.md S3).
+    pub ballot_readback: BallotReadback,
     /// The phase last written; see [`Contest::phase_at`] for the current one.
     pub stored_phase: Phase,
     pub schedule: Schedule,

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    check_seats, parse_method, Contest, ContestTitle, Description, Electorate, FieldError,
-    Moderation, Phase, ResultsVisibility, Schedule, Slug, Validator, MAX_RANKINGS, MAX_SEATS,
+    check_seats, parse_method, BallotReadback, Contest, ContestTitle, Description, Electorate,
+    FieldError, Moderation, Phase, ResultsVisibility, Schedule, Slug, Validator,
+    DEFAULT_LIVE_RESULTS_MIN_BATCH, MAX_LIVE_RESULTS_MIN_BATCH, MAX_RANKINGS, MAX_SEATS,
     MAX_SUGGESTIONS_PER_PARTICIPANT,
 };
 use crate::tally::Method;
@@ -28,6 +29,8 @@ pub struct SettingsInput {
     pub results_visibility: Option<String>,
     pub max_suggestions_per_participant: Option<i64>,
     pub max_rankings: Option<Option<i64>>,
+    pub live_results_min_batch: Option<i64>,
+    pub ballot_readback: Option<String>,
     pub schedule: Option<ScheduleInput>,
 }
 
@@ -56,6 +59,11 @@ impl SettingsInput {
                 self.max_suggestions_per_participant.is_some(),
             ),
             ("max_rankings", self.max_rankings.is_some()),
+            (
+                "live_results_min_batch",
+                self.live_results_min_batch.is_some(),
+            ),
+            ("ballot_readback", self.ballot_readback.is_some()),
             ("schedule", self.schedule.is_some()),
         ]
         .into_iter()
@@ -65,8 +73,10 @@ impl SettingsInput {
     }
 
     /// The fields this request sets that `phase` no longer lets change: once voting
-    /// opened, everything that decides who votes and how ballots count; once
-    /// closed, the slug and the schedule too.
+    /// opened, everything that decides who votes and how ballots count, and the
+    /// privacy voters were promised when they voted (`live_results_min_batch`,
+    /// `ballot_readback`: docs/SECURITY.md S4, S3); once closed, the slug and
+    /// the schedule too.
     pub fn locked_fields(&self, phase: Phase) -> Vec<&'static str> {
         let voting_opened = phase >= Phase::Voting;
         let closed = phase == Phase::Closed;
@@ -76,6 +86,16 @@ impl SettingsInput {
             (voting_opened, "electorate", self.electorate.is_some()),
             (voting_opened, "moderation", self.moderation.is_some()),
             (voting_opened, "max_rankings", self.max_rankings.is_some()),
+            (
+                voting_opened,
+                "live_results_min_batch",
+                self.live_results_min_batch.is_some(),
+            ),
+            (
+                voting_opened,
+                "ballot_readback",
+                self.ballot_readback.is_some(),
+            ),
             (
                 voting_opened,
                 "max_suggestions_per_participant",
@@ -104,6 +124,8 @@ pub struct Settings {
     pub results_visibility: ResultsVisibility,
     pub max_suggestions_per_participant: i32,
     pub max_rankings: Option<i32>,
+    pub live_results_min_batch: i32,
+    pub ballot_readback: BallotReadback,
     pub schedule: Schedule,
 }
 
@@ -121,6 +143,8 @@ impl Settings {
             results_visibility: c.results_visibility,
             max_suggestions_per_participant: c.max_suggestions_per_participant,
             max_rankings: c.max_rankings,
+            live_results_min_batch: c.live_results_min_batch,
+            ballot_readback: c.ballot_readback,
             schedule: c.schedule,
         }
     }
@@ -139,6 +163,8 @@ impl Settings {
             results_visibility: ResultsVisibility::AfterClose,
             max_suggestions_per_participant: DEFAULT_MAX_SUGGESTIONS,
             max_rankings: None,
+            live_results_min_batch: DEFAULT_LIVE_RESULTS_MIN_BATCH,
+            ballot_readback: BallotReadback::Full,
             schedule: Schedule::default(),
         }
     }
@@ -164,6 +190,8 @@ pub struct ContestPatch {
     pub results_visibility: Option<ResultsVisibility>,
     pub max_suggestions_per_participant: Option<i32>,
     pub max_rankings: Option<Option<i32>>,
+    pub live_results_min_batch: Option<i32>,
+    pub ballot_readback: Option<BallotReadback>,
     pub schedule: Option<ScheduleInput>,
 }
 
@@ -234,6 +262,12 @@ impl ContestPatch {
                 Some(n) => int_in(v, "max_rankings", n, MAX_RANKINGS).map(Some),
                 None => Some(None),
             }),
+            live_results_min_batch: input
+                .live_results_min_batch
+                .and_then(|n| int_in(v, "live_results_min_batch", n, MAX_LIVE_RESULTS_MIN_BATCH)),
+            ballot_readback: input
+                .ballot_readback
+                .and_then(|r| v.check("ballot_readback", BallotReadback::parse(&r))),
             schedule: input.schedule,
         }
     }
@@ -267,6 +301,10 @@ impl ContestPatch {
             .max_suggestions_per_participant
             .unwrap_or(s.max_suggestions_per_participant);
         s.max_rankings = self.max_rankings.unwrap_or(s.max_rankings);
+        s.live_results_min_batch = self
+            .live_results_min_batch
+            .unwrap_or(s.live_results_min_batch);
+        s.ballot_readback = self.ballot_readback.unwrap_or(s.ballot_readback);
         if let Some(edit) = self.schedule {
             s.schedule = merge_schedule(v, base.schedule, edit, phase);
         }
@@ -365,5 +403,31 @@ mod tests {
         };
         assert!(input.locked_fields(Phase::Suggesting).is_empty());
         assert_eq!(input.locked_fields(Phase::Voting), ["method"]);
+        let privacy = SettingsInput {
+            live_results_min_batch: Some(1),
+            ballot_readback: Some("full".into()),
+            ..Default::default()
+        };
+        assert!(privacy.locked_fields(Phase::Suggesting).is_empty());
+        assert_eq!(
+            privacy.locked_fields(Phase::Voting),
+            ["live_results_min_batch", "ballot_readback"]
+        );
+    }
+
+    #[test]
+    fn the_privacy_settings_have_defaults_and_bounds() {
+        let s = Settings::new_contest(input("x", "irv")).unwrap();
+        assert_eq!(s.live_results_min_batch, DEFAULT_LIVE_RESULTS_MIN_BATCH);
+        assert_eq!(s.ballot_readback, BallotReadback::Full);
+        let mut i = input("x", "irv");
+        i.live_results_min_batch = Some(0);
+        i.ballot_readback = Some("none".into());
+        let fields: Vec<String> = Settings::new_contest(i)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["live_results_min_batch", "ballot_readback"]);
     }
 }

@@ -102,7 +102,7 @@ fn embed_page_and_svg_show_live_results_with_hostile_names_escaped() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let contest = app.voting_contest(
-        json!({ "title": "Name <our> blog", "results_visibility": "live" }),
+        json!({ "title": "Name <our> blog", "results_visibility": "live", "live_results_min_batch": 1 }),
         &[HOSTILE, "Quill"],
     );
     app.cast_ballots(&contest, &[(&[0, 1], 3), (&[1, 0], 1)]);
@@ -280,7 +280,10 @@ fn read_until(res: &mut reqwest::blocking::Response, seen: &mut String, needle: 
 fn the_stream_sends_a_new_result_when_a_ballot_arrives_through_another_instance() {
     let app = crate::helpers::spawn_app_with(|c| c.max_streams = 1);
     let other = app.another_instance(|_| {});
-    let contest = app.voting_contest(json!({ "results_visibility": "live" }), &["Quill", "Ink"]);
+    let contest = app.voting_contest(
+        json!({ "results_visibility": "live", "live_results_min_batch": 1 }),
+        &["Quill", "Ink"],
+    );
     app.cast_ballots(&contest, &[(&[0, 1], 2)]);
     let path = format!("/v1/contests/{}/results/stream", contest.id);
     let client = reqwest::blocking::Client::builder()

@@ -11,7 +11,7 @@ use crate::helpers::{assert_problem, spawn_app, winner_names};
 fn the_csv_export_is_canonical_anonymous_and_matches_the_digest() {
     let app = spawn_app();
     let c = app.voting_contest(
-        json!({ "results_visibility": "live" }),
+        json!({ "results_visibility": "live", "live_results_min_batch": 1 }),
         &["Alpha", "Beta, with a comma", "Gamma \"G\""],
     );
     let receipts = app.cast_ballots(&c, &[(&[0, 2], 2), (&[1], 1), (&[2, 1, 0], 1)]);

@@ -19,5 +19,6 @@ mod migrations;
 mod ops;
 mod results;
 mod security_http;
+mod security_results;
 mod suggestions;
 mod voters;

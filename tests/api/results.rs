@@ -135,7 +135,11 @@ fn visibility_follows_the_contests_setting() {
 #[test]
 fn the_etag_follows_the_ballots_and_if_none_match_gets_a_304() {
     let app = spawn_app();
-    let c = app.voting_contest(json!({ "results_visibility": "live" }), &["A", "B"]);
+    // Batches of one ballot: every write shows at once (docs/SECURITY.md S4).
+    let c = app.voting_contest(
+        json!({ "results_visibility": "live", "live_results_min_batch": 1 }),
+        &["A", "B"],
+    );
     app.cast_ballots(&c, &[(&[0], 2)]);
 
     let res = app.results(&c.id, false, "");
