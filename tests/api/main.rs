@@ -18,5 +18,6 @@ mod export;
 mod migrations;
 mod ops;
 mod results;
+mod security_data;
 mod suggestions;
 mod voters;
