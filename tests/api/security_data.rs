@@ -73,7 +73,11 @@ fn names_that_look_like_formulas_are_refused_if_they_hold_tabs_and_never_exporte
     let contest = app.suggesting_contest(json!({}));
     for name in ["\tTab", "\rReturn", "Tab\there"] {
         let token = app.mint_voter_token(&contest);
-        let body = assert_problem(app.suggest(&contest, &token, name), 422, "validation_failed");
+        let body = assert_problem(
+            app.suggest(&contest, &token, name),
+            422,
+            "validation_failed",
+        );
         assert_eq!(body["errors"][0]["field"], "name", "{name:?}: {body}");
     }
 
@@ -284,10 +288,7 @@ fn spki_pem(key: &rsa::RsaPrivateKey) -> String {
 fn rsa_keys_under_2048_bits_are_refused() {
     let app = spawn_app();
     let short = rsa_key(1024);
-    let pkcs1 = short
-        .to_public_key()
-        .to_pkcs1_pem(LineEnding::LF)
-        .unwrap();
+    let pkcs1 = short.to_public_key().to_pkcs1_pem(LineEnding::LF).unwrap();
     assert!(pkcs1.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
     for pem in [spki_pem(&short), pkcs1, spki_pem(&rsa_key(2047))] {
         let body = assert_problem(
