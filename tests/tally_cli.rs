@@ -299,3 +299,45 @@ fn an_unknown_format_error_names_every_format() {
         assert!(err.contains(name), "{name} missing from: {err}");
     }
 }
+
+/// docs/SECURITY.md S5: the ballot export writes a name a spreadsheet would
+/// run as a formula with a `'` in front; `christen tally` gives the original
+/// name back (one `'` dropped when the rest starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return), and leaves every other `'` alone.
+#[test]
+fn csv_names_neutralised_for_spreadsheets_read_back_as_they_were() {
+    let text = "receipt,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'-2+3,'@SUM(1+1),\
+                '+cmd,''=quoted,'Tis,\"'\tTab\"\n\
+                r1,1,2,,,,,\nr2,1,,2,,,,\nr3,,1,,,,,\nr4,,,,,1,2,3\nr5,1,,,,,,\n";
+    let f = write("neutralised.csv", text);
+    for format in [&["--format", "csv"][..], &[]] {
+        let mut args = vec!["--method", "plurality", "--json"];
+        args.extend_from_slice(format);
+        args.push(f.to_str().unwrap());
+        let o = tally(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(
+            j["winners"],
+            serde_json::json!([{"id": 1, "name": "=HYPERLINK(\"http://evil\",\"x\")"}])
+        );
+        let names: Vec<&str> = j["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "-2+3",
+                "@SUM(1+1)",
+                "+cmd",
+                "'=quoted",
+                "'Tis",
+                "\tTab"
+            ]
+        );
+    }
+}

@@ -3,7 +3,9 @@
 //! `ballot_digest` of results and every export format (`GET …/ballots`) read the
 //! same set: the CSV is the canonical export (written with
 //! `formats::csv_header` and `formats::csv_rank_columns`), and the digest is
-//! the SHA-256 of exactly its bytes.
+//! the SHA-256 of exactly its bytes — the bytes as downloaded, names that a
+//! spreadsheet would take for a formula already neutralised with a leading `'`
+//! (docs/SECURITY.md S5; `christen tally` reads the original names back).
 
 use std::collections::HashMap;
 
@@ -296,7 +298,7 @@ mod tests {
         let candidates = vec![
             candidate(1, "Ada"),
             candidate(3, "Bo, \"B\""),
-            candidate(4, "Cy"),
+            candidate(4, "=Cy"),
         ];
         let stored = vec![
             (Uuid::from_u128(0xff), vec![3, 1]),
@@ -312,7 +314,7 @@ mod tests {
         let csv = set.canonical_csv().unwrap();
         assert_eq!(
             csv,
-            "receipt,Ada,\"Bo, \"\"B\"\"\",Cy\n\
+            "receipt,Ada,\"Bo, \"\"B\"\"\",'=Cy\n\
              00000000000000000000000000000001,3,2,1\n\
              0000000000000000000000000000000a,1,,\n\
              0000000000000000000000000000000b,2,1,\n\

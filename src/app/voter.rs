@@ -11,9 +11,10 @@
 //!   id, `aud` = contest id, `exp` required, exactly the registered algorithm.
 //!
 //! Anything else — an API key, another contest's token, wrong `aud`, expired,
-//! `alg: none`, another algorithm, a bad signature, a token of the wrong
-//! electorate — is an [`AppError::Unauthorized`]. A contest that does not exist
-//! or is still a draft is a 404.
+//! not valid yet (`nbf` in the future), a `crit` header, `alg: none`, another
+//! algorithm, a bad signature, a token of the wrong electorate — is an
+//! [`AppError::Unauthorized`] (docs/SECURITY.md S11). A contest that does not
+//! exist or is still a draft is a 404.
 //!
 //! [`authenticate`] yields the contest (loaded once, for the use case to reuse)
 //! and the voter's identity as a keyed hash, [`VoterHash`]: HMAC-SHA256(server
@@ -44,8 +45,11 @@ use crate::error::{AppError, AppResult};
 pub const ISSUER: &str = "christen";
 /// How long a Christen voter token is valid (at least; see [`token_expiry`]).
 pub const TOKEN_DAYS: i64 = 90;
-/// Clock skew allowed on `exp`, in seconds.
+/// Clock skew allowed on `exp` and `nbf`, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
+/// The shortest RSA modulus accepted for an organisation's RS256 key, in bits
+/// (docs/SECURITY.md S11).
+pub const MIN_RSA_BITS: usize = 2048;
 /// The longest `sub` accepted in an organisation's JWT.
 pub const MAX_SUB_LEN: usize = 256;
 
@@ -208,7 +212,9 @@ fn jwt_error(e: &jsonwebtoken::errors::Error, expected: Option<Algorithm>) -> Ap
         ErrorKind::MissingRequiredClaim(claim) => {
             format!("the voter token has no `{claim}` claim")
         }
-        ErrorKind::ImmatureSignature => "the voter token is not valid yet".to_owned(),
+        ErrorKind::ImmatureSignature => {
+            "the voter token is not valid yet (its `nbf` is in the future)".to_owned()
+        }
         _ => "the voter token is not a valid JWT".to_owned(),
     };
     unauthorized(detail)
@@ -240,9 +246,43 @@ pub fn org_decoding_key(row: &VoterJwtKeyRow) -> AppResult<(Algorithm, DecodingK
     Ok((alg, key))
 }
 
+/// The size in bits of an RSA public key in PEM (`PUBLIC KEY` or `RSA PUBLIC
+/// KEY`); `None` when it is not one (or is over the 4096 bits that RS256
+/// verification takes).
+pub fn rsa_modulus_bits(pem: &str) -> Option<usize> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::RsaPublicKey::from_public_key_pem(pem)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
+        .ok()?;
+    Some(key.n().bits())
+}
+
+/// Refuses a token whose header has `crit` (RFC 7515 §4.1.6): it names
+/// extensions the receiver must understand to accept the token, and Christen
+/// understands none (docs/SECURITY.md S11).
+fn refuse_crit(header: &Header) -> AppResult<()> {
+    match &header.crit {
+        Some(names) => Err(unauthorized(format!(
+            "the voter token's header has `crit` ({}): this service understands no JWT extension",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The checks of every voter token: signature with exactly `alg`, `aud` = the
+/// contest, `exp` (required) and `nbf` (when present), both with
+/// [`LEEWAY_SECS`] of clock skew (docs/SECURITY.md S11).
 fn validation(alg: Algorithm, contest: ContestId, issuer: Option<&str>) -> Validation {
     let mut v = Validation::new(alg);
     v.leeway = LEEWAY_SECS;
+    v.validate_nbf = true;
     v.set_audience(&[contest.to_string()]);
     let mut required = vec!["exp", "aud", "sub"];
     if let Some(iss) = issuer {
@@ -268,6 +308,7 @@ pub fn verify_token(
     }
     // Rejects malformed tokens and unknown algorithms such as `none`.
     let header = jsonwebtoken::decode_header(token).map_err(|e| jwt_error(&e, None))?;
+    refuse_crit(&header)?;
     let peek: PeekClaims =
         jsonwebtoken::dangerous::insecure_decode_claims(token).map_err(|e| jwt_error(&e, None))?;
     let christen_issued = peek.iss.as_ref().and_then(|v| v.as_str()) == Some(ISSUER);
@@ -312,6 +353,18 @@ pub fn verify_token(
         ));
     };
     let (alg, key) = org_decoding_key(row)?;
+    if alg == Algorithm::RS256
+        && row
+            .public_key_pem
+            .as_deref()
+            .and_then(rsa_modulus_bits)
+            .is_none_or(|bits| bits < MIN_RSA_BITS)
+    {
+        // A key registered before keys under 2048 bits were refused.
+        return Err(unauthorized(format!(
+            "the organisation's registered RS256 key is shorter than {MIN_RSA_BITS} bits: its admin must register a new one (PUT /v1/voter-jwt-key)"
+        )));
+    }
     if header.alg != alg {
         return Err(unauthorized(format!(
             "the voter token is signed with {:?}, but the organisation registered {:?}",

@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::contests::lock_current;
-use super::voter::{issue_token, token_expiry, voter_context, IssuedToken};
+use super::voter::{
+    issue_token, rsa_modulus_bits, token_expiry, voter_context, IssuedToken, MIN_RSA_BITS,
+};
 use super::{Admin, App};
 use crate::db;
 use crate::domain::{ContestId, Electorate, Phase};
@@ -272,8 +274,9 @@ struct JwtKey {
 
 impl JwtKeyInput {
     /// Checks the key: an HS256 secret of [`MIN_HS256_SECRET`]–1024 bytes, or
-    /// an RS256/EdDSA public key in PEM (never a private one). 422 naming the
-    /// field otherwise.
+    /// an RS256/EdDSA public key in PEM (never a private one; RSA of
+    /// [`MIN_RSA_BITS`]–4096 bits, docs/SECURITY.md S11). 422 naming the field
+    /// otherwise.
     fn validate(self) -> AppResult<JwtKey> {
         match self.alg.as_str() {
             "HS256" => self.validate_hs256(),
@@ -353,11 +356,31 @@ impl JwtKeyInput {
                 ),
             ));
         }
+        if self.alg == "RS256" {
+            check_rsa_size(&pem)?;
+        }
         Ok(JwtKey {
             alg: self.alg,
             secret: None,
             public_key_pem: Some(pem),
         })
+    }
+}
+
+/// Refuses an RSA public key under [`MIN_RSA_BITS`] bits (docs/SECURITY.md
+/// S11: such keys can be factored, and then anyone could sign voter JWTs), or
+/// over the 4096 bits RS256 verification takes.
+fn check_rsa_size(pem: &str) -> AppResult<()> {
+    match rsa_modulus_bits(pem) {
+        Some(bits) if bits < MIN_RSA_BITS => Err(AppError::invalid(
+            "public_key_pem",
+            format!("the RSA key is {bits} bits long; at least {MIN_RSA_BITS} bits are required"),
+        )),
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid(
+            "public_key_pem",
+            format!("not a PEM-encoded RSA public key of {MIN_RSA_BITS} to 4096 bits"),
+        )),
     }
 }
 

@@ -8,13 +8,23 @@
 //!   nothing if unranked. Ranks are a strict ranking: 1..k, each exactly once.
 //! - A field is quoted (`"…"`, with `"` doubled) exactly when it contains `,`,
 //!   `"`, `\r` or `\n`; otherwise it is written as is.
+//! - Safe to open in a spreadsheet (docs/SECURITY.md S5): a text cell (a
+//!   candidate name, a receipt) that a spreadsheet could take for a formula —
+//!   one starting with `=`, `+`, `-`, `@`, a tab or a carriage return, OWASP's
+//!   list — is written with a `'` in front, which spreadsheets read as "this
+//!   cell is text". So that every name reads back as it was, a name that
+//!   already starts with one or more `'` followed by one of those characters
+//!   gets one more `'` too. See [`neutralise_cell`] and [`restore_cell`]. The
+//!   rank cells are digits only and never need it.
 //!
 //! [`write_canonical_csv`] (built from [`csv_header`] and [`csv_rank_columns`],
 //! which the API's export uses directly) is the only writer of this format and
 //! [`ballot_digest`] the digest published with results, so anyone can check a
-//! published result against the published ballots byte for byte. The reader is
-//! more liberal than the writer: it also accepts `\r\n` line ends, a leading
-//! byte-order mark and quoted fields anywhere.
+//! published result against the published ballots byte for byte: the digest is
+//! of the neutralised bytes, exactly as downloaded. The reader is more liberal
+//! than the writer: it also accepts `\r\n` line ends, a leading byte-order
+//! mark and quoted fields anywhere; it gives back the original candidate names
+//! (see [`read`]).
 
 use sha2::{Digest, Sha256};
 
@@ -30,6 +40,45 @@ pub struct CsvBallot<'a> {
     pub ranking: &'a [CandidateIdx],
 }
 
+/// The characters that make a spreadsheet read a cell as a formula when the
+/// cell starts with one of them (OWASP, "CSV Injection").
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `cell` gets a `'` in front when written: it starts with any number
+/// of `'` (none included) followed by a formula trigger.
+fn needs_quote_prefix(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .starts_with(FORMULA_TRIGGERS.as_slice())
+}
+
+/// A text cell as the canonical CSV writes it, before CSV quoting
+/// (docs/SECURITY.md S5): `'` + `cell` when `cell` starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return — a spreadsheet then shows it as text, never
+/// runs it as a formula — or with `'`s followed by one of those (so that
+/// [`restore_cell`] can tell the two apart); `cell` unchanged otherwise.
+pub fn neutralise_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if needs_quote_prefix(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The original text of a cell written by [`neutralise_cell`]: without its
+/// first `'` when the rest starts with a formula trigger (`=`, `+`, `-`, `@`,
+/// tab, carriage return), possibly after more `'`s; unchanged otherwise.
+pub fn restore_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_quote_prefix(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Writes a text cell: neutralised, then quoted as RFC 4180 requires.
+fn push_text_field(out: &mut String, field: &str) {
+    push_field(out, &neutralise_cell(field));
+}
+
 fn push_field(out: &mut String, field: &str) {
     if field.contains([',', '"', '\r', '\n']) {
         out.push('"');
@@ -41,12 +90,12 @@ fn push_field(out: &mut String, field: &str) {
 }
 
 /// The canonical CSV's header record (with its `\n`) for `candidates` (names, in
-/// candidate-number order).
+/// candidate-number order), each name neutralised ([`neutralise_cell`]).
 pub fn csv_header<S: AsRef<str>>(candidates: &[S]) -> String {
     let mut out = String::from("receipt");
     for c in candidates {
         out.push(',');
-        push_field(&mut out, c.as_ref());
+        push_text_field(&mut out, c.as_ref());
     }
     out.push('\n');
     out
@@ -94,7 +143,7 @@ where
     for (i, b) in ballots.into_iter().enumerate() {
         let columns = csv_rank_columns(n, b.ranking)
             .map_err(|m| FormatError::new(i + 2, format!("ballot {:?} {m}", b.receipt)))?;
-        push_field(&mut out, b.receipt);
+        push_text_field(&mut out, b.receipt);
         out.push_str(&columns);
     }
     Ok(out)
@@ -203,6 +252,13 @@ impl<'a> Records<'a> {
 const PROGRESS_EVERY: usize = 1 << 16;
 
 /// Reads Christen canonical CSV.
+///
+/// Candidate names come back as they were before the writer neutralised them
+/// for spreadsheets (docs/SECURITY.md S5, [`restore_cell`]): a header cell that
+/// starts with `'` loses exactly that one `'` when the rest starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return (possibly after more `'`s). So
+/// `'=HYPERLINK(…)` reads as the name `=HYPERLINK(…)`, while `'Tis` stays
+/// `'Tis`. A file saved from a spreadsheet that dropped the `'` reads the same.
 pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rec = Records {
@@ -223,7 +279,10 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
             "expected the header to start with \"receipt\"",
         ));
     }
-    let candidates: Vec<String> = fields[1..].iter().map(|f| f.to_string()).collect();
+    let candidates: Vec<String> = fields[1..]
+        .iter()
+        .map(|f| restore_cell(f).to_owned())
+        .collect();
     let mut rows = Rows {
         g: Grouper::new(candidates.len()),
         by_rank: vec![CandidateIdx::MAX; candidates.len()],
@@ -518,6 +577,46 @@ mod tests {
             ballot_digest(text.as_bytes()),
             ballot_digest(write_canonical_csv(&names, rows).unwrap().as_bytes())
         );
+    }
+
+    #[test]
+    fn formula_names_are_neutralised_and_read_back() {
+        let names = [
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1+1)",
+            "\tTab",
+            "\rReturn",
+            "'=already quoted",
+            "''+two",
+            "'Tis",
+            "Plain - name",
+            "'",
+        ];
+        let text = write_canonical_csv(
+            &names,
+            [CsvBallot {
+                receipt: "=r1",
+                ranking: &[0, 3],
+            }],
+        )
+        .unwrap();
+        assert_eq!(
+            text.split('\n').next().unwrap(),
+            "receipt,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,\
+             '-2+3,'@SUM(1+1),'\tTab,\"'\rReturn\",''=already quoted,'''+two,'Tis,\
+             Plain - name,'"
+        );
+        assert!(text.contains("\n'=r1,1,,,2,"));
+        let f = parse(&text).unwrap();
+        assert_eq!(f.election.candidates, names);
+        for name in names {
+            assert_eq!(restore_cell(&neutralise_cell(name)), name);
+        }
+        // A cell a spreadsheet saved without the `'` reads as it is.
+        assert_eq!(restore_cell("=1+1"), "=1+1");
+        assert_eq!(neutralise_cell("Quill"), "Quill");
     }
 
     #[test]

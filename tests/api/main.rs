@@ -20,5 +20,6 @@ mod ops;
 mod results;
 mod security_http;
 mod security_results;
+mod security_data;
 mod suggestions;
 mod voters;
