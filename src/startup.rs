@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api::{self, extract::BodyLimit, AppState};
+use crate::app::delivery::Worker;
 use crate::config::Secret;
 use crate::db::{build_pool, PoolOptions};
 use crate::error::AppError;
@@ -30,12 +31,16 @@ pub struct AppConfig {
     pub open_voter_limit: crate::app::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
+    /// Webhook targets and deliveries (`CHRISTEN_WEBHOOK_*`).
+    pub webhooks: crate::app::delivery::DeliveryOptions,
 }
 
 /// A bound, not yet running server. Bind to port 0 to get a free port (tests).
 pub struct Application {
     port: u16,
     server: Server,
+    /// The webhook delivery worker, stopped after the server.
+    webhooks: Worker,
 }
 
 impl Application {
@@ -61,12 +66,16 @@ impl Application {
             },
             metrics: Arc::new(api::metrics::Metrics::new()),
         });
+        // Needs the runtime: `build` is called inside the actix system.
+        let webhooks = Worker::start(state.app.clone(), config.webhooks)?;
+        let target_policy = web::Data::new(config.webhooks.policy());
         let limit = config.max_body_bytes;
         let streams = web::Data::new(crate::app::streams::StreamLimiter::new(config.max_streams));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(streams.clone())
+                .app_data(target_policy.clone())
                 .app_data(BodyLimit(limit))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -91,7 +100,11 @@ impl Application {
         .disable_signals()
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            webhooks,
+        })
     }
 
     /// The port the server listens on.
@@ -104,9 +117,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped through a [`ServerHandle`].
+    /// Serves until stopped through a [`ServerHandle`], then stops the webhook
+    /// worker (its attempts in flight finish first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.webhooks.stop().await;
+        served
     }
 }
 

@@ -169,10 +169,17 @@ async fn closed(app: &App, contest: Contest, method: Method) -> AppResult<Cached
         return Ok(c);
     }
     // On the primary: a replica may not have every ballot yet.
+    // The first to store the scheduled close announces the final result.
+    let (org, announce) = (contest.org_id, contest.stored_phase != Phase::Closed);
     let result = app
         .db(move |conn| {
-            let closed =
-                db::transaction(conn, |conn| db::results::lock_and_close_if_due(conn, id))?;
+            let closed = db::transaction(conn, |conn| {
+                let closed = db::results::lock_and_close_if_due(conn, id)?;
+                if closed && announce {
+                    super::webhooks::emit_results_final(conn, org, id)?;
+                }
+                AppResult::Ok(closed)
+            })?;
             // By the database's clock the contest may not have closed quite yet
             // (clocks of instances differ): then this is still a live result.
             let phase = if closed { Phase::Closed } else { Phase::Voting };

@@ -30,6 +30,7 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
                 trust_forwarded_for: serve.trust_x_forwarded_for,
             },
             shutdown_timeout: Duration::from_secs(30),
+            webhooks: serve.webhooks(),
         };
         actix_web::rt::System::new().block_on(async move {
             let app = Application::build(config)?;

@@ -53,6 +53,7 @@ fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
         max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
         open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(5),
+        webhooks: Default::default(),
     }
 }
 
