@@ -20,3 +20,4 @@ mod ops;
 mod results;
 mod suggestions;
 mod voters;
+mod webhooks;
