@@ -40,8 +40,8 @@ pub async fn create(
         **policy,
     )?;
     let created = webhooks::create(&state.app, admin, new).await?;
-    let mut view = serde_json::to_value(&created.webhook)
-        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let mut view =
+        serde_json::to_value(&created.webhook).map_err(|e| AppError::Unexpected(e.into()))?;
     view["secret"] = json!(created.secret);
     Ok(HttpResponse::Created().json(view))
 }

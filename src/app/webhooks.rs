@@ -114,9 +114,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         // ::/96 (unspecified, loopback, IPv4-compatible) and the rest of ::/8
         0 => false,
         // 64:ff9b::/96 NAT64 maps an IPv4 address; 64:ff9b:1::/48 is local use
-        0x64 if s[1] == 0xff9b => {
-            s[2..6] == [0, 0, 0, 0] && is_public_v4(embedded_v4(s[6], s[7]))
-        }
+        0x64 if s[1] == 0xff9b => s[2..6] == [0, 0, 0, 0] && is_public_v4(embedded_v4(s[6], s[7])),
         // 100::/64 discard
         0x100 if s[1..4] == [0, 0, 0] => false,
         // 2001::/32 Teredo, 2001:db8::/32 documentation
@@ -157,14 +155,21 @@ pub fn check_url(raw: &str, policy: TargetPolicy) -> Result<Url, String> {
         };
     }
     let host = url.host_str().ok_or("needs a host")?;
-    let allowed = match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+    let allowed = match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
         Ok(ip) => is_public(ip),
         Err(_) => !is_local_name(host),
     };
     if allowed {
         Ok(url)
     } else {
-        Err("must not point at a private, loopback, link-local or otherwise non-public address".into())
+        Err(
+            "must not point at a private, loopback, link-local or otherwise non-public address"
+                .into(),
+        )
     }
 }
 
@@ -546,7 +551,13 @@ pub fn emit_phase_changed(
 
 /// `results.final`: once per contest (a second one is not written).
 pub fn emit_results_final(conn: &mut Conn, org: OrgId, contest: ContestId) -> AppResult<()> {
-    emit(conn, org, contest, RESULTS_FINAL, json!({ "phase": Phase::Closed }))
+    emit(
+        conn,
+        org,
+        contest,
+        RESULTS_FINAL,
+        json!({ "phase": Phase::Closed }),
+    )
 }
 
 /// `suggestion.created` for a new suggestion `row` of `contest`.
@@ -591,11 +602,14 @@ mod tests {
 
     #[test]
     fn signatures_match_the_standard_webhooks_test_vector() {
-        let key = STANDARD
-            .decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-            .unwrap();
+        let key = STANDARD.decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         assert_eq!(
-            signature(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, r#"{"test": 2432232314}"#),
+            signature(
+                &key,
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                r#"{"test": 2432232314}"#
+            ),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
     }
@@ -604,7 +618,9 @@ mod tests {
     fn the_secret_is_whsec_and_the_key_in_base64() {
         let key = signing_key(&Secret::new("x".repeat(40)), Uuid::nil(), &[1; 16]);
         let text = secret_text(&key);
-        let decoded = STANDARD.decode(text.strip_prefix("whsec_").unwrap()).unwrap();
+        let decoded = STANDARD
+            .decode(text.strip_prefix("whsec_").unwrap())
+            .unwrap();
         assert_eq!(decoded, key);
         let other = signing_key(&Secret::new("x".repeat(40)), Uuid::nil(), &[2; 16]);
         assert_ne!(key, other, "the salt changes the key");
@@ -613,33 +629,77 @@ mod tests {
     #[test]
     fn only_public_unicast_addresses_are_targets() {
         for refused in [
-            "0.0.0.0", "127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255",
-            "192.168.1.1", "169.254.169.254", "100.64.0.1", "224.0.0.1", "255.255.255.255",
-            "240.0.0.1", "192.0.2.1", "198.18.0.1", "::", "::1", "fe80::1", "fc00::1",
-            "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1",
-            "64:ff9b::a00:1", "2002:7f00:1::", "2001:db8::1", "fec0::1",
+            "0.0.0.0",
+            "127.0.0.1",
+            "127.9.9.9",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.2.1",
+            "198.18.0.1",
+            "::",
+            "::1",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:7f00:1::",
+            "2001:db8::1",
+            "fec0::1",
         ] {
-            assert!(!is_public(refused.parse().unwrap()), "{refused} must be refused");
+            assert!(
+                !is_public(refused.parse().unwrap()),
+                "{refused} must be refused"
+            );
         }
         for allowed in [
-            "1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
-            "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::",
+            "1.1.1.1",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::",
         ] {
-            assert!(is_public(allowed.parse().unwrap()), "{allowed} must be allowed");
+            assert!(
+                is_public(allowed.parse().unwrap()),
+                "{allowed} must be allowed"
+            );
         }
     }
 
     #[test]
     fn urls_need_https_and_a_public_host_unless_private_is_allowed() {
         let strict = TargetPolicy::default();
-        let open = TargetPolicy { allow_private: true };
+        let open = TargetPolicy {
+            allow_private: true,
+        };
         assert!(check_url("https://hooks.example.com/x", strict).is_ok());
         assert!(check_url("https://8.8.8.8/x", strict).is_ok());
         for bad in [
-            "http://hooks.example.com/x", "ftp://hooks.example.com/", "https://127.0.0.1/",
-            "https://[::1]:8443/", "https://localhost/", "https://LOCALHOST./",
-            "https://a.localhost/", "https://0x7f.1/", "https://2130706433/",
-            "https://user:pw@hooks.example.com/", "hooks.example.com", "https://169.254.169.254/",
+            "http://hooks.example.com/x",
+            "ftp://hooks.example.com/",
+            "https://127.0.0.1/",
+            "https://[::1]:8443/",
+            "https://localhost/",
+            "https://LOCALHOST./",
+            "https://a.localhost/",
+            "https://0x7f.1/",
+            "https://2130706433/",
+            "https://user:pw@hooks.example.com/",
+            "hooks.example.com",
+            "https://169.254.169.254/",
         ] {
             assert!(check_url(bad, strict).is_err(), "{bad} must be refused");
         }

@@ -157,7 +157,10 @@ fn assert_signed(request: &Received, secret: &str) {
     let timestamp = request.header("webhook-timestamp");
     assert!(!id.is_empty(), "webhook-id");
     let ts: i64 = timestamp.parse().expect("webhook-timestamp in seconds");
-    assert!((chrono::Utc::now().timestamp() - ts).abs() < 60, "fresh timestamp");
+    assert!(
+        (chrono::Utc::now().timestamp() - ts).abs() < 60,
+        "fresh timestamp"
+    );
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
     mac.update(format!("{id}.{timestamp}.{}", request.body).as_bytes());
     let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
@@ -195,7 +198,12 @@ fn deliveries(app: &TestApp, webhook: &str) -> Value {
 }
 
 /// Polls the deliveries until `done` holds (at most `secs` seconds).
-fn wait_deliveries(app: &TestApp, webhook: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+fn wait_deliveries(
+    app: &TestApp,
+    webhook: &str,
+    secs: u64,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let page = deliveries(app, webhook);
@@ -232,7 +240,9 @@ fn a_delivery_is_signed_and_retried_until_the_receiver_takes_it() {
     assert_eq!(event["data"]["to"], "suggesting");
     assert!(event["timestamp"].as_str().unwrap().ends_with('Z'));
 
-    let page = wait_deliveries(&app, webhook, 10, |p| p["items"][0]["status"] == "delivered");
+    let page = wait_deliveries(&app, webhook, 10, |p| {
+        p["items"][0]["status"] == "delivered"
+    });
     let d = &page["items"][0];
     assert_eq!(d["status"], "delivered", "{page}");
     assert_eq!(d["attempts"], 3);
@@ -324,7 +334,12 @@ fn every_event_type_reaches_only_its_subscribers() {
         ]
     );
     for r in &got {
-        assert_eq!(r.json()["data"]["contest_id"], contest.as_str(), "{}", r.body);
+        assert_eq!(
+            r.json()["data"]["contest_id"],
+            contest.as_str(),
+            "{}",
+            r.body
+        );
     }
     assert_eq!(got[1].json()["data"]["status"], "pending");
     assert_eq!(got[2].json()["data"]["status"], "approved");
@@ -433,10 +448,7 @@ fn private_and_plain_http_targets_are_refused_without_the_flag() {
         let body = assert_problem(res, 422, "validation_failed");
         assert_eq!(body["errors"][0]["field"], "url", "{url}: {body}");
     }
-    for (events, field) in [
-        (json!([]), "events"),
-        (json!(["ballot.cast"]), "events[0]"),
-    ] {
+    for (events, field) in [(json!([]), "events"), (json!(["ballot.cast"]), "events[0]")] {
         let res = app
             .admin(Method::POST, "/v1/webhooks")
             .json(&json!({ "url": "https://hooks.example.com/x", "events": events }))
@@ -460,7 +472,11 @@ fn private_and_plain_http_targets_are_refused_without_the_flag() {
     assert_eq!(list["items"], json!([]), "nothing was registered");
 
     // A public https URL is fine (nothing is sent to it here).
-    let hook = register(&app, "https://hooks.example.com/christen", &["results.final"]);
+    let hook = register(
+        &app,
+        "https://hooks.example.com/christen",
+        &["results.final"],
+    );
     assert_eq!(hook["url"], "https://hooks.example.com/christen");
     assert_eq!(hook["events"], json!(["results.final"]));
     assert_eq!(hook["description"], "chat bot");
@@ -472,7 +488,10 @@ fn private_and_plain_http_targets_are_refused_without_the_flag() {
         .json()
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    assert!(list["items"][0].get("secret").is_none(), "the secret is shown once");
+    assert!(
+        list["items"][0].get("secret").is_none(),
+        "the secret is shown once"
+    );
 }
 
 #[test]
@@ -502,10 +521,7 @@ fn a_private_target_is_refused_again_at_delivery() {
     });
     let d = &page["items"][0];
     assert_eq!(d["status"], "pending", "{page}");
-    assert!(
-        d["last_error"].as_str().unwrap().contains("refused"),
-        "{d}"
-    );
+    assert!(d["last_error"].as_str().unwrap().contains("refused"), "{d}");
     assert_eq!(d["last_response_code"], Value::Null);
     assert_eq!(receiver.connections.load(Ordering::SeqCst), 0);
 }
@@ -547,7 +563,10 @@ fn an_organisation_never_sees_another_organisations_webhooks() {
     let got = receiver.wait_for(1, 10);
     assert_eq!(got[0].json()["type"], "webhook.test");
     assert_eq!(got[0].json()["data"]["webhook_id"], webhook);
-    assert_eq!(got[0].header("webhook-id"), queued["event_id"].as_str().unwrap());
+    assert_eq!(
+        got[0].header("webhook-id"),
+        queued["event_id"].as_str().unwrap()
+    );
     assert_signed(&got[0], hook["secret"].as_str().unwrap());
     let res = app
         .admin(Method::DELETE, &format!("/v1/webhooks/{webhook}"))
