@@ -169,19 +169,6 @@ pub struct ServeSettings {
     pub webhook_retry_for_secs: u64,
 }
 
-impl ServeSettings {
-    /// The webhook delivery settings.
-    pub fn webhooks(&self) -> crate::app::delivery::DeliveryOptions {
-        use std::time::Duration;
-        crate::app::delivery::DeliveryOptions {
-            allow_private: self.webhook_allow_private,
-            retry_base: Duration::from_millis(self.webhook_retry_base_ms.max(1)),
-            retry_for: Duration::from_secs(self.webhook_retry_for_secs.max(1)),
-            ..Default::default()
-        }
-    }
-}
-
 /// Settings of logging, for every command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogSettings {
