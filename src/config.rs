@@ -172,6 +172,37 @@ pub struct ServeSettings {
         global = true
     )]
     pub trust_x_forwarded_for: bool,
+
+    /// Webhooks: allow plain `http` targets and private, loopback and
+    /// link-local addresses (tests, private networks). Off: `https` to public
+    /// addresses only, checked at registration and after DNS resolution.
+    #[arg(
+        long,
+        env = "CHRISTEN_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
+
+    /// Webhooks: the delay before the first retry of a failed delivery, in
+    /// milliseconds; each next retry waits twice as long (at most an hour).
+    #[arg(
+        long,
+        env = "CHRISTEN_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub webhook_retry_base_ms: u64,
+
+    /// Webhooks: how long a delivery is retried after its event, in seconds;
+    /// an endpoint that fails for this long is disabled.
+    #[arg(
+        long,
+        env = "CHRISTEN_WEBHOOK_RETRY_FOR_SECS",
+        default_value_t = 86400,
+        global = true
+    )]
+    pub webhook_retry_for_secs: u64,
 }
 
 /// Settings of logging, for every command.

@@ -13,6 +13,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api::extract::{BodyLimit, BodyTimeout};
 use crate::api::http::PublicUrl;
 use crate::api::{self, AppState};
+use crate::app::delivery::Worker;
 use crate::config::Secret;
 use crate::db::{build_pool, PoolOptions};
 use crate::error::AppError;
@@ -35,6 +36,8 @@ pub struct AppConfig {
     pub open_voter_limit: crate::app::voters::OpenVoterLimit,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
+    /// Webhook targets and deliveries (`CHRISTEN_WEBHOOK_*`).
+    pub webhooks: crate::app::delivery::DeliveryOptions,
 }
 
 /// HTTP-edge settings (docs/SECURITY.md S6, S7, S8, S12).
@@ -66,6 +69,8 @@ pub struct Application {
     port: u16,
     public_url: String,
     server: Server,
+    /// The webhook delivery worker, stopped after the server.
+    webhooks: Worker,
 }
 
 impl Application {
@@ -103,6 +108,9 @@ impl Application {
                     .with_token(config.http.metrics_token.as_ref().map(Secret::expose)),
             ),
         });
+        // Needs the runtime: `build` is called inside the actix system.
+        let webhooks = Worker::start(state.app.clone(), config.webhooks)?;
+        let target_policy = web::Data::new(config.webhooks.policy());
         let limit = config.max_body_bytes;
         let body_timeout = BodyTimeout(config.http.body_timeout);
         let streams = web::Data::new(crate::app::streams::StreamLimiter::new(
@@ -114,6 +122,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(streams.clone())
+                .app_data(target_policy.clone())
                 .app_data(BodyLimit(limit))
                 .app_data(body_timeout)
                 .app_data(public_url.clone())
@@ -148,6 +157,7 @@ impl Application {
             port,
             public_url: public_base,
             server,
+            webhooks,
         })
     }
 
@@ -166,9 +176,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped through a [`ServerHandle`].
+    /// Serves until stopped through a [`ServerHandle`], then stops the webhook
+    /// worker (its attempts in flight finish first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.webhooks.stop().await;
+        served
     }
 }
 

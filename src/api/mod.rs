@@ -21,6 +21,7 @@ pub mod suggestions;
 pub mod svg;
 pub mod voter;
 pub mod voters;
+pub mod webhooks;
 pub mod widget;
 
 use std::sync::Arc;
@@ -114,6 +115,10 @@ routes! {
     "/embed/contests/{contest_id}" => { get: embed::page },
     "/v1/contests/{contest_id}/results.svg" => { get: svg::get },
     "/v1/contests/{contest_id}/results/stream" => { get: stream::get },
+    "/v1/webhooks" => { get: webhooks::list, post: webhooks::create },
+    "/v1/webhooks/{webhook_id}" => { delete: webhooks::delete },
+    "/v1/webhooks/{webhook_id}/deliveries" => { get: webhooks::deliveries },
+    "/v1/webhooks/{webhook_id}/test" => { post: webhooks::test },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> AppResult<HttpResponse> {

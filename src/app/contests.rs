@@ -146,6 +146,7 @@ pub async fn move_phase(app: &App, admin: Admin, id: ContestId, to: Phase) -> Ap
             from.check_move(to)
                 .map_err(|m| AppError::conflict("invalid_phase_transition", m))?;
             let updated = db::contests::set_phase(conn, id, to, now)?;
+            super::webhooks::emit_phase_changed(conn, admin.org_id, id, from, to)?;
             db::audit::record(
                 conn,
                 admin.org(),

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod ballot_set;
 pub mod ballots;
 pub mod contests;
+pub mod delivery;
 pub mod embed;
 pub mod orgs;
 pub mod origins;
@@ -22,6 +23,7 @@ pub mod suggestions;
 pub mod visibility;
 pub mod voter;
 pub mod voters;
+pub mod webhooks;
 
 use std::sync::Arc;
 

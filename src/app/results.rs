@@ -415,7 +415,15 @@ async fn count_final(app: &App, contest: Contest, method: Method) -> AppResult<F
         if let Some(c) = db::results::find(conn, id, method)?.filter(|c| c.final_) {
             return Ok(Arc::new(vec![(method, Ok(c))]));
         }
-        let closed = db::transaction(conn, |conn| db::results::lock_and_close_if_due(conn, id))?;
+        // The first to store a scheduled close announces the final result.
+        let (org, announce) = (contest.org_id, contest.stored_phase != Phase::Closed);
+        let closed = db::transaction(conn, |conn| {
+            let closed = db::results::lock_and_close_if_due(conn, id)?;
+            if closed && announce {
+                super::webhooks::emit_results_final(conn, org, id)?;
+            }
+            AppResult::Ok(closed)
+        })?;
         if !closed {
             return Ok(Flight::default());
         }

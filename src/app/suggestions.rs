@@ -230,6 +230,7 @@ fn add_new(
     let id = SuggestionId(row.id);
     db::suggestions::add_support(conn, contest_id, id, voter_hash, db::suggestions::SUBMITTED)?;
     let row = reread(conn, contest_id, id)?;
+    super::webhooks::emit_suggestion_created(conn, contest.org_id, &row)?;
     one(conn, row)
 }
 
@@ -415,6 +416,7 @@ fn set_status(
             "to": status,
         }),
     )?;
+    super::webhooks::emit_suggestion_moderated(conn, admin.org_id, &row)?;
     one(conn, row)
 }
 
@@ -476,5 +478,6 @@ fn merge(
         }),
     )?;
     let row = reread(conn, contest_id, sid)?;
+    super::webhooks::emit_suggestion_moderated(conn, admin.org_id, &row)?;
     one(conn, row)
 }

@@ -36,6 +36,12 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
                 trust_forwarded_for: serve.trust_x_forwarded_for,
             },
             shutdown_timeout: Duration::from_secs(30),
+            webhooks: crate::app::delivery::DeliveryOptions {
+                allow_private: serve.webhook_allow_private,
+                retry_base: Duration::from_millis(serve.webhook_retry_base_ms.max(1)),
+                retry_for: Duration::from_secs(serve.webhook_retry_for_secs.max(1)),
+                ..Default::default()
+            },
         };
         actix_web::rt::System::new().block_on(async move {
             let app = Application::build(config)?;

@@ -10,10 +10,12 @@ pub mod enums;
 mod error;
 pub mod orgs;
 pub mod origins;
+pub mod outbox;
 mod pool;
 pub mod results;
 pub mod schema;
 pub mod suggestions;
 pub mod voters;
+pub mod webhooks;
 
 pub use pool::*;

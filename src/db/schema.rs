@@ -203,3 +203,68 @@ diesel::joinable!(live_results -> contests (contest_id));
 
 diesel::joinable!(ballots -> contests (contest_id));
 diesel::joinable!(result_cache -> contests (contest_id));
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        description -> Text,
+        secret_salt -> Bytea,
+        enabled -> Bool,
+        failing_since -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        contest_id -> Nullable<Uuid>,
+        #[sql_name = "type"]
+        type_ -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        seq -> Int8,
+        event_id -> Uuid,
+        endpoint_id -> Uuid,
+        org_id -> Uuid,
+        contest_id -> Nullable<Uuid>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        last_response -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_result_marks (contest_id) {
+        contest_id -> Uuid,
+        org_id -> Uuid,
+        version -> Int8,
+        notified_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(webhook_endpoints -> organisations (org_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    webhook_endpoints,
+    webhook_events,
+    webhook_deliveries
+);

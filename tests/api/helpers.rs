@@ -54,6 +54,7 @@ pub fn test_config(database_url: &str, pool_size: u32) -> AppConfig {
         http: Default::default(),
         open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(5),
+        webhooks: Default::default(),
     }
 }
 

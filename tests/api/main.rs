@@ -23,3 +23,4 @@ mod security_http;
 mod security_results;
 mod suggestions;
 mod voters;
+mod webhooks;

@@ -131,7 +131,8 @@ fn valid_request(method: &str, path: &str, contest: &str, app: &TestApp) -> (Str
     let url = path
         .replace("{contest_id}", contest)
         .replace("{suggestion_id}", any_id)
-        .replace("{key_id}", any_id);
+        .replace("{key_id}", any_id)
+        .replace("{webhook_id}", any_id);
     let body = match (method, path) {
         ("post", "/v1/api-keys") => json!({ "name": "ci" }),
         ("post", "/v1/contests") => json!({ "title": "Name it", "method": "irv" }),
@@ -141,6 +142,9 @@ fn valid_request(method: &str, path: &str, contest: &str, app: &TestApp) -> (Str
         ("put", "/v1/voter-jwt-key") => json!({ "alg": "HS256", "secret": "s".repeat(32) }),
         ("post", "/v1/contests/{contest_id}/suggestions") => json!({ "name": "Shelf Life" }),
         ("put", "/v1/allowed-origins") => json!({ "origins": [] }),
+        ("post", "/v1/webhooks") => {
+            json!({ "url": "https://hooks.example.com/x", "events": ["results.final"] })
+        }
         _ => json!({}),
     };
     let url = match path {
