@@ -329,7 +329,7 @@ addEventListener("message", function (e) {{
 fn embedded_results_render_in_chromium_update_live_and_respect_frame_ancestors() {
     let app = helpers::spawn_app();
     let contest = app.voting_contest(
-        json!({ "title": "Name our blog", "results_visibility": "live" }),
+        json!({ "title": "Name our blog", "results_visibility": "live", "live_results_min_batch": 1 }),
         &[WINNER_BEFORE, WINNER_AFTER],
     );
     app.cast_ballots(&contest, &[(&[0, 1], 2), (&[1, 0], 1)]);
