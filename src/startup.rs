@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api::{self, extract::BodyLimit, AppState};
+use crate::app::batcher::{BatchOptions, Batcher};
 use crate::config::Secret;
 use crate::db::{build_pool, PoolOptions};
 use crate::error::AppError;
@@ -36,6 +37,8 @@ pub struct AppConfig {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Drained once the server stopped (see [`Application::run_until_stopped`]).
+    ballot_writer: Arc<Batcher>,
 }
 
 impl Application {
@@ -51,6 +54,8 @@ impl Application {
             Some(url) => build_pool(url.expose(), config.pool),
             None => pool.clone(),
         };
+        let metrics = Arc::new(api::metrics::Metrics::new());
+        let ballot_writer = Batcher::start(pool.clone(), BatchOptions::default(), metrics.clone());
         let state = web::Data::new(AppState {
             app: crate::app::App {
                 pool,
@@ -58,8 +63,9 @@ impl Application {
                 secret: config.secret.clone(),
                 open_voter_limit: config.open_voter_limit,
                 voter_contexts: Default::default(),
+                ballot_writer: ballot_writer.clone(),
             },
-            metrics: Arc::new(api::metrics::Metrics::new()),
+            metrics,
         });
         let limit = config.max_body_bytes;
         let streams = web::Data::new(crate::app::streams::StreamLimiter::new(config.max_streams));
@@ -91,7 +97,11 @@ impl Application {
         .disable_signals()
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            ballot_writer,
+        })
     }
 
     /// The port the server listens on.
@@ -104,9 +114,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped through a [`ServerHandle`].
+    /// Serves until stopped through a [`ServerHandle`], then drains the ballot
+    /// batcher: every write still queued is written and answered before this
+    /// returns (a graceful stop has let the requests in flight finish first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        // Blocks until the writers finish; the server has stopped, so nothing
+        // else waits for this thread.
+        self.ballot_writer.drain();
+        served
     }
 }
 

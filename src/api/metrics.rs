@@ -1,9 +1,9 @@
-//! Prometheus metrics: request counts and latency by route and status, and pool
-//! usage. Routes are labelled by their pattern (`/v1/contests/{contest_id}`), never
+//! Prometheus metrics: request counts and latency by route and status, pool
+//! usage, and the ballot batches' sizes and queue waits. Routes are labelled by their pattern (`/v1/contests/{contest_id}`), never
 //! by the raw path, so label cardinality stays bounded.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -18,6 +18,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use super::AppState;
+use crate::app::batcher::BatchObserver;
 use crate::app::PoolStats;
 use crate::error::AppError;
 
@@ -42,6 +43,7 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    batches: BatchHistograms,
 }
 
 impl Default for Metrics {
@@ -87,6 +89,7 @@ impl Metrics {
             "Largest number of connections the pool opens",
             pool_max.clone(),
         );
+        let batches = BatchHistograms::register(&mut registry);
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -94,6 +97,7 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
+            batches,
         }
     }
 
@@ -126,6 +130,42 @@ impl Metrics {
         encode(&mut out, &registry)
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("encoding metrics: {e}")))?;
         Ok(out)
+    }
+}
+
+/// The ballot batcher's histograms (group commit, `app::batcher`).
+struct BatchHistograms {
+    size: Histogram,
+    queue_wait: Histogram,
+}
+
+impl BatchHistograms {
+    fn register(registry: &mut Registry) -> Self {
+        let size = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
+        let queue_wait = Histogram::new([
+            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+        ]);
+        registry.register(
+            "ballot_batch_size",
+            "Ballot writes (casts, replacements, withdrawals) per batch, each batch one transaction",
+            size.clone(),
+        );
+        registry.register(
+            "ballot_queue_wait_seconds",
+            "Time a ballot write waited for its batch to be taken",
+            queue_wait.clone(),
+        );
+        BatchHistograms { size, queue_wait }
+    }
+}
+
+impl BatchObserver for Metrics {
+    fn batch(&self, size: usize) {
+        self.batches.size.observe(size as f64);
+    }
+
+    fn queued(&self, wait: Duration) {
+        self.batches.queue_wait.observe(wait.as_secs_f64());
     }
 }
 

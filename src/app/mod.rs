@@ -6,12 +6,14 @@
 //!
 //! Database work is synchronous diesel, so [`App::db`] runs it on tokio's
 //! blocking pool, never on an async worker; waiting for a pooled connection
-//! happens there too.
+//! happens there too. Ballot writes go to [`batcher::Batcher`]'s own writer
+//! threads instead.
 
 pub mod api_keys;
 pub mod audit;
 pub mod ballot_set;
 pub mod ballots;
+pub mod batcher;
 pub mod contests;
 pub mod embed;
 pub mod orgs;
@@ -49,6 +51,8 @@ pub struct App {
     /// Recent contest snapshots for voter requests (see
     /// [`voter::CONTEXT_MAX_AGE`]): a cache, never a source of truth.
     pub voter_contexts: Arc<voter::ContextCache>,
+    /// Ballot writes of this instance, gathered into batches (group commit).
+    pub ballot_writer: Arc<batcher::Batcher>,
 }
 
 impl App {
