@@ -480,6 +480,10 @@ fn random_concurrent_writes_end_as_their_sequential_replay_in_commit_order() {
         .into_iter()
         .flat_map(|h| h.join().unwrap())
         .collect();
+    assert!(
+        batches_of_at_least(&app, 2.0) > 0,
+        "some writes shared a batch"
+    );
     app.move_phase(&c.id, "closed");
     let export = exported(&app, &c);
 
