@@ -25,6 +25,9 @@ CS=${CS:-${C:-32 256}}
 BIG=${BIG:-1000000}
 BUILD=${BUILD:-1}
 PGBENCH_MAX_CLIENTS=${PGBENCH_MAX_CLIENTS:-64}
+# Percent of the service's casts that replace an earlier voter's ballot
+# (pgbench's upserts are new voters, so 0 compares like with like).
+REPLACE=${REPLACE:-0}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 PORT=${PORT:-18$((RANDOM % 900 + 100))}
 DB="christen_load_$$"
@@ -97,7 +100,7 @@ SUMMARY=()
 for C in $CS; do
   echo "== C=$C: casting $N ballots with $C concurrent voters through the service (load $(cut -d' ' -f1 /proc/loadavg))"
   BEFORE=$(batch_buckets || true)
-  OUT=$("$GEN" mode=cast n="$N" c="$C" "${ARGS[@]}")
+  OUT=$("$GEN" mode=cast n="$N" c="$C" replace="$REPLACE" "${ARGS[@]}")
   AFTER=$(batch_buckets || true)
   echo "$OUT" | grep -v '^contest='
   CONTEST=$(echo "$OUT" | sed -n 's/^contest=//p')
