@@ -49,6 +49,7 @@ SERVER_PID=
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -f /tmp/christen-load-$$.log
 }
 trap cleanup EXIT
 
@@ -142,4 +143,3 @@ printf '%s\n' "${SUMMARY[@]}"
 if [ "$BIG" = 0 ]; then exit 0; fi
 echo "== results on a contest with $BIG ballots"
 "$GEN" mode=big ballots="$BIG" "${ARGS[@]}"
-rm -f /tmp/christen-load-$$.log
