@@ -1,9 +1,10 @@
 //! The load generator behind `benches/load.sh` (not a test; `harness = false`).
 //!
 //! `cast`: creates a voting contest, mints N voter tokens first (with the server
-//! secret, as `POST …/voters` would), then casts one ballot per token with C
-//! concurrent voters (tasks of one async client on one thread) and prints
-//! ballots/s and latency percentiles.
+//! secret, as `POST …/voters` would), then casts N ballots with C concurrent
+//! voters (tasks of one async client on one thread), one per token, or with
+//! `replace=P`, P percent of them replacing an earlier voter's ballot, and
+//! prints ballots/s and latency percentiles.
 //! `big`: loads a contest with B ballots straight into PostgreSQL (skewed random
 //! rankings) and times a results request cold, then cached.
 //!
@@ -107,7 +108,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn cast(env: &Env, n: usize, c: usize) {
+/// Casts `n` ballots with `c` concurrent voters; `replace` percent of them
+/// re-use the token of an earlier cast (a replacement) instead of a new voter.
+fn cast(env: &Env, n: usize, c: usize, replace: u64) {
     let contest = env.voting_contest(8, "live");
     let candidates = env.candidates(&contest);
     let now = chrono::Utc::now();
@@ -166,6 +169,13 @@ fn cast(env: &Env, n: usize, c: usize) {
                         k = k
                             .wrapping_mul(6364136223846793005)
                             .wrapping_add(1442695040888963407);
+                        // A replacement: an earlier voter (one of the first
+                        // `i`, all cast or casting) votes again.
+                        let voter = if i > 0 && (k >> 24) % 100 < replace {
+                            (k >> 12) as usize % i
+                        } else {
+                            i
+                        };
                         let m = candidates.len();
                         let len = 1 + (k >> 33) as usize % 4;
                         let ranking: Vec<&String> = (0..len)
@@ -174,7 +184,7 @@ fn cast(env: &Env, n: usize, c: usize) {
                         let t0 = Instant::now();
                         let res = client
                             .put(&url)
-                            .bearer_auth(&tokens[i])
+                            .bearer_auth(&tokens[voter])
                             .json(&json!({ "ranking": ranking }))
                             .send()
                             .await;
@@ -325,7 +335,12 @@ fn main() {
             .unwrap(),
     };
     match get("mode").as_str() {
-        "cast" => cast(&env, get("n").parse().unwrap(), get("c").parse().unwrap()),
+        "cast" => cast(
+            &env,
+            get("n").parse().unwrap(),
+            get("c").parse().unwrap(),
+            args.get("replace").map_or(0, |r| r.parse().unwrap()),
+        ),
         "big" => big(&env, get("ballots").parse().unwrap()),
         other => panic!("unknown mode {other}"),
     }

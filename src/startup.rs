@@ -13,6 +13,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::api::extract::{BodyLimit, BodyTimeout};
 use crate::api::http::PublicUrl;
 use crate::api::{self, AppState};
+use crate::app::batcher::{BatchOptions, Batcher};
 use crate::app::delivery::Worker;
 use crate::config::Secret;
 use crate::db::{build_pool, PoolOptions};
@@ -71,6 +72,8 @@ pub struct Application {
     server: Server,
     /// The webhook delivery worker, stopped after the server.
     webhooks: Worker,
+    /// Drained once the server stopped (see [`Application::run_until_stopped`]).
+    ballot_writer: Arc<Batcher>,
 }
 
 impl Application {
@@ -94,6 +97,11 @@ impl Application {
             Some(url) => build_pool(url.expose(), config.pool),
             None => pool.clone(),
         };
+        let metrics = Arc::new(
+            api::metrics::Metrics::new()
+                .with_token(config.http.metrics_token.as_ref().map(Secret::expose)),
+        );
+        let ballot_writer = Batcher::start(pool.clone(), BatchOptions::default(), metrics.clone());
         let state = web::Data::new(AppState {
             app: crate::app::App {
                 pool,
@@ -102,11 +110,9 @@ impl Application {
                 open_voter_limit: config.open_voter_limit,
                 voter_contexts: Default::default(),
                 recounts: Default::default(),
+                ballot_writer: ballot_writer.clone(),
             },
-            metrics: Arc::new(
-                api::metrics::Metrics::new()
-                    .with_token(config.http.metrics_token.as_ref().map(Secret::expose)),
-            ),
+            metrics,
         });
         // Needs the runtime: `build` is called inside the actix system.
         let webhooks = Worker::start(state.app.clone(), config.webhooks)?;
@@ -158,6 +164,7 @@ impl Application {
             public_url: public_base,
             server,
             webhooks,
+            ballot_writer,
         })
     }
 
@@ -176,10 +183,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped through a [`ServerHandle`], then stops the webhook
+    /// Serves until stopped through a [`ServerHandle`], then drains the ballot
+    /// batcher (every write still queued is written and answered; a graceful
+    /// stop has let the requests in flight finish first) and stops the webhook
     /// worker (its attempts in flight finish first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        // Blocks until the writers finish; the server has stopped, so nothing
+        // else waits for this thread.
+        self.ballot_writer.drain();
         self.webhooks.stop().await;
         served
     }

@@ -1,5 +1,5 @@
-//! Prometheus metrics: request counts and latency by route and status, and pool
-//! usage, for the operator only.
+//! Prometheus metrics: request counts and latency by route and status, pool
+//! usage, and the ballot batches' sizes and queue waits, for the operator only.
 //!
 //! docs/SECURITY.md S7: every label comes from a closed set, so no request can
 //! add series: the method is one of the known methods or `other`
@@ -12,7 +12,7 @@
 
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,6 +29,7 @@ use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
 use super::{AppState, ROUTES};
+use crate::app::batcher::BatchObserver;
 use crate::app::PoolStats;
 use crate::error::{AppError, AppResult};
 
@@ -56,6 +57,7 @@ pub struct Metrics {
     /// SHA-256 of `CHRISTEN_METRICS_TOKEN`, when set.
     token: Option<[u8; 32]>,
     result_counts: Counter,
+    batches: BatchHistograms,
 }
 
 impl Default for Metrics {
@@ -107,6 +109,7 @@ impl Metrics {
             "Ballot counts run for results (docs/SECURITY.md S13: one per published live state or final result)",
             result_counts.clone(),
         );
+        let batches = BatchHistograms::register(&mut registry);
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -116,6 +119,7 @@ impl Metrics {
             pool_max,
             token: None,
             result_counts,
+            batches,
         }
     }
 
@@ -243,6 +247,42 @@ pub fn authorize(
             "metrics_forbidden",
             "the metrics answer only loopback clients unless CHRISTEN_METRICS_TOKEN is set",
         ))
+    }
+}
+
+/// The ballot batcher's histograms (group commit, `app::batcher`).
+struct BatchHistograms {
+    size: Histogram,
+    queue_wait: Histogram,
+}
+
+impl BatchHistograms {
+    fn register(registry: &mut Registry) -> Self {
+        let size = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
+        let queue_wait = Histogram::new([
+            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+        ]);
+        registry.register(
+            "ballot_batch_size",
+            "Ballot writes (casts, replacements, withdrawals) per batch, each batch one transaction",
+            size.clone(),
+        );
+        registry.register(
+            "ballot_queue_wait_seconds",
+            "Time a ballot write waited for its batch to be taken",
+            queue_wait.clone(),
+        );
+        BatchHistograms { size, queue_wait }
+    }
+}
+
+impl BatchObserver for Metrics {
+    fn batch(&self, size: usize) {
+        self.batches.size.observe(size as f64);
+    }
+
+    fn queued(&self, wait: Duration) {
+        self.batches.queue_wait.observe(wait.as_secs_f64());
     }
 }
 

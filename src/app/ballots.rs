@@ -1,10 +1,11 @@
 //! Ballots: a voter casts, replaces, reads or withdraws their one ballot while
 //! voting is open.
 //!
-//! A cast costs one database round trip when all is well: the ranking is
-//! checked against the candidates of the voter's contest snapshot (fixed once
-//! voting opened, see `voter::voter_context`), and the write itself checks that
-//! voting is open by the database's clock (see `db::ballots`).
+//! A cast costs no database round trip of its own when all is well: the
+//! ranking is checked against the candidates of the voter's contest snapshot
+//! (fixed once voting opened, see `voter::voter_context`), and the write joins
+//! a batch of concurrent writes (`app::batcher`: group commit) whose statement
+//! checks that voting is open by the database's clock (see `db::ballots`).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use uuid::Uuid;
 
+use super::batcher::{Outcome, Write};
 use super::voter::{voter_context, Voter};
 use super::App;
 use crate::db::{self, Conn};
@@ -132,31 +134,30 @@ pub async fn cast(app: &App, voter: &Voter, ids: Vec<Uuid>) -> AppResult<Cast> {
         }
     };
     let receipt = new_receipt();
-    let cast = app
-        .db(move |conn| {
-            Ok(db::ballots::cast(
-                conn,
-                id,
-                &voter_hash,
-                &ranking,
-                &receipt,
-            )?)
-        })
-        .await?;
-    let Some(row) = cast else {
+    let write = Write::Cast { ranking, receipt };
+    match app.ballot_writer.submit(id, voter_hash, write).await? {
+        Outcome::Cast {
+            created,
+            receipt,
+            updated_at,
+        } => Ok(Cast {
+            ballot: Ballot {
+                ranking: ids,
+                receipt,
+                updated_at,
+            },
+            created,
+        }),
         // The contest left the voting phase (by the database's clock) before
         // the write: say why from a fresh read.
-        let ctx = voter_context(app, id, true).await?;
-        return Err(not_voting(&ctx.contest, Utc::now()));
-    };
-    Ok(Cast {
-        ballot: Ballot {
-            ranking: ids,
-            receipt: row.receipt,
-            updated_at: row.updated_at,
-        },
-        created: row.created,
-    })
+        Outcome::NotVoting => {
+            let ctx = voter_context(app, id, true).await?;
+            Err(not_voting(&ctx.contest, Utc::now()))
+        }
+        other => Err(AppError::Unexpected(anyhow::anyhow!(
+            "a cast answered as {other:?}"
+        ))),
+    }
 }
 
 /// A voter's ballot as `GET …/ballot` reads it back: the ranking only when
@@ -210,18 +211,25 @@ pub async fn read(app: &App, voter: &Voter) -> AppResult<ReadBack> {
 }
 
 /// Withdraws the voter's ballot: it is no longer counted. 404 without a
-/// ballot, 409 outside voting.
+/// ballot, 409 outside voting. Goes through the same batches as casts.
 pub async fn withdraw(app: &App, voter: &Voter) -> AppResult<()> {
     let id = voter.contest_id();
     let voter_hash = voter.voter_hash.0;
-    app.db(
-        move |conn| match db::ballots::withdraw(conn, id, &voter_hash)? {
-            Some(true) => Ok(()),
-            Some(false) => Err(AppError::NotFound(
-                "you have no ballot in this contest".into(),
-            )),
-            None => Err(not_voting(&load_contest(conn, id)?, Utc::now())),
-        },
-    )
-    .await
+    match app
+        .ballot_writer
+        .submit(id, voter_hash, Write::Withdraw)
+        .await?
+    {
+        Outcome::Withdrawn => Ok(()),
+        Outcome::NoBallot => Err(AppError::NotFound(
+            "you have no ballot in this contest".into(),
+        )),
+        Outcome::NotVoting => {
+            let contest = app.db(move |conn| load_contest(conn, id)).await?;
+            Err(not_voting(&contest, Utc::now()))
+        }
+        other => Err(AppError::Unexpected(anyhow::anyhow!(
+            "a withdrawal answered as {other:?}"
+        ))),
+    }
 }

@@ -6,12 +6,14 @@
 //!
 //! Database work is synchronous diesel, so [`App::db`] runs it on tokio's
 //! blocking pool, never on an async worker; waiting for a pooled connection
-//! happens there too.
+//! happens there too. Ballot writes go to [`batcher::Batcher`]'s own writer
+//! threads instead.
 
 pub mod api_keys;
 pub mod audit;
 pub mod ballot_set;
 pub mod ballots;
+pub mod batcher;
 pub mod contests;
 pub mod delivery;
 pub mod embed;
@@ -54,6 +56,8 @@ pub struct App {
     /// Result counts in flight on this instance, shared by concurrent
     /// requests (docs/SECURITY.md S13), and how many ran.
     pub recounts: Arc<results::Recounts>,
+    /// Ballot writes of this instance, gathered into batches (group commit).
+    pub ballot_writer: Arc<batcher::Batcher>,
 }
 
 impl App {

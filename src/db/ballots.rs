@@ -1,4 +1,6 @@
-//! Ballots: one row per (contest, voter hash), written with single statements.
+//! Ballots: one row per (contest, voter hash), written in batches (group
+//! commit: `app::batcher` gathers concurrent writes; one transaction, one
+//! multi-row statement for the casts, one for the withdrawals).
 //!
 //! Every write checks, in the same statement, that the contest is in its voting
 //! phase by the database's clock, and holds a `FOR KEY SHARE` lock on the
@@ -10,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Bytea, Int4, Text, Timestamptz, Uuid as SqlUuid};
 use smallvec::SmallVec;
 
 use super::enums::StatusColumn;
@@ -22,122 +24,288 @@ const VOTING_NOW: &str = "c.phase <> 'closed' \
     AND (c.phase = 'voting' OR c.voting_open_at <= clock_timestamp()) \
     AND (c.voting_close_at IS NULL OR c.voting_close_at > clock_timestamp())";
 
-/// What a cast or replaced ballot reports back.
-#[derive(Debug, Clone, Queryable)]
-pub struct CastRow {
-    /// Whether this write created the voter's ballot (no ballot before, or a
-    /// withdrawn one) rather than replacing one.
-    pub created: bool,
-    pub receipt: String,
+/// One voter's casts in a batch, collapsed: the last ranking and receipt are
+/// written; `casts` counts the casts (the revision advances by that many, as
+/// it would have by one per sequential cast).
+#[derive(Debug, Clone, Copy)]
+pub struct BatchCast<'a> {
+    pub contest_id: ContestId,
+    pub voter_hash: &'a [u8; 32],
+    pub ranking: &'a Ranking,
+    pub receipt: &'a str,
+    pub casts: i32,
+}
+
+/// What the batch wrote for one voter's casts.
+#[derive(Debug, Clone, Copy)]
+pub struct CastWritten {
+    /// Whether the voter had a counted ballot before this batch (it was
+    /// replaced) rather than none or a withdrawn one.
+    pub replaced: bool,
     pub updated_at: DateTime<Utc>,
 }
 
-/// The cast statement as a query type of its own, so that diesel prepares it
-/// once per connection and reuses it (a `sql_query` is parsed and planned on
-/// every call): the hottest statement of the service.
+/// One voter's withdrawal in a batch.
 #[derive(Debug, Clone, Copy)]
-struct CastBallot<'a> {
-    contest_id: uuid::Uuid,
-    voter_hash: &'a [u8],
-    ranking: &'a [i32],
-    receipt: &'a str,
+pub struct BatchWithdrawal<'a> {
+    pub contest_id: ContestId,
+    pub voter_hash: &'a [u8; 32],
 }
 
-impl diesel::query_builder::QueryFragment<Pg> for CastBallot<'_> {
+/// What became of a withdrawal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawn {
+    /// The ballot is now a tombstone.
+    Done,
+    /// The voter had no counted ballot; nothing changed.
+    NoBallot,
+    /// The contest is not (or no longer) voting; nothing changed.
+    NotVoting,
+}
+
+/// The cast statement of a batch as a query type of its own, so that diesel
+/// prepares it once per connection and reuses it (a `sql_query` is parsed and
+/// planned on every call): the hottest statement of the service. Its text
+/// does not depend on the batch size: the batch travels as parallel arrays,
+/// one element per voter, sorted by (contest, voter hash), and rankings as
+/// array literals (`{3,1,2}`, cast to `int4[]` by the server: `unnest` of a
+/// 2-D array would need rankings of one length).
+#[derive(Debug, Clone, Copy)]
+struct CastBatchStatement<'a> {
+    contest_ids: &'a [uuid::Uuid],
+    voter_hashes: &'a [&'a [u8]],
+    rankings: &'a [String],
+    receipts: &'a [&'a str],
+    casts: &'a [i32],
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for CastBatchStatement<'_> {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
     ) -> QueryResult<()> {
         out.push_sql(
-            "INSERT INTO ballots (contest_id, voter_hash, ranking, receipt) SELECT c.id, ",
+            "INSERT INTO ballots (contest_id, voter_hash, ranking, receipt, revision) \
+             SELECT c.id, v.voter_hash, v.ranking::int4[], v.receipt, v.casts FROM unnest(",
         );
-        out.push_bind_param::<Bytea, _>(&self.voter_hash)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Int4>, _>(&self.ranking)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.receipt)?;
-        out.push_sql(" FROM contests c WHERE c.id = ");
-        out.push_bind_param::<SqlUuid, _>(&self.contest_id)?;
-        out.push_sql(" AND ");
-        out.push_sql(VOTING_NOW);
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.contest_ids)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<Bytea>, _>(&self.voter_hashes)?;
+        out.push_sql("::bytea[], ");
+        out.push_bind_param::<Array<Text>, _>(&self.rankings)?;
+        out.push_sql("::text[], ");
+        out.push_bind_param::<Array<Text>, _>(&self.receipts)?;
+        out.push_sql("::text[], ");
+        out.push_bind_param::<Array<Int4>, _>(&self.casts)?;
         out.push_sql(
-            " FOR KEY SHARE OF c
+            "::int4[]) AS v(contest_id, voter_hash, ranking, receipt, casts) \
+             JOIN contests c ON c.id = v.contest_id WHERE ",
+        );
+        out.push_sql(VOTING_NOW);
+        // Rows are locked and written in key order, so two batches (of this
+        // instance or another) never wait for each other in a circle.
+        out.push_sql(
+            " ORDER BY v.contest_id, v.voter_hash
+              FOR KEY SHARE OF c
              ON CONFLICT (contest_id, voter_hash) DO UPDATE
                 SET ranking = EXCLUDED.ranking,
                     receipt = EXCLUDED.receipt,
-                    revision = CASE WHEN ballots.ranking IS NULL THEN 1 ELSE ballots.revision + 1 END,
+                    revision = CASE WHEN ballots.ranking IS NULL THEN EXCLUDED.revision
+                                    ELSE ballots.revision + EXCLUDED.revision END,
                     version = nextval('ballot_version_seq'),
                     updated_at = now()
-             RETURNING (xmax = 0 OR revision = 1) AS created, receipt, updated_at",
+             RETURNING contest_id, voter_hash, revision, updated_at",
         );
         Ok(())
     }
 }
 
 /// One SQL text whatever the values: cached by type.
-impl diesel::query_builder::QueryId for CastBallot<'_> {
-    type QueryId = CastBallot<'static>;
+impl diesel::query_builder::QueryId for CastBatchStatement<'_> {
+    type QueryId = CastBatchStatement<'static>;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl diesel::query_builder::Query for CastBallot<'_> {
-    type SqlType = (Bool, Text, Timestamptz);
+impl diesel::query_builder::Query for CastBatchStatement<'_> {
+    type SqlType = (SqlUuid, Bytea, Int4, Timestamptz);
 }
 
-impl RunQueryDsl<PgConnection> for CastBallot<'_> {}
+impl RunQueryDsl<PgConnection> for CastBatchStatement<'_> {}
 
-/// Casts or replaces the voter's ballot with one statement. `None` when the
-/// contest is not (or no longer) in its voting phase; nothing was written then.
-pub fn cast(
-    conn: &mut PgConnection,
-    contest_id: ContestId,
-    voter_hash: &[u8; 32],
-    ranking: &Ranking,
-    receipt: &str,
-) -> QueryResult<Option<CastRow>> {
-    CastBallot {
-        contest_id: contest_id.0,
-        voter_hash: voter_hash.as_slice(),
-        ranking: ranking.numbers(),
-        receipt,
+/// A ranking as a PostgreSQL array literal: `{3,1,2}`.
+fn array_literal(numbers: &[i32]) -> String {
+    let mut s = String::with_capacity(2 + numbers.len() * 3);
+    s.push('{');
+    for (i, n) in numbers.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&n.to_string());
     }
-    .get_result(conn)
-    .optional()
+    s.push('}');
+    s
 }
 
-/// Withdraws the voter's ballot: the row stays as a tombstone (no ranking, no
-/// receipt) with a fresh version. `None` when the contest is not voting;
-/// `Some(false)` when the voter has no ballot to withdraw.
-pub fn withdraw(
+/// The order every batch writes in: by contest, then voter hash (PostgreSQL
+/// compares `uuid` and `bytea` bytewise, as these do).
+fn key_order(items: &[(ContestId, &[u8; 32])]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ca, va) = items[a];
+        let (cb, vb) = items[b];
+        (ca.0.as_bytes(), va).cmp(&(cb.0.as_bytes(), vb))
+    });
+    order
+}
+
+/// Writes `casts` (at most one per voter) with one statement. Returns, per
+/// cast in input order, what was written, or `None` when its contest is not
+/// (or no longer) voting by the database clock (nothing was written for it).
+fn cast_batch(
     conn: &mut PgConnection,
-    contest_id: ContestId,
-    voter_hash: &[u8; 32],
-) -> QueryResult<Option<bool>> {
+    casts: &[BatchCast<'_>],
+) -> QueryResult<Vec<Option<CastWritten>>> {
+    let keys: Vec<(ContestId, &[u8; 32])> =
+        casts.iter().map(|c| (c.contest_id, c.voter_hash)).collect();
+    let order = key_order(&keys);
+    let (mut contest_ids, mut voter_hashes, mut rankings, mut receipts, mut counts) = (
+        Vec::with_capacity(casts.len()),
+        Vec::with_capacity(casts.len()),
+        Vec::with_capacity(casts.len()),
+        Vec::with_capacity(casts.len()),
+        Vec::with_capacity(casts.len()),
+    );
+    for &i in &order {
+        let c = &casts[i];
+        contest_ids.push(c.contest_id.0);
+        voter_hashes.push(c.voter_hash.as_slice());
+        rankings.push(array_literal(c.ranking.numbers()));
+        receipts.push(c.receipt);
+        counts.push(c.casts);
+    }
+    let rows: Vec<(uuid::Uuid, Vec<u8>, i32, DateTime<Utc>)> = CastBatchStatement {
+        contest_ids: &contest_ids,
+        voter_hashes: &voter_hashes,
+        rankings: &rankings,
+        receipts: &receipts,
+        casts: &counts,
+    }
+    .load(conn)?;
+    let mut out = vec![None; casts.len()];
+    for (contest_id, voter_hash, revision, updated_at) in rows {
+        let at = order.binary_search_by(|&i| {
+            (
+                casts[i].contest_id.0.as_bytes(),
+                casts[i].voter_hash.as_slice(),
+            )
+                .cmp(&(contest_id.as_bytes(), voter_hash.as_slice()))
+        });
+        let Ok(at) = at else {
+            return Err(diesel::result::Error::DeserializationError(
+                "a batch wrote a ballot it was not given".into(),
+            ));
+        };
+        let i = order[at];
+        out[i] = Some(CastWritten {
+            // A ballot counted before the batch had revision ≥ 1 and advanced
+            // by `casts`; a new or withdrawn one starts at `casts`.
+            replaced: revision > casts[i].casts,
+            updated_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Withdraws the ballots of `withdrawals` (at most one per voter) with one
+/// statement: each row stays as a tombstone (no ranking, no receipt) with a
+/// fresh version. Returns per withdrawal, in input order, what became of it.
+fn withdraw_batch(
+    conn: &mut PgConnection,
+    withdrawals: &[BatchWithdrawal<'_>],
+) -> QueryResult<Vec<Withdrawn>> {
     #[derive(QueryableByName)]
     struct Outcome {
+        #[diesel(sql_type = SqlUuid)]
+        contest_id: uuid::Uuid,
+        #[diesel(sql_type = Bytea)]
+        voter_hash: Vec<u8>,
         #[diesel(sql_type = Bool)]
         voting: bool,
-        #[diesel(sql_type = Int8)]
-        withdrawn: i64,
+        #[diesel(sql_type = Bool)]
+        withdrawn: bool,
     }
+    let keys: Vec<(ContestId, &[u8; 32])> = withdrawals
+        .iter()
+        .map(|w| (w.contest_id, w.voter_hash))
+        .collect();
+    let order = key_order(&keys);
+    let contest_ids: Vec<uuid::Uuid> = order.iter().map(|&i| keys[i].0 .0).collect();
+    let voter_hashes: Vec<&[u8]> = order.iter().map(|&i| keys[i].1.as_slice()).collect();
     let query = format!(
-        "WITH open AS (
-             SELECT c.id FROM contests c WHERE c.id = $1 AND {VOTING_NOW} FOR KEY SHARE OF c
+        "WITH v AS (
+             SELECT * FROM unnest($1::uuid[], $2::bytea[]) WITH ORDINALITY AS v(contest_id, voter_hash, i)
+         ), open AS (
+             SELECT c.id FROM contests c
+              WHERE c.id IN (SELECT contest_id FROM v) AND {VOTING_NOW}
+              ORDER BY c.id
+                FOR KEY SHARE OF c
          ), gone AS (
              UPDATE ballots b
                 SET ranking = NULL, receipt = NULL,
                     version = nextval('ballot_version_seq'), updated_at = now()
-              WHERE b.contest_id = (SELECT id FROM open)
-                AND b.voter_hash = $2 AND b.ranking IS NOT NULL
-             RETURNING 1
+               FROM v
+              WHERE b.contest_id = v.contest_id AND b.voter_hash = v.voter_hash
+                AND b.contest_id IN (SELECT id FROM open) AND b.ranking IS NOT NULL
+             RETURNING b.contest_id, b.voter_hash
          )
-         SELECT EXISTS (SELECT 1 FROM open) AS voting, (SELECT count(*) FROM gone) AS withdrawn"
+         SELECT v.contest_id, v.voter_hash,
+                v.contest_id IN (SELECT id FROM open) AS voting,
+                EXISTS (SELECT 1 FROM gone g
+                         WHERE g.contest_id = v.contest_id AND g.voter_hash = v.voter_hash) AS withdrawn
+           FROM v ORDER BY v.i"
     );
-    let outcome: Outcome = diesel::sql_query(query)
-        .bind::<SqlUuid, _>(contest_id.0)
-        .bind::<Bytea, _>(voter_hash.as_slice())
-        .get_result(conn)?;
-    Ok(outcome.voting.then_some(outcome.withdrawn > 0))
+    let rows: Vec<Outcome> = diesel::sql_query(query)
+        .bind::<Array<SqlUuid>, _>(&contest_ids)
+        .bind::<Array<Bytea>, _>(&voter_hashes)
+        .load(conn)?;
+    if rows.len() != withdrawals.len() {
+        return Err(diesel::result::Error::DeserializationError(
+            "a withdrawal batch answered for a different number of voters".into(),
+        ));
+    }
+    let mut out = vec![Withdrawn::NotVoting; withdrawals.len()];
+    for (&i, row) in order.iter().zip(rows) {
+        debug_assert!(row.contest_id == keys[i].0 .0 && row.voter_hash == keys[i].1);
+        out[i] = match (row.voting, row.withdrawn) {
+            (false, _) => Withdrawn::NotVoting,
+            (true, true) => Withdrawn::Done,
+            (true, false) => Withdrawn::NoBallot,
+        };
+    }
+    Ok(out)
+}
+
+/// Writes one batch of ballot writes atomically: the casts with one
+/// statement, the withdrawals with another, in one transaction when there are
+/// both (a single statement is atomic by itself, and sparing `BEGIN` and
+/// `COMMIT` spares two round trips). A voter appears at most once among
+/// `casts` and `withdrawals` together (the batcher collapses a voter's casts
+/// and keeps a withdrawal apart from that voter's other writes). Every write
+/// checks the phase by the database clock and holds `FOR KEY SHARE` on its
+/// contest row until the commit, as a single write does. Nothing is written
+/// when this returns an error.
+pub fn write_batch(
+    conn: &mut PgConnection,
+    casts: &[BatchCast<'_>],
+    withdrawals: &[BatchWithdrawal<'_>],
+) -> QueryResult<(Vec<Option<CastWritten>>, Vec<Withdrawn>)> {
+    match (casts.is_empty(), withdrawals.is_empty()) {
+        (true, true) => Ok((Vec::new(), Vec::new())),
+        (false, true) => Ok((cast_batch(conn, casts)?, Vec::new())),
+        (true, false) => Ok((Vec::new(), withdraw_batch(conn, withdrawals)?)),
+        (false, false) => conn
+            .transaction(|conn| Ok((cast_batch(conn, casts)?, withdraw_batch(conn, withdrawals)?))),
+    }
 }
 
 /// A voter's current ballot.

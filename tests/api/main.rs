@@ -15,6 +15,7 @@ mod cors;
 mod embed;
 mod errors;
 mod export;
+mod group_commit;
 mod migrations;
 mod ops;
 mod results;
