@@ -570,6 +570,8 @@ fn graceful_instance(app: &TestApp) -> (String, actix_web::dev::ServerHandle, mp
         max_streams: christen::api::stream::DEFAULT_MAX_STREAMS,
         open_voter_limit: Default::default(),
         shutdown_timeout: Duration::from_secs(10),
+        http: Default::default(),
+        webhooks: Default::default(),
     };
     let (started, on_start) = mpsc::channel();
     let (stopped, on_stop) = mpsc::channel();
