@@ -368,7 +368,23 @@ fn write(shared: &Shared, conn: &mut Option<PgConn>, batch: Vec<Pending>) {
             Write::Withdraw => withdrawals.push(i),
         }
     }
-    let result = run(shared, conn, &batch, &groups, &withdrawals);
+    // A batch's casts and its withdrawals each lock rows in key order, but not
+    // in one order together, so two instances writing the same voters at the
+    // same instant can deadlock; PostgreSQL then rolls one transaction back,
+    // and writing it again is all it takes.
+    let mut result = run(shared, conn, &batch, &groups, &withdrawals);
+    for _ in 0..2 {
+        match &result {
+            Err(e) if e.contains("deadlock detected") => {
+                tracing::info!(
+                    writes = batch.len(),
+                    "a ballot batch met a deadlock; writing it again"
+                );
+                result = run(shared, conn, &batch, &groups, &withdrawals);
+            }
+            _ => break,
+        }
+    }
     let mut answers: Vec<Option<AppResult<Outcome>>> = (0..batch.len()).map(|_| None).collect();
     match result {
         Ok((cast, withdrawn)) => {
