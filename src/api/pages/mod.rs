@@ -41,6 +41,7 @@ use super::voters::client_bucket;
 use super::AppState;
 use crate::api::i18n::{Lang, Strings};
 use crate::app::ballots;
+use crate::app::contests::load_visible;
 use crate::app::embed::frame_ancestors;
 use crate::app::suggestions::{self, Suggested};
 use crate::app::voter::{authenticate, voter_context, Voter};
@@ -255,8 +256,9 @@ async fn load(
     voter: Option<&Voter>,
     refill: Refill,
 ) -> AppResult<Loaded> {
-    let ctx = voter_context(state, c.id, false).await?;
-    let contest = ctx.contest.clone();
+    // The contest read now (a phase move shows at once); the candidates from
+    // the voter snapshot (fixed once voting opened).
+    let contest = load_visible(state, None, c.id).await?;
     let phase = contest.phase_at(Utc::now());
     let body = match phase {
         Phase::Draft | Phase::Suggesting => {
@@ -270,15 +272,11 @@ async fn load(
             }
         }
         Phase::Voting => {
-            let mut candidates: Vec<_> = match &ctx.candidates {
-                Some(list) => list.as_ref().clone(),
-                None => voter_context(state, c.id, true)
-                    .await?
-                    .candidates
-                    .as_deref()
-                    .cloned()
-                    .unwrap_or_default(),
+            let ctx = match voter_context(state, c.id, false).await? {
+                ctx if ctx.candidates.is_some() => ctx,
+                _ => voter_context(state, c.id, true).await?,
             };
+            let mut candidates: Vec<_> = ctx.candidates.as_deref().cloned().unwrap_or_default();
             candidates.sort_by_cached_key(|k| session::shuffle_key(browser, &k.id));
             let ballot = match voter {
                 Some(v) => ballots::read(state, v).await.ok(),
