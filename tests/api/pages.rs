@@ -576,10 +576,10 @@ fn pages_load_one_hashed_css_and_js_with_a_strict_csp_and_framing_rules() {
     assert!(page.set_cookies()[0].contains("SameSite=None; Secure; Partitioned"));
     assert!(page.body.contains("Open in a new tab"));
     for ext in ["css", "js"] {
-        let marker = format!("/assets/page.");
+        let marker = "/assets/page.";
         let start = page
             .body
-            .match_indices(&marker)
+            .match_indices(marker)
             .map(|(i, _)| i)
             .find(|i| page.body[*i..].split('"').next().unwrap().ends_with(ext))
             .unwrap();
@@ -596,4 +596,38 @@ fn pages_load_one_hashed_css_and_js_with_a_strict_csp_and_framing_rules() {
         .send()
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[test]
+fn a_contest_raises_its_open_voter_limit_for_a_shared_network() {
+    let app = spawn_app_with(|c| c.open_voter_limit.max_per_window = 1);
+    let contest = app.voting_contest(json!({ "open_voter_limit": 3 }), &["Quill", "Inkwell"]);
+    let got: Value = app
+        .admin(Method::GET, &format!("/v1/contests/{}", contest.id))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(got["open_voter_limit"], 3);
+    let field = format!("r.{}", contest.candidates[0]);
+    for _ in 0..3 {
+        Browser::new(&app).post_ok(&contest.id, "/ballot", &[(&field, "1")]);
+    }
+    let res = Browser::new(&app).post(&contest.id, "/ballot", &[(&field, "1")]);
+    assert_eq!(res.status, 429);
+    // The organiser lifts it while voting; `null` would restore the default.
+    let res = app
+        .admin(Method::PATCH, &format!("/v1/contests/{}", contest.id))
+        .json(&json!({ "open_voter_limit": 0 }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    Browser::new(&app).post_ok(&contest.id, "/ballot", &[(&field, "1")]);
+    assert_eq!(app.ballot_rows(&contest.id), 4);
+    let res = app
+        .admin(Method::PATCH, &format!("/v1/contests/{}", contest.id))
+        .json(&json!({ "open_voter_limit": -1 }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
 }
