@@ -91,6 +91,8 @@ struct Ctx {
     framed: bool,
     base: String,
     secure: bool,
+    /// When the handler started (for `Server-Timing`).
+    started: std::time::Instant,
 }
 
 impl Ctx {
@@ -113,6 +115,7 @@ impl Ctx {
             framed: q.framed.as_deref() == Some("1"),
             secure: base.starts_with("https://"),
             base,
+            started: std::time::Instant::now(),
         })
     }
 
@@ -216,7 +219,11 @@ async fn page_response(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::VARY, "Cookie, Accept-Language"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header(("X-Content-Type-Options", "nosniff"));
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            "Server-Timing",
+            format!("page;dur={:.3}", c.started.elapsed().as_secs_f64() * 1000.0),
+        ));
     for c in cookies {
         res.append_header((header::SET_COOKIE, c.as_str()));
     }
@@ -552,6 +559,7 @@ fn c_clone(c: &Ctx) -> Ctx {
         framed: c.framed,
         base: c.base.clone(),
         secure: c.secure,
+        started: c.started,
     }
 }
 
