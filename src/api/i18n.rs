@@ -186,6 +186,8 @@ pub struct Strings {
     // --- closed
     pub export: &'static str,
     pub recount: &'static str,
+    /// The language menu's name.
+    pub language: &'static str,
 }
 
 impl Strings {
@@ -355,6 +357,7 @@ pub static EN: Strings = Strings {
     voting_closes_at: "Voting closes on {time}.",
     export: "Download the ballots (CSV)",
     recount: "Anyone can count them again with Christen:",
+    language: "Language",
 };
 
 pub static FR: Strings = Strings {
@@ -449,6 +452,7 @@ pub static FR: Strings = Strings {
     voting_closes_at: "Le vote se termine le {time}.",
     export: "Télécharger les bulletins (CSV)",
     recount: "Chacun peut les recompter avec Christen :",
+    language: "Langue",
 };
 
 pub static ES: Strings = Strings {
@@ -543,6 +547,7 @@ pub static ES: Strings = Strings {
     voting_closes_at: "La votación se cierra el {time}.",
     export: "Descargar las papeletas (CSV)",
     recount: "Cualquiera puede volver a contarlas con Christen:",
+    language: "Idioma",
 };
 
 pub static DE: Strings = Strings {
@@ -637,6 +642,7 @@ pub static DE: Strings = Strings {
     voting_closes_at: "Die Abstimmung endet am {time}.",
     export: "Stimmzettel herunterladen (CSV)",
     recount: "Jede Person kann sie mit Christen nachzählen:",
+    language: "Sprache",
 };
 
 /// A time in a neutral form, `2026-11-27 18:00 UTC` (the SVG chart).

@@ -162,7 +162,7 @@ fn header(v: &View<'_>) -> Markup {
 fn footer(f: &Frame<'_>) -> Markup {
     html! {
         footer {
-            nav aria-label="Language" {
+            nav aria-label=(f.s().language) {
                 ul.list {
                     @for l in Lang::ALL {
                         li {
