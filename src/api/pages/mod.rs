@@ -827,3 +827,33 @@ pub async fn withdraw(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&Uuid, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(id, r)| (format!("r.{id}"), (*r).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn ranks_must_run_from_one_without_repeats_or_gaps() {
+        let s = Lang::En.strings();
+        let [a, b, c] = [Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4()];
+        let (order, _) = parse_ranks(s, &form(&[(&a, "2"), (&b, ""), (&c, "1")])).unwrap();
+        assert_eq!(order, [c, a]);
+        let gap = parse_ranks(s, &form(&[(&a, "1"), (&b, "3")])).unwrap_err();
+        assert_eq!(gap.0, 422);
+        assert!(gap.1.contains("rank 2 is missing"), "{}", gap.1);
+        let repeat = parse_ranks(s, &form(&[(&a, "1"), (&b, "1")])).unwrap_err();
+        assert!(repeat.1.contains("Rank 1 is given to more than one name"));
+        let none = parse_ranks(s, &form(&[(&a, ""), (&b, " ")])).unwrap_err();
+        assert!(none.1.contains("at least one"));
+        let junk: Fields = vec![("r.not-a-uuid".into(), "1".into())];
+        assert_eq!(parse_ranks(s, &junk).unwrap_err().0, 400);
+        assert_eq!(parse_ranks(s, &form(&[(&a, "0")])).unwrap_err().0, 400);
+    }
+}
