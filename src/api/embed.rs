@@ -420,6 +420,7 @@ pub async fn page(
     query: web::Query<ViewQuery>,
     req: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
+    let started = std::time::Instant::now();
     let id: ContestId = parse_id(&path, "contest")?;
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;
@@ -455,9 +456,14 @@ pub async fn page(
         base_url: base,
         live: loaded.live,
     };
+    let body = render_html(&loaded.page, &options);
     Ok(res
         .content_type("text/html; charset=utf-8")
-        .body(render_html(&loaded.page, &options)))
+        .insert_header((
+            "Server-Timing",
+            format!("page;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        ))
+        .body(body))
 }
 
 /// `Vary` of a response that depends on `headers` and on the base URL: the
