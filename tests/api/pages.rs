@@ -369,7 +369,9 @@ fn a_voter_ranks_with_selects_replaces_and_withdraws_and_the_api_counts_it() {
     assert!(!replaced.region("status").contains(&receipt));
     assert_eq!(app.ballot_rows(&contest.id), 1);
     let mut other = Browser::new(&app);
-    other.post_ok(&contest.id, "/ballot", &[(&i, "1")]);
+    let seen = other.post_ok(&contest.id, "/ballot", &[(&i, "1")]);
+    // Live results show under the ballot, as the embed page shows them.
+    assert!(seen.body.contains("2 ballots counted"), "{}", seen.body);
     let result: Value = app.results(&contest.id, false, "").json().unwrap();
     assert_eq!(result["ballots_counted"], 2, "{result}");
 

@@ -46,7 +46,7 @@ use crate::app::embed::frame_ancestors;
 use crate::app::suggestions::{self, Suggested};
 use crate::app::voter::{authenticate, voter_context, Voter};
 use crate::app::voters;
-use crate::domain::{ContestId, Electorate, Phase, SuggestionName};
+use crate::domain::{ContestId, Electorate, Phase, ResultsVisibility, SuggestionName};
 use crate::error::{AppError, AppResult};
 use session::{browser_id, check_form, cookie, set_cookie, Refusal, BROWSER_COOKIE, VOTER_COOKIE};
 use view::{page_url, Body, Entry, Frame, View};
@@ -300,11 +300,19 @@ async fn load(
             let max_rank = contest.max_rankings.map_or(candidates.len(), |m| {
                 (m.max(0) as usize).min(candidates.len())
             });
+            // Live results, where the contest shows them, under the ballot.
+            let live = if contest.results_visibility == ResultsVisibility::Live {
+                Some(super::embed::load(state, c.id, c.lang).await?.page)
+                    .filter(|p| matches!(p.body, view::ResultsBody::Results(_)))
+            } else {
+                None
+            };
             Body::Voting {
                 candidates,
                 ranks,
                 ballot,
                 max_rank,
+                live,
             }
         }
         Phase::Closed => Body::Results(super::embed::load(state, c.id, c.lang).await?.page),

@@ -7,7 +7,7 @@ use maud::{html, Markup, DOCTYPE};
 use uuid::Uuid;
 
 use super::assets;
-use crate::api::embed::model::{Page as ResultsPage, PageBody};
+pub use crate::api::embed::model::{Page as ResultsPage, PageBody as ResultsBody};
 use crate::api::embed::results_markup;
 use crate::api::i18n::{Lang, Strings};
 use crate::app::ballots::ReadBack;
@@ -68,6 +68,8 @@ pub enum Body {
         ranks: HashMap<Uuid, usize>,
         ballot: Option<ReadBack>,
         max_rank: usize,
+        /// The live results, when the contest shows them while voting.
+        live: Option<ResultsPage>,
     },
     Results(ResultsPage),
 }
@@ -126,7 +128,10 @@ pub fn render(v: &View<'_>) -> String {
                     }
                     @match &v.body {
                         Body::Suggesting { suggestions, name } => (suggesting(v, suggestions, name)),
-                        Body::Voting { candidates, ranks, ballot, max_rank } => (voting(v, candidates, ranks, ballot.as_ref(), *max_rank)),
+                        Body::Voting { candidates, ranks, ballot, max_rank, live } => {
+                            (voting(v, candidates, ranks, ballot.as_ref(), *max_rank))
+                            @if let Some(page) = live { (results(f, page)) }
+                        }
                         Body::Results(page) => (results(f, page)),
                     }
                     (footer(f))
@@ -314,8 +319,8 @@ fn results(f: &Frame<'_>, page: &ResultsPage) -> Markup {
     let s = f.s();
     let c = f.contest;
     match &page.body {
-        PageBody::NotYet(n) => html! { p role="status" { (n.message(s)) } },
-        PageBody::Results(r) => {
+        ResultsBody::NotYet(n) => html! { p role="status" { (n.message(s)) } },
+        ResultsBody::Results(r) => {
             let export = format!("{}/v1/contests/{}/ballots?format=csv", f.base, c.id.0);
             let seats = if c.seats > 1 {
                 format!(" --seats {}", c.seats)
