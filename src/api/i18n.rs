@@ -188,6 +188,8 @@ pub struct Strings {
     pub recount: &'static str,
     /// The language menu's name.
     pub language: &'static str,
+    /// A page for a contest that does not exist or is still a draft.
+    pub not_found: &'static str,
 }
 
 impl Strings {
@@ -358,6 +360,7 @@ pub static EN: Strings = Strings {
     export: "Download the ballots (CSV)",
     recount: "Anyone can count them again with Christen:",
     language: "Language",
+    not_found: "This contest does not exist, or it is not open to the public yet.",
 };
 
 pub static FR: Strings = Strings {
@@ -453,6 +456,7 @@ pub static FR: Strings = Strings {
     export: "Télécharger les bulletins (CSV)",
     recount: "Chacun peut les recompter avec Christen :",
     language: "Langue",
+    not_found: "Ce concours n’existe pas, ou il n’est pas encore ouvert au public.",
 };
 
 pub static ES: Strings = Strings {
@@ -548,6 +552,7 @@ pub static ES: Strings = Strings {
     export: "Descargar las papeletas (CSV)",
     recount: "Cualquiera puede volver a contarlas con Christen:",
     language: "Idioma",
+    not_found: "Este concurso no existe o aún no está abierto al público.",
 };
 
 pub static DE: Strings = Strings {
@@ -643,6 +648,7 @@ pub static DE: Strings = Strings {
     export: "Stimmzettel herunterladen (CSV)",
     recount: "Jede Person kann sie mit Christen nachzählen:",
     language: "Sprache",
+    not_found: "Diesen Wettbewerb gibt es nicht, oder er ist noch nicht öffentlich.",
 };
 
 /// A time in a neutral form, `2026-11-27 18:00 UTC` (the SVG chart).

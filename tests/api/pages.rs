@@ -633,3 +633,31 @@ fn a_contest_raises_its_open_voter_limit_for_a_shared_network() {
         .unwrap();
     assert_eq!(res.status(), 422);
 }
+
+/// The candidates' names in the order a page lists them.
+fn order(page: &Page) -> Vec<String> {
+    page.body
+        .split("data-name=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn each_browser_gets_its_own_stable_order() {
+    let app = spawn_app();
+    let names: Vec<String> = (0..8).map(|i| format!("Name {i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let contest = app.voting_contest(json!({}), &refs);
+    let mut a = Browser::new(&app);
+    let first = order(&a.page(&contest.id));
+    assert_eq!(first.len(), 8);
+    assert_eq!(order(&a.page(&contest.id)), first, "stable on reload");
+    let field = format!("r.{}", contest.candidates[0]);
+    let cast = a.post_ok(&contest.id, "/ballot", &[(&field, "1")]);
+    assert_eq!(order(&cast), first, "stable once the voter exists");
+    let orders: std::collections::BTreeSet<Vec<String>> = (0..6)
+        .map(|_| order(&Browser::new(&app).page(&contest.id)))
+        .collect();
+    assert!(orders.len() > 1, "browsers see different orders");
+}

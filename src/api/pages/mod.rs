@@ -240,7 +240,13 @@ fn error_response(lang: Lang, e: &AppError) -> HttpResponse {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'",
         ))
-        .body(view::error_page(lang, &e.to_string()))
+        .body(view::error_page(
+            lang,
+            &match e {
+                AppError::NotFound(_) => lang.strings().not_found.to_owned(),
+                other => other.to_string(),
+            },
+        ))
 }
 
 /// The voter of the request's voter cookie, if it still proves one.
@@ -284,7 +290,15 @@ async fn load(
                 _ => voter_context(state, c.id, true).await?,
             };
             let mut candidates: Vec<_> = ctx.candidates.as_deref().cloned().unwrap_or_default();
-            candidates.sort_by_cached_key(|k| session::shuffle_key(browser, &k.id));
+            // Shuffled stably per voter: by the voter's hash where voters
+            // exist before they see the ballot (codes, jwt: one order on
+            // every device), by the browser where the first cast makes the
+            // voter (open: the order must not change with it).
+            let seed = match voter {
+                Some(v) if contest.electorate != Electorate::Open => hex::encode(v.voter_hash.0),
+                _ => browser.to_owned(),
+            };
+            candidates.sort_by_cached_key(|k| session::shuffle_key(&seed, &k.id));
             let ballot = match voter {
                 Some(v) => ballots::read(state, v).await.ok(),
                 None => None,

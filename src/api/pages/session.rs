@@ -2,8 +2,10 @@
 //! (`Path=/c/{id}`) and the checks every form POST passes.
 //!
 //! - `christen_b`: a random browser id, set on the first visit. Per-form CSRF
-//!   tokens are an HMAC (server secret) over it and the contest, and it orders
-//!   the candidates of this browser's ballot (a stable shuffle).
+//!   tokens are an HMAC (server secret) over it and the contest, and in an
+//!   `open` contest it orders the candidates of the ballot (a stable
+//!   shuffle; in `codes` and `jwt` contests the voter's hash does, so a voter
+//!   sees one order on every device).
 //! - `christen_v`: the voter token (Christen's own for `open` and `codes`, the
 //!   organisation's JWT for `jwt`), set on the first action (open), after a
 //!   code (codes) or from `?token=` (jwt). A reload reuses it: it never costs
@@ -87,10 +89,11 @@ pub fn csrf_token(secret: &Secret, contest: ContestId, browser: &str) -> String 
     hex::encode(m.finalize().into_bytes())
 }
 
-/// The key that orders candidate `id` on `browser`'s ballot.
-pub fn shuffle_key(browser: &str, id: &uuid::Uuid) -> [u8; 32] {
+/// The key that orders candidate `id` on the ballot of `seed` (the voter's
+/// hash, or the browser id).
+pub fn shuffle_key(seed: &str, id: &uuid::Uuid) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(browser.as_bytes());
+    h.update(seed.as_bytes());
     h.update(id.as_bytes());
     h.finalize().into()
 }
