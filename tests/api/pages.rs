@@ -290,6 +290,7 @@ fn forms_from_another_origin_or_without_the_token_change_nothing() {
     };
     for (origin, token) in [
         (Some("https://evil.example"), Some(csrf.as_str())),
+        (Some("null"), Some(csrf.as_str())),
         (Some(app.address.as_str()), None),
         (Some(app.address.as_str()), Some(&"0".repeat(64))),
         (None, Some("short")),
@@ -573,6 +574,9 @@ fn pages_load_one_hashed_css_and_js_with_a_strict_csp_and_framing_rules() {
         csp.contains("frame-ancestors 'self' https://library.example.org"),
         "{csp}"
     );
+    // `no-referrer` would make browsers send `Origin: null` on the page's own
+    // forms, which the CSRF check refuses.
+    assert_eq!(page.headers["referrer-policy"], "same-origin");
     assert!(!page.body.contains("<script>"), "no inline script");
     assert!(!page.body.contains("style="), "no inline style");
     assert!(page.set_cookies()[0].contains("SameSite=None; Secure; Partitioned"));

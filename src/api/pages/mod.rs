@@ -218,7 +218,9 @@ async fn page_response(
         .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::VARY, "Cookie, Accept-Language"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // Not `no-referrer`: with it, browsers send `Origin: null` on the
+        // page's own form POSTs, which the CSRF check refuses.
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header((
             "Server-Timing",
