@@ -163,6 +163,17 @@ fn embed_page_and_svg_show_live_results_with_hostile_names_escaped() {
         .unwrap();
     assert!(dark.contains("<html lang=\"fr\" class=\"dark\""), "{dark}");
     assert!(dark.contains("5 bulletins comptés"));
+    for (lang, counted, refresh) in [
+        ("es", "5 papeletas contadas", "Actualizar los resultados"),
+        ("de", "5 Stimmzettel gezählt", "Ergebnisse aktualisieren"),
+    ] {
+        let html = get(&app, &format!("{page_path}?lang={lang}"))
+            .text()
+            .unwrap();
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{html}");
+        assert!(html.contains(counted), "{html}");
+        assert!(html.contains(refresh), "{html}");
+    }
     assert_problem(
         get(&app, &format!("{page_path}?theme=neon")),
         400,
