@@ -190,12 +190,16 @@ pub fn method_label(method: &Method) -> &'static str {
 /// The label of requests no route matched.
 pub const UNMATCHED: &str = "unmatched";
 
-/// The `route` label: the matched pattern when it is one of the route table's,
-/// else [`UNMATCHED`] — never the raw path (docs/SECURITY.md S7).
+/// The `route` label: the matched pattern when it is one of the route table's
+/// or the participation pages', else [`UNMATCHED`] — never the raw path
+/// (docs/SECURITY.md S7).
 pub fn route_label(pattern: Option<&str>) -> &'static str {
     pattern
-        .and_then(|p| ROUTES.iter().find(|(_, path)| *path == p))
-        .map_or(UNMATCHED, |(_, path)| path)
+        .and_then(|p| {
+            let known = ROUTES.iter().map(|(_, path)| *path);
+            known.chain(super::pages::PATHS).find(|path| *path == p)
+        })
+        .unwrap_or(UNMATCHED)
 }
 
 /// Who may read `GET /metrics` (docs/SECURITY.md S7). With a token configured

@@ -34,6 +34,9 @@ fn metrics_count_requests_by_route_pattern_and_status() {
     )
     .send()
     .unwrap();
+    app.public(Method::GET, "/c/00000000-0000-0000-0000-000000000000")
+        .send()
+        .unwrap();
     let text = app
         .public(Method::GET, "/metrics")
         .send()
@@ -49,6 +52,10 @@ fn metrics_count_requests_by_route_pattern_and_status() {
     assert!(
         text.contains(r#"route="/v1/contests/{contest_id}",status="404""#),
         "routes are labelled by pattern, not raw path: {text}"
+    );
+    assert!(
+        text.contains(r#"route="/c/{contest_id}",status="404""#),
+        "the participation pages are labelled by their patterns too: {text}"
     );
     assert!(text.contains("christen_http_request_duration_seconds_bucket"));
     assert!(text.contains("christen_db_pool_max_connections 8"));

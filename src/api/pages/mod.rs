@@ -51,6 +51,17 @@ use crate::error::{AppError, AppResult};
 use session::{browser_id, check_form, cookie, set_cookie, Refusal, BROWSER_COOKIE, VOTER_COOKIE};
 use view::{page_url, Body, Entry, Frame, View};
 
+/// The pages' route patterns, as the metrics' `route` label names them (HTML,
+/// so not in `openapi.yaml`'s route table).
+pub const PATHS: [&str; 6] = [
+    "/assets/{file}",
+    "/c/{contest_id}",
+    "/c/{contest_id}/suggest",
+    "/c/{contest_id}/enter",
+    "/c/{contest_id}/ballot",
+    "/c/{contest_id}/withdraw",
+];
+
 /// The pages' routes (HTML, so not in `openapi.yaml`'s route table).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/assets/{file}").route(web::get().to(assets::get)))
