@@ -7,6 +7,7 @@ pub mod audit;
 pub mod ballots;
 pub mod contests;
 pub mod enums;
+pub mod feed;
 mod error;
 pub mod orgs;
 pub mod origins;
