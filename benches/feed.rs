@@ -149,7 +149,11 @@ impl Env {
             .bind::<Integer, _>(batch)
             .execute(&mut conn)
             .expect("batch size");
-        self.call(reqwest::Method::POST, &phase, Some(json!({ "to": "voting" })));
+        self.call(
+            reqwest::Method::POST,
+            &phase,
+            Some(json!({ "to": "voting" })),
+        );
         #[derive(QueryableByName)]
         struct Row {
             #[diesel(sql_type = Text)]
@@ -180,7 +184,9 @@ impl Env {
         )
         .expect("token")
         .token;
-        let ranking: Vec<&String> = (0..3).map(|j| &candidates[(k + j) % candidates.len()]).collect();
+        let ranking: Vec<&String> = (0..3)
+            .map(|j| &candidates[(k + j) % candidates.len()])
+            .collect();
         let res = self
             .client
             .put(format!("{}/v1/contests/{contest}/ballot", self.url))
@@ -398,7 +404,9 @@ fn main() {
     println!(
         "== christen {} ; load average {}",
         bin.display(),
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
 
     let a = serve(&bin, &db, None);
@@ -406,7 +414,10 @@ fn main() {
         url: a.url.clone(),
         key: key.clone(),
         db: db.clone(),
-        client: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+        client: Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
     };
 
     // 1. cached results against /healthz.

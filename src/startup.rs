@@ -248,7 +248,9 @@ async fn touch_written_contest(
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let write = !matches!(
         *req.method(),
-        actix_web::http::Method::GET | actix_web::http::Method::HEAD | actix_web::http::Method::OPTIONS
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
     );
     let contest = write
         .then(|| req.path().strip_prefix("/v1/contests/"))

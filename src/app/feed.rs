@@ -58,7 +58,7 @@ const KEEP_SECS: i64 = 600;
 const MAX_SLOTS: usize = 20_000;
 
 /// Something changed about a contest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
     /// Ballots were written; the largest version seen.
     Ballots { contest: ContestId, version: i64 },
@@ -77,7 +77,7 @@ impl Event {
 /// One instance's feed: the stamps, the channel, the contest cache.
 pub struct Feed {
     events: broadcast::Sender<Event>,
-    stamps: Mutex<HashMap<ContestId, u64>>,
+    seen: Mutex<HashMap<ContestId, Seen>>,
     contests: Memo<ContestId, Option<Contest>>,
     /// Whether reads may go to a replica (`DATABASE_READ_URL`).
     replica: bool,
@@ -89,7 +89,7 @@ impl Feed {
     pub fn new(replica: bool) -> Feed {
         Feed {
             events: broadcast::channel(CAPACITY).0,
-            stamps: Mutex::default(),
+            seen: Mutex::default(),
             contests: Memo::default(),
             replica,
             looks: AtomicU64::new(0),
@@ -104,7 +104,7 @@ impl Feed {
 
     /// The contest's stamp: changes whenever the feed hears of a change.
     pub fn stamp(&self, id: ContestId) -> u64 {
-        lock(&self.stamps).get(&id).copied().unwrap_or(0)
+        lock(&self.seen).get(&id).map_or(0, |s| s.stamp)
     }
 
     /// Looks at the database this feed made, for metrics and tests.
@@ -117,16 +117,25 @@ impl Feed {
         self.replica
     }
 
-    fn note(&self, event: Event) {
-        *lock(&self.stamps).entry(event.contest()).or_insert(0) += 1;
+    fn note(&self, event: Event, lsn: Option<&str>) {
+        {
+            let mut seen = lock(&self.seen);
+            let s = seen.entry(event.contest()).or_default();
+            s.stamp += 1;
+            match lsn {
+                Some(l) => s.lsn = Some(l.to_owned()),
+                None => s.touched = Some(Instant::now()),
+            }
+        }
         // No subscriber is fine.
         let _ = self.events.send(event);
     }
 
     /// A write through this instance changed the contest: caches here forget
-    /// it now, and its streams look again.
+    /// it now, its streams look again, and its reads go to the primary for a
+    /// while.
     pub fn touch(&self, id: ContestId) {
-        self.note(Event::Changed { contest: id });
+        self.note(Event::Changed { contest: id }, None);
     }
 
     /// Starts the feed's thread, polling the primary at `url` every `poll`.
@@ -143,6 +152,16 @@ impl Feed {
             tracing::error!(error = %e, "cannot start the change feed; caches expire by age only");
         }
     }
+}
+
+/// What the feed knows of one contest.
+#[derive(Debug, Default)]
+struct Seen {
+    stamp: u64,
+    /// The primary's WAL position when its last change was seen.
+    lsn: Option<String>,
+    /// When a write through this instance last changed it.
+    touched: Option<Instant>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -174,15 +193,19 @@ impl Cursor {
 
     /// Takes one look's rows; returns the events they make, once each.
     fn take(&mut self, rows: &[db::feed::Change]) -> Vec<Event> {
+        self.take_rows(rows.iter().map(|r| (r.contest_id, r.version, r.seq)))
+    }
+
+    fn take_rows(&mut self, rows: impl Iterator<Item = (uuid::Uuid, i64, i64)>) -> Vec<Event> {
         let mut ballots: HashMap<ContestId, i64> = HashMap::new();
         let mut changed: Vec<ContestId> = Vec::new();
-        for r in rows {
-            let contest = ContestId(r.contest_id);
-            if r.version > 0 && self.versions.insert(r.version) {
+        for (id, version, seq) in rows {
+            let contest = ContestId(id);
+            if version > 0 && self.versions.insert(version) {
                 let v = ballots.entry(contest).or_insert(0);
-                *v = (*v).max(r.version);
+                *v = (*v).max(version);
             }
-            if r.seq > 0 && self.seqs.insert(r.seq) && !changed.contains(&contest) {
+            if seq > 0 && self.seqs.insert(seq) && !changed.contains(&contest) {
                 changed.push(contest);
             }
         }
@@ -227,7 +250,9 @@ fn run(feed: Weak<Feed>, url: &str, poll: Duration) {
         let looked = look(c, &mut cursor, &mut pruned);
         feed.looks.fetch_add(1, Ordering::Relaxed);
         match looked {
-            Ok(events) => events.into_iter().for_each(|e| feed.note(e)),
+            Ok((events, lsn)) => events
+                .into_iter()
+                .for_each(|e| feed.note(e, lsn.as_deref())),
             Err(e) => {
                 tracing::warn!(error = %e, "change feed: cannot look; reconnecting");
                 conn = None;
@@ -240,10 +265,10 @@ fn look(
     conn: &mut Conn,
     cursor: &mut Option<Cursor>,
     pruned: &mut Instant,
-) -> diesel::QueryResult<Vec<Event>> {
+) -> diesel::QueryResult<(Vec<Event>, Option<String>)> {
     let Some(cur) = cursor.as_mut() else {
         *cursor = Some(Cursor::new(db::feed::position(conn)?));
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     if pruned.elapsed() >= Duration::from_secs(60) {
         *pruned = Instant::now();
@@ -251,7 +276,8 @@ fn look(
     }
     let (v, s) = cur.low();
     let rows = db::feed::since(conn, v, s, LIMIT)?;
-    Ok(cur.take(&rows))
+    let lsn = rows.first().map(|r| r.lsn.clone());
+    Ok((cur.take(&rows), lsn))
 }
 
 /// Values computed once per key and shared until the feed says their key
@@ -325,6 +351,28 @@ pub async fn contest(app: &App, id: ContestId) -> AppResult<Option<Contest>> {
         .await
 }
 
+/// Whether the contest's results may be read on the read pool now: there is
+/// no replica, or it has replayed the contest's last change the feed saw and
+/// no write through this instance changed it within [`MAX_AGE`]. Otherwise
+/// they are read on the primary, so no one is served a state older than one
+/// this instance already announced.
+pub async fn replica_has(app: &App, id: ContestId) -> AppResult<bool> {
+    if !app.feed.has_replica() {
+        return Ok(true);
+    }
+    let lsn = {
+        let seen = lock(&app.feed.seen);
+        match seen.get(&id) {
+            Some(s) if s.touched.is_some_and(|t| t.elapsed() < MAX_AGE) => return Ok(false),
+            Some(s) => s.lsn.clone(),
+            None => None,
+        }
+    };
+    let Some(lsn) = lsn else { return Ok(true) };
+    app.db_read(move |conn| Ok(db::feed::replayed(conn, &lsn)?))
+        .await
+}
+
 /// Waits until the read replica (if any) has replayed everything the primary
 /// had written when this was called, so what is read next on the read pool is
 /// at least as new as any change committed before; a 503 if it stays behind
@@ -333,9 +381,7 @@ pub async fn settle_replica(app: &App) -> AppResult<()> {
     if !app.feed.has_replica() {
         return Ok(());
     }
-    let lsn = app
-        .db(|conn| Ok(db::feed::current_lsn(conn)?))
-        .await?;
+    let lsn = app.db(|conn| Ok(db::feed::current_lsn(conn)?)).await?;
     let deadline = Instant::now() + REPLICA_WAIT;
     loop {
         let at = lsn.clone();
@@ -364,6 +410,7 @@ mod tests {
             contest_id: Uuid::from_u128(c),
             version,
             seq,
+            lsn: "0/0".into(),
         }
     }
 

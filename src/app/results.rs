@@ -359,14 +359,14 @@ async fn publish(app: &App, contest: Contest, phase: Phase, primary: bool) -> Ap
     };
     let recounts = app.recounts.clone();
     let (version, outcomes) = read(app, primary, move |conn| {
-            let loaded = db::read_snapshot(conn, |conn| load(conn, id, with_ballots))?;
-            recounts.note_count();
-            let outcomes = Method::ALL
-                .into_iter()
-                .map(|m| Ok((m, render(&contest, &loaded, m, phase, false)?)))
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok((loaded.version, outcomes))
-        })
+        let loaded = db::read_snapshot(conn, |conn| load(conn, id, with_ballots))?;
+        recounts.note_count();
+        let outcomes = Method::ALL
+            .into_iter()
+            .map(|m| Ok((m, render(&contest, &loaded, m, phase, false)?)))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok((loaded.version, outcomes))
+    })
     .await?;
     let after = seen.publication.map(|p| p.seq);
     app.db(move |conn| {
@@ -505,7 +505,11 @@ pub async fn result_for(
             key,
             stamp,
             |r| r.final_,
-            || compute(app, contest, method, phase, false),
+            || async move {
+                // A lagging replica is not read for what the feed announced.
+                let primary = !feed::replica_has(app, contest.id).await?;
+                compute(app, contest, method, phase, primary).await
+            },
         )
         .await
 }

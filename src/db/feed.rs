@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
 
 /// One thing the feed read: a ballot row written (`version` > 0) or a contest
 /// change noted (`seq` > 0).
-#[derive(Debug, Clone, Copy, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Change {
     #[diesel(sql_type = SqlUuid)]
     pub contest_id: uuid::Uuid,
@@ -16,6 +16,10 @@ pub struct Change {
     pub version: i64,
     #[diesel(sql_type = BigInt)]
     pub seq: i64,
+    /// The primary's WAL position when it was read: the change is at or
+    /// before it.
+    #[diesel(sql_type = Text)]
+    pub lsn: String,
 }
 
 /// Where the feed starts: the largest ballot version and change number now
@@ -46,11 +50,12 @@ pub fn since(
     limit: i64,
 ) -> QueryResult<Vec<Change>> {
     diesel::sql_query(
-        "(SELECT contest_id, version, 0::int8 AS seq FROM ballots
-           WHERE version > $1 ORDER BY version LIMIT $3)
-         UNION ALL
-         (SELECT contest_id, 0::int8 AS version, seq FROM contest_changes
-           WHERE seq > $2 ORDER BY seq LIMIT $3)",
+        "SELECT c.contest_id, c.version, c.seq, pg_current_wal_insert_lsn()::text AS lsn FROM (
+           (SELECT contest_id, version, 0::int8 AS seq FROM ballots
+             WHERE version > $1 ORDER BY version LIMIT $3)
+           UNION ALL
+           (SELECT contest_id, 0::int8 AS version, seq FROM contest_changes
+             WHERE seq > $2 ORDER BY seq LIMIT $3)) AS c",
     )
     .bind::<BigInt, _>(version)
     .bind::<BigInt, _>(seq)
@@ -67,14 +72,17 @@ pub fn prune(conn: &mut PgConnection, secs: i64) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// The primary's current WAL position (`pg_current_wal_lsn`), as text.
+/// The primary's current WAL insert position (`pg_current_wal_insert_lsn`:
+/// past every committed record, even one committed asynchronously and not yet
+/// written), as text.
 pub fn current_lsn(conn: &mut PgConnection) -> QueryResult<String> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Text)]
         lsn: String,
     }
-    let r: Row = diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn").get_result(conn)?;
+    let r: Row =
+        diesel::sql_query("SELECT pg_current_wal_insert_lsn()::text AS lsn").get_result(conn)?;
     Ok(r.lsn)
 }
 
