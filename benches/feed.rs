@@ -80,16 +80,18 @@ fn serve(bin: &Path, db: &str, read: Option<&str>) -> Server {
     if let Some(r) = read {
         cmd.env("DATABASE_READ_URL", r);
     }
-    let child = cmd.spawn().expect("start christen");
-    let url = format!("http://127.0.0.1:{port}");
+    let server = Server {
+        child: cmd.spawn().expect("start christen"),
+        url: format!("http://127.0.0.1:{port}"),
+    };
     let client = Client::new();
     for _ in 0..200 {
         if client
-            .get(format!("{url}/readyz"))
+            .get(format!("{}/readyz", server.url))
             .send()
             .is_ok_and(|r| r.status().is_success())
         {
-            return Server { child, url };
+            return server;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -448,41 +450,55 @@ fn main() {
         with - idle
     );
 
-    // 3. ballot → event on many streams.
-    let (contest, candidates) = env.contest(1);
-    env.cast(&contest, &candidates, 0);
-    env.client
-        .get(format!("{}/v1/contests/{contest}/results", a.url))
-        .send()
-        .unwrap();
-    let s = Streams::open(&a.url, &contest, streams_n);
-    let opened = s.open.load(std::sync::atomic::Ordering::SeqCst);
-    std::thread::sleep(Duration::from_secs(3));
-    s.arrivals.lock().unwrap().clear();
-    let mut casts = Vec::new();
-    for k in 1..=10 {
-        env.cast(&contest, &candidates, k);
-        casts.push(Instant::now());
-        std::thread::sleep(Duration::from_millis(2500));
+    // 3. ballot → event on many streams, each ballot cast through the
+    // instance serving the streams, then through another instance.
+    let other = serve(&bin, &db, None);
+    for (label, via) in [
+        ("the same instance", &a.url),
+        ("another instance", &other.url),
+    ] {
+        let (contest, candidates) = env.contest(1);
+        env.cast(&contest, &candidates, 0);
+        env.client
+            .get(format!("{}/v1/contests/{contest}/results", a.url))
+            .send()
+            .unwrap();
+        let s = Streams::open(&a.url, &contest, streams_n);
+        let opened = s.open.load(std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_secs(3));
+        s.arrivals.lock().unwrap().clear();
+        let through = Env {
+            url: via.clone(),
+            key: key.clone(),
+            db: db.clone(),
+            client: env.client.clone(),
+        };
+        let mut casts = Vec::new();
+        for k in 1..=10 {
+            through.cast(&contest, &candidates, k);
+            casts.push(Instant::now());
+            std::thread::sleep(Duration::from_millis(2500));
+        }
+        let arrivals = s.close();
+        let mut delays: Vec<f64> = arrivals
+            .iter()
+            .filter_map(|t| {
+                casts
+                    .iter()
+                    .rev()
+                    .find(|c| *c <= t)
+                    .map(|c| t.duration_since(*c).as_secs_f64() * 1e3)
+            })
+            .collect();
+        delays.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        println!(
+            "3. ballot through {label} → event on {opened} streams: {} events for 10 ballots, p50 {:.0} ms, p99 {:.0} ms",
+            delays.len(),
+            percentile(&delays, 0.5),
+            percentile(&delays, 0.99)
+        );
     }
-    let arrivals = s.close();
-    let mut delays: Vec<f64> = arrivals
-        .iter()
-        .filter_map(|t| {
-            casts
-                .iter()
-                .rev()
-                .find(|c| *c <= t)
-                .map(|c| t.duration_since(*c).as_secs_f64() * 1e3)
-        })
-        .collect();
-    delays.sort_by(|x, y| x.partial_cmp(y).unwrap());
-    println!(
-        "3. ballot → event on {opened} streams: {} events for 10 ballots, p50 {:.0} ms, p99 {:.0} ms",
-        delays.len(),
-        percentile(&delays, 0.5),
-        percentile(&delays, 0.99)
-    );
+    drop(other);
     drop(a);
 
     // 4. export right after close through an instance reading from a lagging replica.
