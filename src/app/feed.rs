@@ -265,7 +265,7 @@ fn look(
     conn: &mut Conn,
     cursor: &mut Option<Cursor>,
     pruned: &mut Instant,
-) -> diesel::QueryResult<(Vec<Event>, Option<String>)> {
+) -> AppResult<(Vec<Event>, Option<String>)> {
     let Some(cur) = cursor.as_mut() else {
         *cursor = Some(Cursor::new(db::feed::position(conn)?));
         return Ok((Vec::new(), None));
