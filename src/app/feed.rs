@@ -319,9 +319,8 @@ impl<K: Eq + Hash + Copy, V: Clone> Memo<K, V> {
             });
             if !good {
                 if slots.len() >= MAX_SLOTS {
-                    slots.retain(|_, s| {
-                        s.cell.get().is_some_and(&lasting) || s.made.elapsed() < MAX_AGE
-                    });
+                    // Lasting values too: they are read again when asked for.
+                    slots.retain(|_, s| s.made.elapsed() < MAX_AGE);
                 }
                 let slot = Slot {
                     cell: Arc::default(),
