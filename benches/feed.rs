@@ -2,9 +2,12 @@
 //! issue 12, printed, in one run on one machine.
 //!
 //! ```text
-//! cargo build --bin christen && cargo build --bench feed
-//! target/debug/deps/feed-<hash> bin=target/debug/christen      # or: cargo bench --bench feed -- bin=…
+//! cargo build --release --bin christen && cargo build --bench feed
+//! target/debug/deps/feed-<hash> bin=target/release/christen
 //! ```
+//!
+//! (`cargo bench --bench feed -- bin=…` works too, building the bench itself
+//! in release.) README "Event feed, caching and replicas" shows the figures.
 //!
 //! It starts a throwaway PostgreSQL primary (`christen::pgcluster`) and a
 //! streaming replica of it (`pg_basebackup -R`, `recovery_min_apply_delay`
@@ -17,7 +20,8 @@
 //!    `xact_commit` deltas) with no stream, then with 200 idle
 //!    `…/results/stream` clients;
 //! 3. the delay from a ballot's `PUT` answering to its event on 1,000 open
-//!    streams (p50, p99; the contest publishes every ballot);
+//!    streams (p50, p99; the contest publishes every ballot), the ballots cast
+//!    through the streams' instance, then through another one;
 //! 4. through instance B: `trials` (default 5) contests closed right after
 //!    their last ballot, each exported at once — complete when the export's
 //!    `X-Ballot-Digest` equals the final result's `ballot_digest` and every
