@@ -122,6 +122,16 @@ pub struct ServeSettings {
     )]
     pub body_timeout_secs: u64,
 
+    /// How often the change feed looks for changes in the database, in
+    /// milliseconds (one statement per look, however many viewers).
+    #[arg(
+        long,
+        env = "CHRISTEN_FEED_POLL_MS",
+        default_value_t = 250,
+        global = true
+    )]
+    pub feed_poll_ms: u64,
+
     /// This service's public base URL, `http(s)://host[:port][/prefix]`, from
     /// which every absolute URL (embed page, oEmbed) is built. Unset: `http://`
     /// and the bound address (`localhost` for 0.0.0.0). Request headers never

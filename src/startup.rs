@@ -52,6 +52,8 @@ pub struct HttpOptions {
     pub max_streams_per_address: usize,
     /// `CHRISTEN_BODY_TIMEOUT_SECS`.
     pub body_timeout: Duration,
+    /// `CHRISTEN_FEED_POLL_MS`: how often the change feed looks.
+    pub feed_poll: Duration,
 }
 
 impl Default for HttpOptions {
@@ -61,6 +63,7 @@ impl Default for HttpOptions {
             metrics_token: None,
             max_streams_per_address: crate::app::streams::DEFAULT_MAX_STREAMS_PER_ADDRESS,
             body_timeout: crate::api::extract::DEFAULT_BODY_TIMEOUT,
+            feed_poll: crate::app::feed::DEFAULT_POLL,
         }
     }
 }
@@ -102,6 +105,13 @@ impl Application {
                 .with_token(config.http.metrics_token.as_ref().map(Secret::expose)),
         );
         let ballot_writer = Batcher::start(pool.clone(), BatchOptions::default(), metrics.clone());
+        let feed = Arc::new(crate::app::feed::Feed::new(
+            config.database_read_url.is_some(),
+        ));
+        feed.start(
+            config.database_url.expose().to_owned(),
+            config.http.feed_poll,
+        );
         let state = web::Data::new(AppState {
             app: crate::app::App {
                 pool,
@@ -111,6 +121,8 @@ impl Application {
                 voter_contexts: Default::default(),
                 recounts: Default::default(),
                 ballot_writer: ballot_writer.clone(),
+                feed,
+                results: Default::default(),
             },
             metrics,
         });
@@ -143,6 +155,7 @@ impl Application {
                 .configure(api::pages::configure)
                 .default_service(web::to(api::no_route))
                 .wrap(from_fn(api::cors::cors))
+                .wrap(from_fn(touch_written_contest))
                 .wrap(from_fn(api::metrics::track))
                 .wrap(from_fn(request_log))
                 .wrap(TracingLogger::default())
@@ -222,6 +235,40 @@ async fn request_log(
             response
                 .headers_mut()
                 .insert(HeaderName::from_static("x-request-id"), value);
+        }
+    }
+    Ok(response)
+}
+
+/// Middleware: after a successful write under `/v1/contests/{id}` (or a form
+/// of the participation pages under `/c/{id}`, answered with a 303), tells this
+/// instance's change feed at once, so its caches never serve what was just
+/// changed through it (other instances learn it from the database).
+async fn touch_written_contest(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let write = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
+    );
+    let contest = write
+        .then(|| {
+            let path = req.path();
+            path.strip_prefix("/v1/contests/")
+                .or_else(|| path.strip_prefix("/c/"))
+        })
+        .flatten()
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse::<uuid::Uuid>().ok());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    if let (Some(id), Some(state)) = (contest, state) {
+        let status = response.status();
+        if status.is_success() || status == actix_web::http::StatusCode::SEE_OTHER {
+            state.app.feed.touch(crate::domain::ContestId(id));
         }
     }
     Ok(response)

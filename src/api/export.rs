@@ -3,7 +3,9 @@
 //!
 //! Every format lists the same ballots in the same stable order (see
 //! `app::ballot_set`); the canonical CSV's SHA-256, the results'
-//! `ballot_digest`, is also sent as `X-Ballot-Digest`.
+//! `ballot_digest`, is also sent as `X-Ballot-Digest`. With a read replica
+//! (`DATABASE_READ_URL`) the export waits until the replica has replayed past
+//! the primary's position at the request (`app::feed::settle_replica`).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -13,6 +15,7 @@ use super::auth::MaybeAdmin;
 use super::extract::parse_id;
 use super::AppState;
 use crate::app::ballot_set::{export, ExportFormat};
+use crate::app::feed::settle_replica;
 use crate::domain::ContestId;
 use crate::error::AppResult;
 
@@ -42,6 +45,10 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
     let format = ExportFormat::parse(query.format.as_deref())?;
+    // The ballots are read on the read pool: with a replica, first let it
+    // replay everything committed so far (a close, its last ballots), so the
+    // export is complete and matches the final result's digest.
+    settle_replica(&state).await?;
     let exported = export(&state, caller.0, id, format).await?;
     let (content_type, ext) = media_of(format);
     Ok(HttpResponse::Ok()

@@ -1,6 +1,10 @@
 //! `GET /v1/contests/{id}/results[?method=]`: the engine's report on the
 //! contest's ballots, as `app::results` computes, caches and shows it, with
 //! HTTP caching on top (ETag, `Cache-Control` by visibility and finality).
+//! A public request for a cached result (and its conditional `If-None-Match`,
+//! answered 304) reads nothing from the database: the contest and the result
+//! come from this instance's memory. `X-Ballot-Version` says which ballots the
+//! result counted, whichever server (primary or replica) it was read from.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,8 +15,7 @@ use super::auth::MaybeAdmin;
 use super::extract::parse_id;
 use super::http::if_none_match;
 use super::AppState;
-use crate::app::contests::load_visible;
-use crate::app::results::{result_for, LIVE_MAX_AGE_SECS};
+use crate::app::results::{result_for, visible_contest, LIVE_MAX_AGE_SECS};
 use crate::app::visibility::is_public;
 use crate::domain::{parse_method, ContestId};
 use crate::error::{AppError, AppResult};
@@ -33,7 +36,8 @@ pub async fn get(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
-    let contest = load_visible(&state, caller.0, id).await?;
+    // From this instance's memory when cached (an admin's: the primary).
+    let contest = visible_contest(&state, caller.0, id).await?;
     let method = match query.method.as_deref() {
         None => contest.method,
         Some(raw) => parse_method(raw)
@@ -57,7 +61,9 @@ pub async fn get(
     response
         .insert_header((header::ETAG, result.etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "Authorization"));
+        .insert_header((header::VARY, "Authorization"))
+        // Which ballots it counted: the largest ballot version (0: none).
+        .insert_header(("X-Ballot-Version", result.version.to_string()));
     if matches {
         return Ok(response.finish());
     }

@@ -1,19 +1,25 @@
 //! `GET /v1/contests/{id}/results/stream`: Server-Sent Events with the contest's
 //! public result, a new event whenever it changes.
 //!
-//! It follows the database, not this process: every [`POLL`] it reads the
-//! contest's ballot version (`max(ballots.version)`, one index probe) and phase
-//! (`app::results::watch`); when either changed it asks
-//! `app::results::result_for` — the same function and
-//! visibility rules as `GET …/results` — and sends the result if its ETag
-//! changed. So a ballot cast through any instance reaches every stream within
-//! [`POLL`] plus the results' stated lag. A comment line every [`HEARTBEAT`]
-//! keeps proxies from closing an idle stream (and finds dead clients). Event
-//! ids are the contest's own publication numbers (`CachedResult::seq`, not the
+//! It follows this instance's change feed (`app::feed`), not the database: a
+//! stream subscribes to the feed's broadcast channel and, when an event names
+//! its contest (a ballot written through any instance, a phase move, an edit,
+//! moderation), asks `app::results::result_for` — the same function, cache
+//! and visibility rules as `GET …/results` — and sends the result if its ETag
+//! changed. Every [`TICK`] it checks, without the database, whether the
+//! contest's schedule moved its phase; every [`HEARTBEAT`] it sends a comment
+//! line (keeping proxies from closing an idle stream, and finding dead
+//! clients) and looks once more, in case the feed missed something. An idle
+//! stream therefore costs the database nothing, and however many streams
+//! follow one contest, an instance reads its result once per change (the
+//! results are in memory, shared). A ballot cast through any instance reaches
+//! every stream within one feed poll plus the results' stated lag. Event ids
+//! are the contest's own publication numbers (`CachedResult::seq`, not the
 //! global ballot version, which would tell how busy other contests are): a
 //! reconnecting `EventSource` sends `Last-Event-ID` and gets no repeat of what
-//! it has. Live results advance in batches (docs/SECURITY.md S4). The stream ends after the final result,
-//! or with an `error` event if results stop being public.
+//! it has. Live results advance in batches (docs/SECURITY.md S4). The stream
+//! ends after the final result, or with an `error` event if results stop
+//! being public.
 //!
 //! Each instance serves at most `max_streams` streams at once (AppConfig,
 //! counted by `app::streams::StreamLimiter`); past that, 503 with
@@ -35,12 +41,13 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use futures_util::stream;
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use super::extract::parse_id;
 use super::voters::client_bucket;
 use super::AppState;
-use crate::app::contests::load_visible;
+use crate::app::feed::Event;
 use crate::app::results::{self, CachedResult};
 use crate::app::streams::{Permit, Refused};
 pub use crate::app::streams::{
@@ -49,8 +56,9 @@ pub use crate::app::streams::{
 use crate::domain::{Contest, ContestId, Phase};
 use crate::error::{AppError, AppResult};
 
-/// How often a stream looks at the database.
-pub const POLL: Duration = Duration::from_secs(1);
+/// How often a stream checks (in memory) whether its contest's schedule moved
+/// the phase.
+pub const TICK: Duration = Duration::from_secs(1);
 /// How often an idle stream sends a comment line.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// The reconnection delay suggested to clients, in milliseconds.
@@ -98,11 +106,13 @@ fn event(name: &str, id: Option<i64>, data: &str) -> Bytes {
 struct Follow {
     state: web::Data<AppState>,
     id: ContestId,
-    version: i64,
+    contest: Contest,
     phase: Phase,
     etag: String,
     pending: VecDeque<Bytes>,
-    next_poll: Instant,
+    events: broadcast::Receiver<Event>,
+    dirty: bool,
+    next_tick: Instant,
     next_heartbeat: Instant,
     done: bool,
     _permit: Permit,
@@ -118,22 +128,19 @@ impl Follow {
         }
     }
 
-    /// One look at the database; queues what changed.
-    async fn poll(&mut self) {
-        let id = self.id;
-        let read = results::watch(&self.state, id).await;
-        let (version, contest) = match read {
-            Ok((v, Some(c))) => (v, c),
-            Ok((_, None)) => return self.end("not_found", "the contest no longer exists"),
+    /// Reads the contest and its result again (from this instance's caches);
+    /// queues what changed.
+    async fn refresh(&mut self) {
+        let contest = match results::visible_contest(&self.state, None, self.id).await {
+            Ok(c) => c,
+            Err(AppError::NotFound(_)) => {
+                return self.end("not_found", "the contest no longer exists")
+            }
             // A database hiccup: keep the stream, try again next time.
-            Err(e) => return tracing::warn!(error = %e, "results stream: cannot poll"),
+            Err(e) => return tracing::warn!(error = %e, "results stream: cannot read the contest"),
         };
-        let phase = contest.phase_at(Utc::now());
-        if version == self.version && phase == self.phase {
-            return;
-        }
-        self.phase = phase;
-        self.version = version;
+        self.phase = contest.phase_at(Utc::now());
+        self.contest = contest.clone();
         match results::result_for(&self.state, contest.clone(), contest.method, false).await {
             Ok(r) if r.etag != self.etag => self.push_result(&r),
             Ok(r) => self.done = r.final_,
@@ -141,6 +148,34 @@ impl Follow {
                 self.end(e.code(), &e.to_string())
             }
             Err(e) => tracing::warn!(error = %e, "results stream: cannot count"),
+        }
+    }
+
+    /// Waits for the next thing to do: an event of the feed, a tick or a
+    /// heartbeat.
+    async fn wait(&mut self) {
+        let wake = self.next_tick.min(self.next_heartbeat);
+        tokio::select! {
+            received = self.events.recv() => match received {
+                Ok(e) => self.dirty |= e.contest() == self.id,
+                // Missed events: one of them may have been ours.
+                Err(broadcast::error::RecvError::Lagged(_)) => self.dirty = true,
+                Err(broadcast::error::RecvError::Closed) => {
+                    self.end("unavailable", "this instance is shutting down")
+                }
+            },
+            _ = tokio::time::sleep_until(wake) => {
+                let now = Instant::now();
+                if now >= self.next_heartbeat {
+                    self.pending.push_back(Bytes::from_static(b": heartbeat\n\n"));
+                    self.next_heartbeat = now + HEARTBEAT;
+                    self.dirty = true;
+                }
+                if now >= self.next_tick {
+                    self.next_tick = now + TICK;
+                    self.dirty |= self.contest.phase_at(Utc::now()) != self.phase;
+                }
+            }
         }
     }
 
@@ -159,13 +194,15 @@ pub async fn get(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let id: ContestId = parse_id(&path, "contest")?;
-    let contest: Contest = load_visible(&state, None, id).await?;
+    let contest: Contest = results::visible_contest(&state, None, id).await?;
     let permit = admit(
         &limiter.into_inner(),
         &req,
         state.open_voter_limit.trust_forwarded_for,
     )?;
     let phase = contest.phase_at(Utc::now());
+    // Subscribed before the first read, so no change after it is missed.
+    let events = state.feed.subscribe();
     // Refused here exactly as GET …/results refuses (403 saying when).
     let first = results::result_for(&state, contest.clone(), contest.method, false).await?;
     let last_seen: Option<i64> = req
@@ -177,11 +214,13 @@ pub async fn get(
     let mut follow = Follow {
         state,
         id,
-        version: first.version,
+        contest,
         phase,
         etag: String::new(),
         pending: VecDeque::new(),
-        next_poll: now + POLL,
+        events,
+        dirty: false,
+        next_tick: now + TICK,
         next_heartbeat: now + HEARTBEAT,
         done: false,
         _permit: permit,
@@ -202,16 +241,11 @@ pub async fn get(
             if f.done {
                 return None;
             }
-            let wake = f.next_poll.min(f.next_heartbeat);
-            tokio::time::sleep_until(wake).await;
-            let now = Instant::now();
-            if now >= f.next_heartbeat {
-                f.pending.push_back(Bytes::from_static(b": heartbeat\n\n"));
-                f.next_heartbeat = now + HEARTBEAT;
-            }
-            if now >= f.next_poll {
-                f.poll().await;
-                f.next_poll = Instant::now() + POLL;
+            if f.dirty {
+                f.dirty = false;
+                f.refresh().await;
+            } else {
+                f.wait().await;
             }
         }
     });

@@ -4,8 +4,7 @@
 
 use chrono::Utc;
 
-use super::contests::load_visible;
-use super::results::{result_for, CachedResult};
+use super::results::{result_for, visible_contest, CachedResult};
 use super::App;
 use crate::db;
 use crate::domain::{Contest, ContestId, Phase, ResultsVisibility};
@@ -29,9 +28,9 @@ pub enum PublicResults {
 
 /// The public results of a published contest (404 for a draft or an unknown
 /// one), through [`result_for`] — the function `GET …/results` uses — so both
-/// show the same.
+/// show the same, from the same in-memory cache (contest and result).
 pub async fn public_results(app: &App, id: ContestId) -> AppResult<PublicResults> {
-    let contest = load_visible(app, None, id).await?;
+    let contest = visible_contest(app, None, id).await?;
     let phase = contest.phase_at(Utc::now());
     let live = phase == Phase::Voting && contest.results_visibility == ResultsVisibility::Live;
     match result_for(app, contest.clone(), contest.method, false).await {

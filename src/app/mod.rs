@@ -17,6 +17,7 @@ pub mod batcher;
 pub mod contests;
 pub mod delivery;
 pub mod embed;
+pub mod feed;
 pub mod orgs;
 pub mod origins;
 pub mod results;
@@ -58,6 +59,11 @@ pub struct App {
     pub recounts: Arc<results::Recounts>,
     /// Ballot writes of this instance, gathered into batches (group commit).
     pub ballot_writer: Arc<batcher::Batcher>,
+    /// What changed in the database, learnt once per instance; invalidates
+    /// the in-memory caches and wakes the results streams.
+    pub feed: Arc<feed::Feed>,
+    /// Results computed on this instance, per contest, method and phase.
+    pub results: Arc<results::ResultMemo>,
 }
 
 impl App {

@@ -29,6 +29,14 @@
 //! with moderation), where a publication older than [`LIVE_MAX_AGE_SECS`] is
 //! counted again.
 //!
+//! **From memory** (issue 12): each instance keeps the results it served in a
+//! [`ResultMemo`] (per contest, method and phase, with the ballot version it
+//! counted), shared by the results route, its stream, the embed page and the
+//! SVG chart. An entry is used until the change feed (`app::feed`) hears of a
+//! ballot or a change of its contest, and a live one for at most
+//! [`LIVE_MAX_AGE_SECS`]; a final one for ever. Concurrent readers of a
+//! missing entry share one read. Admins bypass it and read the primary.
+//!
 //! Cache (table `result_cache`, one row per contest and method):
 //! - a live row was counted from publication `seq` of its contest (ballot
 //!   version `version`); rows are only ever replaced by a later publication;
@@ -48,8 +56,10 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::ballot_set::BallotSet;
+use super::contests::{is_visible, load_visible};
+use super::feed::{self, Memo};
 use super::visibility::check_visible;
-use super::App;
+use super::{Admin, App};
 use crate::db::results::Publication;
 use crate::db::{self, Conn};
 use crate::domain::{Contest, ContestId, Phase};
@@ -236,6 +246,19 @@ fn render(
     }))
 }
 
+/// Runs `f` on the primary (`primary`) or on the read pool.
+async fn read<T, F>(app: &App, primary: bool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    if primary {
+        app.db(f).await
+    } else {
+        app.db_read(f).await
+    }
+}
+
 /// What a live reader decides from: the contest's last publication, this
 /// method's row, and the ballot writes since that publication (counted no
 /// further than the batch size).
@@ -245,9 +268,16 @@ struct Look {
     writes: i64,
 }
 
-/// Reads a [`Look`] on the read pool: three index probes, no ballot scan.
-async fn look(app: &App, id: ContestId, method: Option<Method>, batch: i64) -> AppResult<Look> {
-    app.db_read(move |conn| {
+/// Reads a [`Look`] (on the read pool unless `primary`): three index probes,
+/// no ballot scan.
+async fn look(
+    app: &App,
+    primary: bool,
+    id: ContestId,
+    method: Option<Method>,
+    batch: i64,
+) -> AppResult<Look> {
+    read(app, primary, move |conn| {
         let publication = db::results::publication(conn, id)?;
         let row = match method {
             Some(m) => db::results::find(conn, id, m)?,
@@ -292,50 +322,52 @@ async fn live(
     contest: Contest,
     method: Method,
     phase: Phase,
+    primary: bool,
 ) -> AppResult<CachedResult> {
     let id = contest.id;
     let batch = i64::from(contest.live_results_min_batch.max(1));
-    let mut seen = look(app, id, Some(method), batch).await?;
+    let mut seen = look(app, primary, id, Some(method), batch).await?;
     if seen.due(batch, phase, Utc::now()).is_some() {
         let flight = app
             .recounts
-            .single(FlightKey::Live(id), || publish(app, contest.clone(), phase))
+            .single(FlightKey::Live(id), || {
+                publish(app, contest.clone(), phase, primary)
+            })
             .await?;
         if let Some((_, o)) = flight.iter().find(|(m, _)| *m == method) {
             return outcome(o.clone());
         }
         // Published by another request or instance meanwhile.
-        seen = look(app, id, Some(method), batch).await?;
+        seen = look(app, primary, id, Some(method), batch).await?;
     }
     match seen.row {
         Some(row) => Ok(row),
-        None => unpublished_method(app, contest, method, phase).await,
+        None => unpublished_method(app, contest, method, phase, primary).await,
     }
 }
 
 /// Publishes the contest's live state if one is still due (checked again: a
 /// request that waited may find it done): every method counted from one
 /// snapshot, recorded only if no other publication came first.
-async fn publish(app: &App, contest: Contest, phase: Phase) -> AppResult<Flight> {
+async fn publish(app: &App, contest: Contest, phase: Phase, primary: bool) -> AppResult<Flight> {
     let id = contest.id;
     let batch = i64::from(contest.live_results_min_batch.max(1));
     let now = Utc::now();
-    let seen = look(app, id, None, batch).await?;
+    let seen = look(app, primary, id, None, batch).await?;
     let Some(with_ballots) = seen.due(batch, phase, now) else {
         return Ok(Flight::default());
     };
     let recounts = app.recounts.clone();
-    let (version, outcomes) = app
-        .db_read(move |conn| {
-            let loaded = db::read_snapshot(conn, |conn| load(conn, id, with_ballots))?;
-            recounts.note_count();
-            let outcomes = Method::ALL
-                .into_iter()
-                .map(|m| Ok((m, render(&contest, &loaded, m, phase, false)?)))
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok((loaded.version, outcomes))
-        })
-        .await?;
+    let (version, outcomes) = read(app, primary, move |conn| {
+        let loaded = db::read_snapshot(conn, |conn| load(conn, id, with_ballots))?;
+        recounts.note_count();
+        let outcomes = Method::ALL
+            .into_iter()
+            .map(|m| Ok((m, render(&contest, &loaded, m, phase, false)?)))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok((loaded.version, outcomes))
+    })
+    .await?;
     let after = seen.publication.map(|p| p.seq);
     app.db(move |conn| {
         db::transaction(conn, |conn| {
@@ -368,14 +400,14 @@ async fn unpublished_method(
     contest: Contest,
     method: Method,
     phase: Phase,
+    primary: bool,
 ) -> AppResult<CachedResult> {
     let id = contest.id;
-    let o = app
-        .db_read(move |conn| {
-            let loaded = db::read_snapshot(conn, |conn| load(conn, id, false))?;
-            render(&contest, &loaded, method, phase, false)
-        })
-        .await?;
+    let o = read(app, primary, move |conn| {
+        let loaded = db::read_snapshot(conn, |conn| load(conn, id, false))?;
+        render(&contest, &loaded, method, phase, false)
+    })
+    .await?;
     outcome(o)?;
     Err(AppError::Unavailable(
         "this method's live result is being published; retry in a moment".into(),
@@ -383,7 +415,12 @@ async fn unpublished_method(
 }
 
 /// The final result of a closed contest: stored once, then always the same.
-async fn closed(app: &App, contest: Contest, method: Method) -> AppResult<CachedResult> {
+async fn closed(
+    app: &App,
+    contest: Contest,
+    method: Method,
+    primary: bool,
+) -> AppResult<CachedResult> {
     let id = contest.id;
     let cached = app
         .db_read(move |conn| Ok(db::results::find(conn, id, method)?))
@@ -401,7 +438,7 @@ async fn closed(app: &App, contest: Contest, method: Method) -> AppResult<Cached
         Some((_, o)) => outcome(o.clone()),
         // By the database's clock the contest has not closed quite yet (clocks
         // of instances differ): still live, and published in batches.
-        None => live(app, contest, method, Phase::Voting).await,
+        None => live(app, contest, method, Phase::Voting, primary).await,
     }
 }
 
@@ -456,23 +493,61 @@ pub async fn result_for(
 ) -> AppResult<CachedResult> {
     let phase = contest.phase_at(Utc::now());
     check_visible(&contest, caller_is_admin, phase)?;
+    if caller_is_admin {
+        // What an admin just changed is never served stale: the primary.
+        return compute(app, contest, method, phase, true).await;
+    }
+    let key = (contest.id, method, phase);
+    let stamp = app.feed.stamp(contest.id);
+    app.results
+        .0
+        .get(
+            key,
+            stamp,
+            |r| r.final_,
+            || async move {
+                // A lagging replica is not read for what the feed announced.
+                let primary = !feed::replica_has(app, contest.id).await?;
+                compute(app, contest, method, phase, primary).await
+            },
+        )
+        .await
+}
+
+async fn compute(
+    app: &App,
+    contest: Contest,
+    method: Method,
+    phase: Phase,
+    primary: bool,
+) -> AppResult<CachedResult> {
     if phase == Phase::Closed {
-        closed(app, contest, method).await
+        closed(app, contest, method, primary).await
     } else {
-        live(app, contest, method, phase).await
+        live(app, contest, method, phase, primary).await
     }
 }
 
-/// What a results stream watches: the contest's ballot version and the contest
-/// itself (`None` once it no longer exists), read on the read pool.
-pub async fn watch(app: &App, id: ContestId) -> AppResult<(i64, Option<Contest>)> {
-    app.db_read(move |conn| {
-        Ok((
-            db::ballots::version(conn, id)?,
-            db::contests::find(conn, id)?,
-        ))
-    })
-    .await
+/// This instance's results in memory (see the module's documentation).
+#[derive(Default)]
+pub struct ResultMemo(Memo<(ContestId, Method, Phase), CachedResult>);
+
+/// The contest as `caller` may see it, for reading its results: an admin's
+/// from the primary; the public's from this instance's cache (kept fresh by
+/// the change feed), so a cached result costs no query. One the caller may
+/// not see is a 404.
+pub async fn visible_contest(
+    app: &App,
+    caller: Option<Admin>,
+    id: ContestId,
+) -> AppResult<Contest> {
+    if caller.is_some() {
+        return load_visible(app, caller, id).await;
+    }
+    match feed::contest(app, id).await? {
+        Some(c) if is_visible(&c, None, Utc::now()) => Ok(c),
+        _ => Err(AppError::not_found("contest")),
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Streams one instance serves at once, unless configured.
-pub const DEFAULT_MAX_STREAMS: usize = 500;
+/// Streams one instance serves at once, unless configured. An idle stream
+/// costs the database nothing (it follows the change feed) and little memory;
+/// each holds a socket, so the process's open-file limit must allow it.
+pub const DEFAULT_MAX_STREAMS: usize = 10_000;
 
 /// Streams one client address may hold open at once on one instance, unless
 /// configured.

@@ -29,6 +29,7 @@ pub fn run(db: &DatabaseSettings, serve: &ServeSettings) -> anyhow::Result<()> {
                 metrics_token: serve.metrics_token.clone(),
                 max_streams_per_address: serve.max_streams_per_address,
                 body_timeout: Duration::from_secs(serve.body_timeout_secs.max(1)),
+                feed_poll: Duration::from_millis(serve.feed_poll_ms.max(10)),
             },
             open_voter_limit: crate::app::voters::OpenVoterLimit {
                 max_per_window: serve.open_voter_limit,

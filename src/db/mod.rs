@@ -8,6 +8,7 @@ pub mod ballots;
 pub mod contests;
 pub mod enums;
 mod error;
+pub mod feed;
 pub mod orgs;
 pub mod origins;
 pub mod outbox;
