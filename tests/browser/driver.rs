@@ -1,0 +1,331 @@
+//! A headless Chromium driven over WebDriver: Debian's `chromedriver` (package
+//! `chromium-driver`) speaks the protocol, the `fantoccini` crate is the client.
+//!
+//! The tests are synchronous (the API helpers use blocking `reqwest`), so
+//! [`Browser`] owns a small Tokio runtime and blocks on each WebDriver command.
+//! Each browser has its own `chromedriver` on a free port and its own profile;
+//! both go away when it is dropped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+/// Where the tests' screenshots go: `$CHRISTEN_ARTIFACTS_DIR`, else
+/// `target/browser-artifacts`.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("CHRISTEN_ARTIFACTS_DIR")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join("browser-artifacts")
+        })
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn from_env(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+fn chromedriver_binary() -> PathBuf {
+    from_env("CHRISTEN_CHROMEDRIVER")
+        .or_else(|| on_path("chromedriver"))
+        .or_else(|| Some(PathBuf::from("/usr/lib/chromium/chromedriver")).filter(|p| p.is_file()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no chromedriver found for the browser test: install Debian's \
+                 `chromium-driver` (`apt-get update && apt-get install -y chromium \
+                 chromium-driver`; `bash .ci/run` does this) or set CHRISTEN_CHROMEDRIVER"
+            )
+        })
+}
+
+fn chromium_binary() -> PathBuf {
+    from_env("CHRISTEN_CHROMIUM")
+        .or_else(|| {
+            ["chromium", "chromium-browser", "google-chrome"]
+                .iter()
+                .find_map(|n| on_path(n))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no Chromium found for the browser test: install Debian's `chromium` \
+                 (`apt-get update && apt-get install -y chromium chromium-driver`; \
+                 `bash .ci/run` does this) or set CHRISTEN_CHROMIUM"
+            )
+        })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// How a browser starts.
+#[derive(Clone, Copy, Default)]
+pub struct Options {
+    /// Chrome's content setting: the browser runs no script at all.
+    pub javascript_disabled: bool,
+}
+
+pub struct Browser {
+    rt: tokio::runtime::Runtime,
+    client: Option<Client>,
+    driver: Child,
+}
+
+impl Browser {
+    pub fn launch() -> Browser {
+        Browser::launch_with(Options::default())
+    }
+
+    pub fn launch_with(options: Options) -> Browser {
+        let driver_bin = chromedriver_binary();
+        let chromium = chromium_binary();
+        let port = free_port();
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_bin.display()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut prefs = json!({});
+        if options.javascript_disabled {
+            prefs["profile.managed_default_content_settings.javascript"] = json!(2);
+        }
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1000,1100",
+                    "--lang=en-GB",
+                ],
+                "prefs": prefs,
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = rt.block_on(async {
+            loop {
+                let attempt = ClientBuilder::new(HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&url)
+                    .await;
+                match attempt {
+                    Ok(c) => return c,
+                    // chromedriver is still starting.
+                    Err(e) if Instant::now() < deadline => {
+                        let _ = e;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("no WebDriver session from {}: {e}", driver_bin.display()),
+                }
+            }
+        });
+        Browser {
+            rt,
+            client: Some(client),
+            driver,
+        }
+    }
+
+    fn c(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.rt
+            .block_on(self.c().goto(url))
+            .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    }
+
+    pub fn current_url(&self) -> String {
+        self.rt
+            .block_on(self.c().current_url())
+            .unwrap()
+            .to_string()
+    }
+
+    /// Runs `script` as a function body with `args`; returns what it returns.
+    pub fn eval_with(&self, script: &str, args: Vec<Value>) -> Value {
+        self.rt
+            .block_on(self.c().execute(script, args))
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    pub fn eval(&self, script: &str) -> Value {
+        self.eval_with(script, vec![])
+    }
+
+    /// Runs an asynchronous script: its last argument is the callback.
+    pub fn eval_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.rt
+            .block_on(self.c().execute_async(script, args))
+            .unwrap_or_else(|e| panic!("async script failed: {e}"))
+    }
+
+    /// Text of the element `selector` finds (empty when there is none).
+    pub fn text(&self, selector: &str) -> String {
+        self.eval_with(
+            "var e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+            vec![json!(selector)],
+        )
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+    }
+
+    /// Waits until the script (an expression body returning a truthy value)
+    /// holds; panics with `what` and the page's text otherwise.
+    pub fn wait_until(&self, script: &str, what: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let v = self.eval(script);
+            if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
+                return v;
+            }
+            if Instant::now() >= deadline {
+                let body = self.text("body");
+                panic!("{what}: never happened; the page shows: {body:?}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub fn wait_for_text(&self, selector: &str, needle: &str, within: Duration) -> String {
+        let script = format!(
+            "var e = document.querySelector({sel}); var t = e ? e.textContent : ''; \
+             return t.indexOf({needle}) >= 0 ? t : null;",
+            sel = json!(selector),
+            needle = json!(needle)
+        );
+        self.wait_until(&script, &format!("{selector} shows {needle:?}"), within)
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// Presses keys on whatever has the focus, as a person at a keyboard would.
+    pub fn press(&self, keys: &[Key]) {
+        let mut seq = KeyActions::new("keyboard".to_owned());
+        for k in keys {
+            let ch = k.chars().next().unwrap();
+            seq = seq
+                .then(KeyAction::Down { value: ch })
+                .then(KeyAction::Up { value: ch });
+        }
+        self.rt
+            .block_on(self.c().perform_actions(seq))
+            .unwrap_or_else(|e| panic!("keys failed: {e}"));
+    }
+
+    /// Types text into whatever has the focus.
+    pub fn type_text(&self, text: &str) {
+        let mut seq = KeyActions::new("keyboard".to_owned());
+        for ch in text.chars() {
+            seq = seq
+                .then(KeyAction::Down { value: ch })
+                .then(KeyAction::Up { value: ch });
+        }
+        self.rt
+            .block_on(self.c().perform_actions(seq))
+            .unwrap_or_else(|e| panic!("typing failed: {e}"));
+    }
+
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.rt
+            .block_on(self.c().set_window_size(width, height))
+            .unwrap_or_else(|e| panic!("cannot resize the window: {e}"));
+    }
+
+    /// Enters the `index`th frame of the current document (`None`: back to the top).
+    pub fn frame(&self, index: Option<u16>) {
+        let c = self.c();
+        self.rt
+            .block_on(async {
+                match index {
+                    Some(i) => c.enter_frame(i).await,
+                    None => c.enter_parent_frame().await,
+                }
+            })
+            .unwrap_or_else(|e| panic!("cannot switch frames: {e}"));
+    }
+
+    /// Saves a PNG of the viewport as `name` in the artifacts folder; returns its path.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self
+            .rt
+            .block_on(self.c().screenshot())
+            .unwrap_or_else(|e| panic!("no screenshot: {e}"));
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, png).unwrap();
+        println!("screenshot: {}", path.display());
+        path
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.take() {
+            let _ = self
+                .rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(10), c.close()).await });
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    /// Markup inside the open Shadow DOM of the element `host` finds (its
+    /// `inner` part), read through WebDriver's shadow-root commands, not the
+    /// page's own script. Empty while there is none.
+    pub fn shadow_html(&self, host: &str, inner: &str) -> String {
+        let c = self.c();
+        self.rt.block_on(async {
+            let Ok(el) = c.find(fantoccini::Locator::Css(host)).await else {
+                return String::new();
+            };
+            let Ok(root) = el.shadow_root().await else {
+                return String::new();
+            };
+            let Ok(part) = root.find(fantoccini::Locator::Css(inner)).await else {
+                return String::new();
+            };
+            part.html(true).await.unwrap_or_default()
+        })
+    }
+}
