@@ -23,5 +23,11 @@ mod axe;
 mod driver;
 #[path = "browser/embed.rs"]
 mod embed;
+#[path = "browser/entry.rs"]
+mod entry;
+#[path = "browser/pages.rs"]
+mod pages;
 #[path = "browser/site.rs"]
 mod site;
+#[path = "browser/story.rs"]
+mod story;

@@ -250,19 +250,6 @@ impl Browser {
             .unwrap_or_else(|e| panic!("keys failed: {e}"));
     }
 
-    /// Types text into whatever has the focus.
-    pub fn type_text(&self, text: &str) {
-        let mut seq = KeyActions::new("keyboard".to_owned());
-        for ch in text.chars() {
-            seq = seq
-                .then(KeyAction::Down { value: ch })
-                .then(KeyAction::Up { value: ch });
-        }
-        self.rt
-            .block_on(self.c().perform_actions(seq))
-            .unwrap_or_else(|e| panic!("typing failed: {e}"));
-    }
-
     pub fn set_window_size(&self, width: u32, height: u32) {
         self.rt
             .block_on(self.c().set_window_size(width, height))
@@ -327,5 +314,95 @@ impl Browser {
             };
             part.html(true).await.unwrap_or_default()
         })
+    }
+}
+
+impl Browser {
+    /// The element an XPath finds (waiting up to `within` for it).
+    pub fn find(&self, xpath: &str, within: Duration) -> fantoccini::elements::Element {
+        let c = self.c();
+        let deadline = Instant::now() + within;
+        self.rt.block_on(async {
+            loop {
+                match c.find(fantoccini::Locator::XPath(xpath)).await {
+                    Ok(e) => return e,
+                    Err(e) if Instant::now() >= deadline => {
+                        panic!("nothing matches {xpath}: {e}")
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(150)).await,
+                }
+            }
+        })
+    }
+
+    /// Runs an element command (click, send keys, select, …) to completion.
+    pub fn on<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    ) -> T {
+        self.rt
+            .block_on(fut)
+            .unwrap_or_else(|e| panic!("element command failed: {e}"))
+    }
+}
+
+/// What has the keyboard focus.
+#[derive(Debug)]
+pub struct Focus {
+    /// The accessible-ish label: `aria-label`, else the text, else the value.
+    pub label: String,
+    /// An outline or a box shadow is drawn around it.
+    pub visible: bool,
+}
+
+impl Browser {
+    pub fn focus(&self) -> Focus {
+        let v = self.eval(
+            "var e = document.activeElement; if (!e || e === document.body) return null; \
+             var s = getComputedStyle(e); \
+             var outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; \
+             return { label: (e.getAttribute('aria-label') || e.textContent || e.value || '').trim(), \
+                      visible: outline || s.boxShadow !== 'none' };",
+        );
+        Focus {
+            label: v["label"].as_str().unwrap_or("").to_owned(),
+            visible: v["visible"].as_bool().unwrap_or(false),
+        }
+    }
+
+    /// Presses Tab until the focus is on the control labelled `label` (at most
+    /// `max` presses); asserts the focus is visible there. Returns the presses.
+    pub fn tab_to(&self, label: &str, max: usize) -> usize {
+        let mut seen = Vec::new();
+        let here = self.focus();
+        if here.label == label {
+            assert!(here.visible, "the focus on {label:?} is not visible");
+            return 0;
+        }
+        for n in 1..=max {
+            self.press(&[Key::Tab]);
+            let f = self.focus();
+            if f.label == label {
+                assert!(f.visible, "the focus on {label:?} is not visible");
+                return n;
+            }
+            seen.push(f.label);
+        }
+        panic!("{max} presses of Tab never reached {label:?}; they reached {seen:?}");
+    }
+
+    /// The page scrolls sideways at this width (content wider than the viewport).
+    pub fn overflows_sideways(&self) -> bool {
+        self.eval("return document.documentElement.scrollWidth > window.innerWidth + 1;")
+            .as_bool()
+            .unwrap_or(true)
+    }
+}
+
+impl Browser {
+    /// No `alert()`, `confirm()` or `prompt()` dialog is open (a script that a
+    /// hostile name smuggled in would open one).
+    pub fn no_dialog(&self) -> bool {
+        self.rt.block_on(self.c().get_alert_text()).is_err()
     }
 }

@@ -121,7 +121,8 @@
     if (!/^[0-9a-fA-F-]{36}$/.test(id)) return;
     var lang = el.getAttribute("data-lang") || document.documentElement.lang;
     var frame = document.createElement("iframe");
-    frame.src = base + "/c/" + id + (lang ? "?lang=" + encodeURIComponent(lang.slice(0, 8)) : "");
+    // `framed=1`: the page sets its cookies for a frame (SameSite=None; Partitioned).
+    frame.src = base + "/c/" + id + "?framed=1" + (lang ? "&lang=" + encodeURIComponent(lang.slice(0, 8)) : "");
     frame.title = el.getAttribute("data-title") || "Naming contest";
     frame.style.cssText = "display:block;width:100%;height:480px;border:0";
     el.__christen = { id: id, frame: frame };
