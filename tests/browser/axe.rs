@@ -75,3 +75,22 @@ window.axe.run(document, { iframes: false, resultTypes: ["violations"] })
         serde_json::to_string_pretty(&bad).unwrap()
     );
 }
+
+/// Runs [`check`] on a copy of what `shown` shows, loaded into `auditor` (a
+/// browser with JavaScript, which axe-core needs for its timers): for pages
+/// seen with JavaScript disabled. The copy has no scripts; it is written into
+/// a page of the same origin, so its stylesheet loads as it did.
+pub fn check_copy(auditor: &Browser, shown: &Browser, state: &str) {
+    let url = shown.current_url();
+    let html = shown.eval(
+        "var d = document.documentElement.cloneNode(true); \
+         [].forEach.call(d.querySelectorAll('script'), function (s) { s.remove(); }); \
+         return '<!DOCTYPE html>' + d.outerHTML;",
+    );
+    auditor.goto(&url);
+    auditor.eval_with(
+        "document.open(); document.write(arguments[0]); document.close(); return true;",
+        vec![html],
+    );
+    check(auditor, &format!("{state} (a copy, no scripts)"));
+}

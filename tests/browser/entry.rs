@@ -14,7 +14,9 @@ use super::site;
 
 const HS_SECRET: &str = "an-organisation-shared-secret-of-40-bytes";
 
+/// The ballots the API counts once the contest is closed (final results).
 fn ballots_counted(app: &TestApp, id: &str) -> Value {
+    app.move_phase(id, "closed");
     let res = app.results(id, true, "");
     assert_eq!(res.status(), 200);
     res.json::<Value>().unwrap()["ballots_counted"].clone()

@@ -15,6 +15,7 @@ pub struct Words {
     pub lang: &'static str,
     pub rank_for: &'static str,
     pub cast: &'static str,
+    pub update: &'static str,
     pub received: &'static str,
 }
 
@@ -23,24 +24,28 @@ pub const LANGS: [Words; 4] = [
         lang: "en",
         rank_for: "Rank for {name}",
         cast: "Cast ballot",
+        update: "Update ballot",
         received: "Ballot received",
     },
     Words {
         lang: "fr",
         rank_for: "Rang de {name}",
         cast: "Voter",
+        update: "Modifier mon bulletin",
         received: "Bulletin reçu",
     },
     Words {
         lang: "es",
         rank_for: "Posición de {name}",
         cast: "Votar",
+        update: "Actualizar mi papeleta",
         received: "Papeleta recibida",
     },
     Words {
         lang: "de",
         rank_for: "Rang für {name}",
         cast: "Stimme abgeben",
+        update: "Stimmzettel ändern",
         received: "Stimmzettel erhalten",
     },
 ];

@@ -17,7 +17,7 @@ use super::pages::{
     alert_with, button, check_state, choose_rank, forged_form, lit, rank_by_keyboard, ranked_names,
     receipt, status_with, words, LANGS, WAIT,
 };
-use super::site;
+use super::{axe, site};
 
 const QUILL: &str = "Quillfeather";
 const INKWELL: &str = "Inkwell Lantern";
@@ -104,7 +104,7 @@ fn vote_by_keyboard(b: &Browser, page: &str) -> String {
 }
 
 /// A second browser, JavaScript off, in French: the selects, a refusal, a cast.
-fn vote_without_javascript(app: &TestApp, id: &str) {
+fn vote_without_javascript(auditor: &Browser, app: &TestApp, id: &str) {
     let b = Browser::launch_with(Options {
         javascript_disabled: true,
     });
@@ -117,25 +117,43 @@ fn vote_without_javascript(app: &TestApp, id: &str) {
         json!(false),
         "the page's script ran with JavaScript off"
     );
-    check_state(&b, "the ballot without JavaScript", Some("nojs-ballot"));
+    check_nojs(
+        auditor,
+        &b,
+        "the ballot without JavaScript",
+        Some("nojs-ballot"),
+    );
     choose_rank(&b, fr, QUILL, "1");
     choose_rank(&b, fr, INKWELL, "1");
     b.on(b.find(&button(fr.cast), WAIT).click());
     let alert = alert_with(&b, "1");
     println!("duplicate ranks refused: {alert}");
     assert!(b.text(".receipt").is_empty());
-    check_state(&b, "the refused ballot without JavaScript", None);
+    check_nojs(auditor, &b, "the refused ballot without JavaScript", None);
     choose_rank(&b, fr, INKWELL, "1");
     choose_rank(&b, fr, HOSTILE, "2");
     choose_rank(&b, fr, QUILL, "");
     b.on(b.find(&button(fr.cast), WAIT).click());
     status_with(&b, fr.received);
     receipt(&b);
-    check_state(
+    check_nojs(
+        auditor,
         &b,
         "the ballot received without JavaScript",
         Some("nojs-received"),
     );
+}
+
+/// axe-core on a page seen without JavaScript (on a copy, see
+/// [`axe::check_copy`]), and its screenshots.
+fn check_nojs(auditor: &Browser, b: &Browser, state: &str, shot: Option<&str>) {
+    axe::check_copy(auditor, b, state);
+    if let Some(name) = shot {
+        b.screenshot(&format!("{name}-desktop.png"));
+        b.set_window_size(360, 1400);
+        b.screenshot(&format!("{name}-360.png"));
+        b.set_window_size(1000, 1100);
+    }
 }
 
 /// A page on another origin posts to the ballot action: refused, nothing changes.
@@ -152,7 +170,8 @@ fn csrf_refused(b: &Browser, app: &TestApp, id: &str, inkwell: &str) {
 fn every_language(b: &Browser, app: &TestApp, id: &str) {
     for w in &LANGS {
         b.goto(&app.url(&format!("/c/{id}?lang={}", w.lang)));
-        b.find(&button(w.cast), WAIT);
+        // This browser has cast a ballot: the button offers to update it.
+        b.find(&button(w.update), WAIT);
         let lang = b.eval("return document.documentElement.lang;");
         assert_eq!(lang, json!(w.lang));
         let label = w.rank_for.replace("{name}", QUILL);
@@ -182,7 +201,7 @@ fn an_open_contest_from_suggestion_to_results_in_the_browser() {
 
     app.move_phase(&id, "voting");
     vote_by_keyboard(&b, &page);
-    vote_without_javascript(&app, &id);
+    vote_without_javascript(&b, &app, &id);
     csrf_refused(&b, &app, &id, &inkwell);
     every_language(&b, &app, &id);
     // The JavaScript voter's ballot is still theirs after the forgery.
