@@ -406,3 +406,31 @@ impl Browser {
         self.rt.block_on(self.c().get_alert_text()).is_err()
     }
 }
+
+/// At most this many browser tests run at once: each starts a server and one
+/// or two Chromiums, and the machines this runs on have two cores.
+const AT_ONCE: usize = 2;
+
+static RUNNING: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+/// A place among the browser tests running at once; held for the test's life.
+pub struct Slot;
+
+pub fn slot() -> Slot {
+    let (lock, freed) = &RUNNING;
+    let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while *n >= AT_ONCE {
+        n = freed.wait(n).unwrap_or_else(|e| e.into_inner());
+    }
+    *n += 1;
+    Slot
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (lock, freed) = &RUNNING;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        freed.notify_one();
+    }
+}

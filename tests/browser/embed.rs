@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::driver::Browser;
+use super::driver::{self, Browser};
 use super::{axe, helpers, site};
 
 const WINNER_BEFORE: &str = "Quillfeather";
@@ -64,6 +64,7 @@ addEventListener("message", function (e) {{
 
 #[test]
 fn embedded_results_render_update_live_respect_frame_ancestors_and_pass_axe() {
+    let _slot = driver::slot();
     let app = helpers::spawn_app();
     let contest = app.voting_contest(
         json!({ "title": "Name our blog", "results_visibility": "live", "live_results_min_batch": 1 }),

@@ -7,7 +7,7 @@ use fantoccini::key::Key;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-use super::driver::Browser;
+use super::driver::{self, Browser};
 use super::helpers::{self, TestApp};
 use super::pages::{alert_with, button, check_state, receipt, status_with, WAIT};
 use super::site;
@@ -32,6 +32,7 @@ fn cast_for(b: &Browser, name: &str) -> String {
 
 #[test]
 fn a_codes_contest_takes_a_voting_code_and_refuses_an_unknown_one() {
+    let _slot = driver::slot();
     let app = helpers::spawn_app();
     let contest = app.voting_contest(
         json!({ "title": "Name the school paper", "electorate": "codes" }),
@@ -57,6 +58,7 @@ fn a_codes_contest_takes_a_voting_code_and_refuses_an_unknown_one() {
 
 #[test]
 fn a_jwt_link_lets_the_organisations_member_in_and_drops_the_token_from_the_address() {
+    let _slot = driver::slot();
     let app = helpers::spawn_app();
     let contest = app.voting_contest(
         json!({ "title": "Name the staff newsletter", "electorate": "jwt" }),
@@ -103,6 +105,7 @@ fn library_page(app: &str, contest: &str) -> String {
 
 #[test]
 fn the_widget_mounts_the_participation_page_and_its_height_follows_the_page() {
+    let _slot = driver::slot();
     let app = helpers::spawn_app();
     let contest = app.voting_contest(
         json!({ "title": "Name our reading room" }),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 
-use super::driver::{Browser, Options};
+use super::driver::{self, Browser, Options};
 use super::helpers::{self, TestApp};
 use super::pages::{
     alert_with, button, check_state, choose_rank, forged_form, lit, rank_by_keyboard, ranked_names,
@@ -185,6 +185,7 @@ fn every_language(b: &Browser, app: &TestApp, id: &str) {
 
 #[test]
 fn an_open_contest_from_suggestion_to_results_in_the_browser() {
+    let _slot = driver::slot();
     let app = helpers::spawn_app();
     let id = app.suggesting_contest(json!({
         "title": "Name our reading room", "moderation": "post",
