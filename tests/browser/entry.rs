@@ -142,5 +142,9 @@ fn the_widget_mounts_the_participation_page_and_its_height_follows_the_page() {
     b.screenshot("participate-widget.png");
     b.frame(Some(0));
     check_state(&b, "the participation page in the widget's frame", None);
+    // A ballot cast inside the frame (its cookies are set for a frame).
+    cast_for(&b, "Story Loft");
     b.frame(None);
+    b.screenshot("participate-widget-received.png");
+    assert_eq!(ballots_counted(&app, &contest.id), 1);
 }
