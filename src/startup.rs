@@ -140,6 +140,7 @@ impl Application {
                     AppError::bad_request("invalid_path", format!("bad path: {e}")).into()
                 }))
                 .configure(api::configure)
+                .configure(api::pages::configure)
                 .default_service(web::to(api::no_route))
                 .wrap(from_fn(api::cors::cors))
                 .wrap(from_fn(api::metrics::track))

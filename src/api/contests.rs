@@ -58,6 +58,8 @@ pub struct CreateContest {
     #[serde(default = "default_readback")]
     pub ballot_readback: String,
     #[serde(default)]
+    pub open_voter_limit: Option<i64>,
+    #[serde(default)]
     pub schedule: Option<ScheduleBody>,
 }
 
@@ -98,6 +100,7 @@ impl From<CreateContest> for SettingsInput {
             max_rankings: Some(b.max_rankings),
             live_results_min_batch: Some(b.live_results_min_batch),
             ballot_readback: Some(b.ballot_readback),
+            open_voter_limit: Some(b.open_voter_limit),
             schedule: b.schedule.map(|s| ScheduleInput {
                 suggestions_open_at: Some(s.suggestions_open_at),
                 voting_open_at: Some(s.voting_open_at),
@@ -122,6 +125,7 @@ impl From<PatchContest> for SettingsInput {
             max_rankings: b.max_rankings,
             live_results_min_batch: b.live_results_min_batch,
             ballot_readback: b.ballot_readback,
+            open_voter_limit: b.open_voter_limit,
             schedule: b.schedule.map(|s| ScheduleInput {
                 suggestions_open_at: s.suggestions_open_at,
                 voting_open_at: s.voting_open_at,
@@ -160,6 +164,8 @@ pub struct PatchContest {
     pub live_results_min_batch: Option<i64>,
     #[serde(default, deserialize_with = "non_null")]
     pub ballot_readback: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub open_voter_limit: Option<Option<i64>>,
     #[serde(default, deserialize_with = "non_null")]
     pub schedule: Option<PatchSchedule>,
 }
@@ -210,6 +216,9 @@ pub struct ContestView {
     pub live_results_min_batch: i32,
     /// docs/SECURITY.md S3: what `GET …/ballot` reads back.
     pub ballot_readback: BallotReadback,
+    /// Open-electorate voter tokens per client address and window (`null`:
+    /// the service's default; 0: no limit).
+    pub open_voter_limit: Option<i32>,
     pub phase: Phase,
     pub schedule: Schedule,
     pub created_at: DateTime<Utc>,
@@ -233,6 +242,7 @@ impl ContestView {
             max_rankings: c.max_rankings,
             live_results_min_batch: c.live_results_min_batch,
             ballot_readback: c.ballot_readback,
+            open_voter_limit: c.open_voter_limit,
             phase: c.phase_at(now),
             schedule: c.schedule,
             created_at: c.created_at,

@@ -1,12 +1,17 @@
 //! `GET /embed/contests/{id}`: a self-contained results page for an `<iframe>`.
 //!
 //! No external scripts, fonts, styles or images; it works without JavaScript
-//! (a small inline script only tells the framing page its height and winners,
-//! for auto-sizing). Every string comes from [`i18n`]; every name is escaped.
+//! (then live results offer a link that reloads them). The small inline
+//! script, allowed by its hash in the CSP, tells the framing page its height
+//! and winners (`{type: "christen:embed", contest, height, winners}`), shows
+//! times in the reader's time zone, and while results are live follows the
+//! results stream and redraws the page in place (never a `<meta refresh>`,
+//! which WCAG 2.2.1 and axe-core refuse). Rendered by maud's `html!`, which
+//! escapes every name; every string comes from [`i18n`].
 //! The page shows only what `GET /v1/contests/{id}/results` shows the public:
 //! both go through `app::results::result_for` (see `app::embed`).
 
-pub mod i18n;
+pub use super::i18n;
 pub mod model;
 
 use std::fmt::Write as _;
@@ -28,7 +33,8 @@ use crate::app::results::{CachedResult, LIVE_MAX_AGE_SECS};
 use crate::domain::{Contest, ContestId, Phase};
 use crate::error::{AppError, AppResult};
 
-use i18n::{format_time, Lang};
+use i18n::{Lang, Strings};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use model::{Page, PageBody, ResultsView};
 
 /// `?theme=`.
@@ -121,7 +127,7 @@ pub fn content_security_policy(frame_ancestors: &[String]) -> String {
         ancestors.push_str(o);
     }
     format!(
-        "default-src 'none'; style-src {}; script-src {}; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}",
+        "default-src 'none'; style-src {}; script-src {}; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}",
         csp_hash(stylesheet()),
         csp_hash(SCRIPT),
     )
@@ -135,142 +141,138 @@ pub struct RenderOptions {
     pub theme: Theme,
     /// `scheme://host[:port]` of this service, for absolute links.
     pub base_url: String,
-    /// Reload every so many seconds (live results while voting is open).
-    pub refresh_secs: Option<u32>,
+    /// Results are live: with JavaScript the page follows the results stream
+    /// (no reload); without, it offers a link that reloads it.
+    pub live: bool,
 }
 
 impl RenderOptions {
     pub fn embed_url(&self) -> String {
         format!("{}/embed/contests/{}", self.base_url, self.contest_id)
     }
+
+    /// This page again, with its language and theme (the refresh link).
+    fn self_url(&self) -> String {
+        format!(
+            "{}?lang={}&theme={}",
+            self.embed_url(),
+            self.lang.code(),
+            self.theme.as_str()
+        )
+    }
 }
 
 /// Renders the embed page.
 pub fn render_html(page: &Page, o: &RenderOptions) -> String {
     let s = o.lang.strings();
-    let mut h = String::with_capacity(4096);
-    let title = escape(&page.title);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\" class=\"{theme}\" data-contest=\"{id}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-        lang = o.lang.code(),
-        theme = o.theme.as_str(),
-        id = o.contest_id,
-    );
-    if let Some(secs) = o.refresh_secs {
-        let _ = writeln!(h, "<meta http-equiv=\"refresh\" content=\"{secs}\">");
-    }
-    let _ = write!(
-        h,
-        "<title>{results}: {title}</title>\n<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{base}/oembed?url={url}&amp;format=json\" title=\"{title}\">\n<style>{style}</style>\n</head>\n<body>\n<main>\n<header>\n<h1>{title}</h1>\n",
-        results = escape(s.results),
-        base = escape(&o.base_url),
-        url = url_encode(&o.embed_url()),
-        style = stylesheet(),
-    );
     let status = match &page.body {
-        PageBody::Results(r) if r.final_ => format!(" · {}", escape(s.final_result)),
-        PageBody::Results(_) => format!(" · {}", escape(s.live_result)),
-        PageBody::NotYet(_) => String::new(),
+        PageBody::Results(r) if r.final_ => Some(s.final_result),
+        PageBody::Results(_) => Some(s.live_result),
+        PageBody::NotYet(_) => None,
     };
-    let _ = write!(
-        h,
-        "<p class=\"meta\">{}: {}{status}</p>\n</header>\n",
-        escape(s.phase),
-        escape(s.phase_name(page.phase)),
+    let oembed = format!(
+        "{}/oembed?url={}&format=json",
+        o.base_url,
+        url_encode(&o.embed_url())
     );
-    match &page.body {
-        PageBody::Results(r) => results_html(&mut h, r, o),
-        PageBody::NotYet(n) => {
-            let _ = writeln!(
-                h,
-                "<p class=\"notice\" role=\"status\">{}</p>",
-                escape(&n.message(s))
-            );
+    let stream = o
+        .live
+        .then(|| format!("/v1/contests/{}/results/stream", o.contest_id));
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(o.lang.code()) class=(o.theme.as_str()) data-contest=(o.contest_id) data-stream=[stream] {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (s.results) ": " (page.title) }
+                link rel="alternate" type="application/json+oembed" href=(oembed) title=(page.title);
+                style { (PreEscaped(stylesheet())) }
+            }
+            body {
+                main {
+                    header {
+                        h1 { (page.title) }
+                        p.meta {
+                            (s.phase) ": " (s.phase_name(page.phase))
+                            @if let Some(st) = status { " · " (st) }
+                        }
+                    }
+                    @match &page.body {
+                        PageBody::Results(r) => (results_markup(r, s, o.contest_id, &o.base_url)),
+                        PageBody::NotYet(n) => p.notice role="status" { (n.message(s)) },
+                    }
+                    @if o.live {
+                        p #refresh { a href=(o.self_url()) { (s.refresh) } }
+                    }
+                }
+                script { (PreEscaped(SCRIPT)) }
+            }
         }
-    }
-    let _ = write!(h, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
-    h
+    };
+    markup.into_string()
 }
 
-fn results_html(h: &mut String, r: &ResultsView, o: &RenderOptions) {
-    let s = o.lang.strings();
+/// The results of a contest as the embed page and the participation page
+/// show them: winners, the chart of the method, the count and a link to the
+/// full JSON.
+pub fn results_markup(r: &ResultsView, s: &Strings, contest_id: Uuid, base_url: &str) -> Markup {
     let heading = if r.winners.len() > 1 {
         s.winners
     } else {
         s.winner
     };
-    let _ = write!(
-        h,
-        "<section aria-labelledby=\"h-winners\">\n<h2 id=\"h-winners\">{}</h2>\n",
-        escape(heading)
-    );
-    if r.winners.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", escape(s.no_winner));
+    let badge = if r.winners.len() > 1 {
+        s.elected
     } else {
-        h.push_str("<ol class=\"winners\">");
-        for w in &r.winners {
-            let _ = write!(h, "<li>{}</li>", escape(w));
+        s.winner
+    };
+    let (before, after) = s
+        .counted_at
+        .split_once("{time}")
+        .unwrap_or((s.counted_at, ""));
+    html! {
+        section aria-labelledby="h-winners" {
+            h2 #h-winners { (heading) }
+            @if r.winners.is_empty() {
+                p { (s.no_winner) }
+            } @else {
+                ol.winners { @for w in &r.winners { li { (w) } } }
+            }
         }
-        h.push_str("</ol>\n");
-    }
-    h.push_str("</section>\n");
-    if !r.chart.bars.is_empty() {
-        let badge = if r.winners.len() > 1 {
-            s.elected
-        } else {
-            s.winner
-        };
-        let _ = write!(
-            h,
-            "<section aria-labelledby=\"h-chart\">\n<h2 id=\"h-chart\">{}</h2>\n<ol class=\"chart\">\n",
-            escape(&r.chart.caption)
-        );
-        for bar in &r.chart.bars {
-            let width = (r.chart.fraction(bar) * 100.0).round() as u32;
-            let (class, badge) = if bar.winner {
-                (
-                    " class=\"win\"",
-                    format!("<span class=\"badge\">{}</span>", escape(badge)),
-                )
-            } else {
-                ("", String::new())
-            };
-            let _ = writeln!(
-                h,
-                "<li{class}><div class=\"row\"><span class=\"name\">{name}{badge}</span><span class=\"val\">{label}</span></div><div class=\"track\" aria-hidden=\"true\"><span class=\"bar w{width}\"></span></div></li>",
-                name = escape(&bar.name),
-                label = escape(&bar.label),
-            );
+        @if !r.chart.bars.is_empty() {
+            section aria-labelledby="h-chart" {
+                h2 #h-chart { (r.chart.caption) }
+                ol.chart {
+                    @for bar in &r.chart.bars {
+                        @let width = (r.chart.fraction(bar) * 100.0).round() as u32;
+                        li class=[bar.winner.then_some("win")] {
+                            div.row {
+                                span.name {
+                                    (bar.name)
+                                    @if bar.winner { span.badge { (badge) } }
+                                }
+                                span.val { (bar.label) }
+                            }
+                            div.track aria-hidden="true" { span class={ "bar w" (width) } {} }
+                        }
+                    }
+                }
+            }
         }
-        h.push_str("</ol>\n</section>\n");
+        footer {
+            p {
+                (s.ballots_counted(r.ballots_counted))
+                @if let Some(at) = r.computed_at {
+                    " · " (before)
+                    time datetime=(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (s.date(at)) }
+                    (after)
+                }
+            }
+            p {
+                a href={ (base_url) "/v1/contests/" (contest_id) "/results" } target="_blank" rel="noopener" { (s.full_results) }
+            }
+        }
     }
-    let _ = write!(
-        h,
-        "<footer>\n<p>{}",
-        escape(&s.ballots_counted(r.ballots_counted))
-    );
-    if let Some(at) = r.computed_at {
-        let (before, after) = s
-            .counted_at
-            .split_once("{time}")
-            .unwrap_or((s.counted_at, ""));
-        let _ = write!(
-            h,
-            " · {}<time datetime=\"{}\">{}</time>{}",
-            escape(before),
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            escape(&format_time(at)),
-            escape(after)
-        );
-    }
-    let _ = write!(
-        h,
-        "</p>\n<p><a href=\"{}/v1/contests/{}/results\" target=\"_blank\" rel=\"noopener\">{}</a></p>\n</footer>\n",
-        escape(&o.base_url),
-        o.contest_id,
-        escape(s.full_results)
-    );
 }
 
 // ---------------------------------------------------------------------------
@@ -418,6 +420,7 @@ pub async fn page(
     query: web::Query<ViewQuery>,
     req: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
+    let started = std::time::Instant::now();
     let id: ContestId = parse_id(&path, "contest")?;
     let (theme, lang) = query.resolve(&req)?;
     let loaded = load(&state, id, lang).await?;
@@ -451,11 +454,16 @@ pub async fn page(
         lang,
         theme,
         base_url: base,
-        refresh_secs: loaded.live.then_some(LIVE_REFRESH_SECS),
+        live: loaded.live,
     };
+    let body = render_html(&loaded.page, &options);
     Ok(res
         .content_type("text/html; charset=utf-8")
-        .body(render_html(&loaded.page, &options)))
+        .insert_header((
+            "Server-Timing",
+            format!("page;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        ))
+        .body(body))
 }
 
 /// `Vary` of a response that depends on `headers` and on the base URL: the
@@ -467,10 +475,6 @@ pub fn vary(req: &actix_web::HttpRequest, headers: &str) -> String {
         None => headers.to_owned(),
     }
 }
-
-/// How often the embed page reloads itself (no JavaScript needed) while results
-/// are live and voting is open.
-pub const LIVE_REFRESH_SECS: u32 = 30;
 
 #[cfg(test)]
 mod tests {
@@ -504,7 +508,7 @@ mod tests {
             lang,
             theme,
             base_url: "http://127.0.0.1:8080".into(),
-            refresh_secs: None,
+            live: false,
         }
     }
 
@@ -522,7 +526,7 @@ mod tests {
         let html = render_html(&page, &opts(Lang::En, Theme::Dark));
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<b>Title"));
-        assert!(html.contains("&lt;/li&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"));
+        assert!(html.contains("&lt;/li&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&amp;"));
         assert_eq!(
             html.matches("<script>").count(),
             1,
@@ -544,12 +548,13 @@ mod tests {
             body: PageBody::NotYet(NotYet::new(ResultsVisibility::AfterClose, Some(at))),
         };
         let en = render_html(&page, &opts(Lang::En, Theme::Light));
-        assert!(
-            en.contains("Results will be published when voting closes, on 2026-12-01 18:00 UTC.")
-        );
+        assert!(en.contains(
+            "Results will be published when voting closes, on 1 December 2026, 18:00 UTC."
+        ));
         assert!(en.contains("<html lang=\"en\" class=\"light\""));
         let fr = render_html(&page, &opts(Lang::Fr, Theme::Light));
-        assert!(fr.contains("à la clôture du vote, le 2026-12-01 18:00 UTC"));
+        assert!(fr.contains("à la clôture du vote, le 1 décembre 2026 à 18:00 UTC"));
+        assert!(!fr.contains("http-equiv"));
         assert!(fr.contains("Vote ouvert"));
     }
 

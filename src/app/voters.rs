@@ -123,7 +123,7 @@ pub async fn issue(
                     "this contest's electorate is `open`: send no code",
                 ));
             }
-            check_open_rate(app, id, client, now).await?;
+            check_open_rate(app, id, contest.open_voter_limit, client, now).await?;
             Uuid::new_v4()
         }
         Electorate::Codes => {
@@ -148,14 +148,19 @@ pub async fn issue(
 }
 
 /// Counts one more open-electorate token for `client` and refuses it over the
-/// limit.
+/// limit: the contest's own `open_voter_limit` when it has one (shared
+/// networks need more), else the instance's.
 async fn check_open_rate(
     app: &App,
     id: ContestId,
+    per_contest: Option<i32>,
     client: String,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let limit = app.open_voter_limit;
+    let mut limit = app.open_voter_limit;
+    if let Some(n) = per_contest {
+        limit.max_per_window = n.max(0) as u32;
+    }
     if limit.max_per_window == 0 {
         return Ok(());
     }

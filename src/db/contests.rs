@@ -42,6 +42,7 @@ pub struct ContestRow {
     pub voting_close_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub open_voter_limit: Option<i32>,
 }
 
 /// Every settings column of a contest, as one create or patch writes them.
@@ -60,6 +61,7 @@ struct SettingsRow {
     max_rankings: Option<i32>,
     live_results_min_batch: i32,
     ballot_readback: ReadbackColumn,
+    open_voter_limit: Option<i32>,
     suggestions_open_at: Option<DateTime<Utc>>,
     voting_open_at: Option<DateTime<Utc>>,
     voting_close_at: Option<DateTime<Utc>>,
@@ -80,6 +82,7 @@ impl From<&Settings> for SettingsRow {
             max_rankings: s.max_rankings,
             live_results_min_batch: s.live_results_min_batch,
             ballot_readback: ReadbackColumn(s.ballot_readback),
+            open_voter_limit: s.open_voter_limit,
             suggestions_open_at: s.schedule.suggestions_open_at,
             voting_open_at: s.schedule.voting_open_at,
             voting_close_at: s.schedule.voting_close_at,
@@ -104,6 +107,7 @@ impl From<ContestRow> for Contest {
             max_rankings: row.max_rankings,
             live_results_min_batch: row.live_results_min_batch,
             ballot_readback: row.ballot_readback,
+            open_voter_limit: row.open_voter_limit,
             stored_phase: row.phase,
             schedule: Schedule {
                 suggestions_open_at: row.suggestions_open_at,

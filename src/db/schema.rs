@@ -42,6 +42,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         live_results_min_batch -> Int4,
         ballot_readback -> Text,
+        open_voter_limit -> Nullable<Int4>,
     }
 }
 

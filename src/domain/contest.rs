@@ -201,6 +201,8 @@ pub const MAX_RANKINGS: i32 = 1_000;
 /// Bounds and default of `live_results_min_batch` (docs/SECURITY.md S4).
 pub const MAX_LIVE_RESULTS_MIN_BATCH: i32 = 1_000;
 pub const DEFAULT_LIVE_RESULTS_MIN_BATCH: i32 = 5;
+/// The largest per-contest `open_voter_limit` (tokens per address and window).
+pub const MAX_OPEN_VOTER_LIMIT: i32 = 100_000;
 
 /// A counting method by its exact snake_case name (as the API and the database
 /// write it); the error lists the names.
@@ -247,6 +249,10 @@ pub struct Contest {
     pub live_results_min_batch: i32,
     /// What a voter's credential reads back (docs/SECURITY.md S3).
     pub ballot_readback: BallotReadback,
+    /// Open-electorate voter tokens one client address may get per window
+    /// (`app::voters::OpenVoterLimit`); `None`: the instance's default; 0:
+    /// no limit. Shared networks (a school, a library) need more.
+    pub open_voter_limit: Option<i32>,
     /// The phase last written; see [`Contest::phase_at`] for the current one.
     pub stored_phase: Phase,
     pub schedule: Schedule,

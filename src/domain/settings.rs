@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{
     check_seats, parse_method, BallotReadback, Contest, ContestTitle, Description, Electorate,
     FieldError, Moderation, Phase, ResultsVisibility, Schedule, Slug, Validator,
-    DEFAULT_LIVE_RESULTS_MIN_BATCH, MAX_LIVE_RESULTS_MIN_BATCH, MAX_RANKINGS, MAX_SEATS,
-    MAX_SUGGESTIONS_PER_PARTICIPANT,
+    DEFAULT_LIVE_RESULTS_MIN_BATCH, MAX_LIVE_RESULTS_MIN_BATCH, MAX_OPEN_VOTER_LIMIT, MAX_RANKINGS,
+    MAX_SEATS, MAX_SUGGESTIONS_PER_PARTICIPANT,
 };
 use crate::tally::Method;
 
@@ -31,6 +31,7 @@ pub struct SettingsInput {
     pub max_rankings: Option<Option<i64>>,
     pub live_results_min_batch: Option<i64>,
     pub ballot_readback: Option<String>,
+    pub open_voter_limit: Option<Option<i64>>,
     pub schedule: Option<ScheduleInput>,
 }
 
@@ -64,6 +65,7 @@ impl SettingsInput {
                 self.live_results_min_batch.is_some(),
             ),
             ("ballot_readback", self.ballot_readback.is_some()),
+            ("open_voter_limit", self.open_voter_limit.is_some()),
             ("schedule", self.schedule.is_some()),
         ]
         .into_iter()
@@ -102,6 +104,7 @@ impl SettingsInput {
                 self.max_suggestions_per_participant.is_some(),
             ),
             (closed, "slug", self.slug.is_some()),
+            (closed, "open_voter_limit", self.open_voter_limit.is_some()),
             (closed, "schedule", self.schedule.is_some()),
         ]
         .into_iter()
@@ -126,6 +129,9 @@ pub struct Settings {
     pub max_rankings: Option<i32>,
     pub live_results_min_batch: i32,
     pub ballot_readback: BallotReadback,
+    /// Open-electorate voter tokens per client address and window; `None`:
+    /// the instance's default; 0: no limit.
+    pub open_voter_limit: Option<i32>,
     pub schedule: Schedule,
 }
 
@@ -145,6 +151,7 @@ impl Settings {
             max_rankings: c.max_rankings,
             live_results_min_batch: c.live_results_min_batch,
             ballot_readback: c.ballot_readback,
+            open_voter_limit: c.open_voter_limit,
             schedule: c.schedule,
         }
     }
@@ -165,6 +172,7 @@ impl Settings {
             max_rankings: None,
             live_results_min_batch: DEFAULT_LIVE_RESULTS_MIN_BATCH,
             ballot_readback: BallotReadback::Full,
+            open_voter_limit: None,
             schedule: Schedule::default(),
         }
     }
@@ -192,6 +200,7 @@ pub struct ContestPatch {
     pub max_rankings: Option<Option<i32>>,
     pub live_results_min_batch: Option<i32>,
     pub ballot_readback: Option<BallotReadback>,
+    pub open_voter_limit: Option<Option<i32>>,
     pub schedule: Option<ScheduleInput>,
 }
 
@@ -268,6 +277,19 @@ impl ContestPatch {
             ballot_readback: input
                 .ballot_readback
                 .and_then(|r| v.check("ballot_readback", BallotReadback::parse(&r))),
+            open_voter_limit: input.open_voter_limit.and_then(|n| match n {
+                Some(n) => {
+                    let r = if (0..=i64::from(MAX_OPEN_VOTER_LIMIT)).contains(&n) {
+                        Ok(Some(n as i32))
+                    } else {
+                        Err(format!(
+                            "must be between 0 (no limit) and {MAX_OPEN_VOTER_LIMIT}, or null for the service's default"
+                        ))
+                    };
+                    v.check("open_voter_limit", r)
+                }
+                None => Some(None),
+            }),
             schedule: input.schedule,
         }
     }
@@ -305,6 +327,7 @@ impl ContestPatch {
             .live_results_min_batch
             .unwrap_or(s.live_results_min_batch);
         s.ballot_readback = self.ballot_readback.unwrap_or(s.ballot_readback);
+        s.open_voter_limit = self.open_voter_limit.unwrap_or(s.open_voter_limit);
         if let Some(edit) = self.schedule {
             s.schedule = merge_schedule(v, base.schedule, edit, phase);
         }
@@ -429,5 +452,26 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["live_results_min_batch", "ballot_readback"]);
+    }
+
+    #[test]
+    fn the_open_voter_limit_is_optional_bounded_and_changes_until_close() {
+        let s = Settings::new_contest(input("x", "irv")).unwrap();
+        assert_eq!(s.open_voter_limit, None);
+        let set = |n: Option<i64>| SettingsInput {
+            open_voter_limit: Some(n),
+            ..Default::default()
+        };
+        let patched = ContestPatch::settings(set(Some(0)), &s, Phase::Voting).unwrap();
+        assert_eq!(patched.open_voter_limit, Some(0));
+        let cleared = ContestPatch::settings(set(None), &patched, Phase::Voting).unwrap();
+        assert_eq!(cleared.open_voter_limit, None);
+        let errors = ContestPatch::settings(set(Some(-1)), &s, Phase::Draft).unwrap_err();
+        assert_eq!(errors[0].field, "open_voter_limit");
+        assert!(set(Some(5)).locked_fields(Phase::Voting).is_empty());
+        assert_eq!(
+            set(Some(5)).locked_fields(Phase::Closed),
+            ["open_voter_limit"]
+        );
     }
 }

@@ -127,10 +127,18 @@ fn embed_page_and_svg_show_live_results_with_hostile_names_escaped() {
     assert!(html.contains("4 ballots counted"), "{html}");
     assert!(html.contains("Voting open"));
     assert!(html.contains("class=\"light\""));
+    // Live pages follow the results stream with JavaScript and offer a
+    // link without it; they never reload themselves (axe-core's critical
+    // `meta-refresh`).
+    assert!(!html.contains("http-equiv"), "{html}");
     assert!(
-        html.contains("http-equiv=\"refresh\""),
-        "live pages refresh"
+        html.contains(&format!(
+            "data-stream=\"/v1/contests/{}/results/stream\"",
+            contest.id
+        )),
+        "{html}"
     );
+    assert!(html.contains("Refresh the results</a>"), "{html}");
     assert!(html.contains("type=\"application/json+oembed\""));
 
     // Unchanged: 304. A new ballot changes the validator.
@@ -155,6 +163,17 @@ fn embed_page_and_svg_show_live_results_with_hostile_names_escaped() {
         .unwrap();
     assert!(dark.contains("<html lang=\"fr\" class=\"dark\""), "{dark}");
     assert!(dark.contains("5 bulletins comptés"));
+    for (lang, counted, refresh) in [
+        ("es", "5 papeletas contadas", "Actualizar los resultados"),
+        ("de", "5 Stimmzettel gezählt", "Ergebnisse aktualisieren"),
+    ] {
+        let html = get(&app, &format!("{page_path}?lang={lang}"))
+            .text()
+            .unwrap();
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{html}");
+        assert!(html.contains(counted), "{html}");
+        assert!(html.contains(refresh), "{html}");
+    }
     assert_problem(
         get(&app, &format!("{page_path}?theme=neon")),
         400,
@@ -222,13 +241,15 @@ fn before_close_the_views_say_when_results_come_and_after_close_show_them() {
     );
     let html = get(&app, &page_path).text().unwrap();
     assert!(
-        html.contains("Results will be published when voting closes, on 2099-12-01 18:00 UTC."),
+        html.contains(
+            "Results will be published when voting closes, on 1 December 2099, 18:00 UTC."
+        ),
         "{html}"
     );
     assert!(!html.contains("Inkwell"), "no candidate leaks before close");
     assert!(!html.contains("ballots counted"));
     let svg = get(&app, &svg_path).text().unwrap();
-    assert!(svg.contains("2099-12-01 18:00 UTC"), "{svg}");
+    assert!(svg.contains("1 December 2099, 18:00 UTC"), "{svg}");
     assert!(!svg.contains("Inkwell"));
     let fr = get(&app, &format!("{page_path}?lang=fr")).text().unwrap();
     assert!(fr.contains("à la clôture du vote"), "{fr}");
@@ -247,6 +268,10 @@ fn before_close_the_views_say_when_results_come_and_after_close_show_them() {
     );
     assert!(html.contains("3 ballots counted"));
     assert!(!html.contains("http-equiv=\"refresh\""));
+    assert!(
+        !html.contains("data-stream=\""),
+        "a final result is not followed"
+    );
     let svg = get(&app, &svg_path).text().unwrap();
     assert!(svg.contains("Winner: Inkwell"), "{svg}");
 

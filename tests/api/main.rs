@@ -18,6 +18,7 @@ mod export;
 mod group_commit;
 mod migrations;
 mod ops;
+mod pages;
 mod results;
 mod security_data;
 mod security_http;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::i18n::{format_time, Strings};
+use crate::api::i18n::Strings;
 use crate::domain::{Phase, ResultsVisibility};
 
 /// Which chart a method gets.
@@ -92,9 +92,9 @@ impl NotYet {
     pub fn message(&self, s: &Strings) -> String {
         match self {
             NotYet::Hidden => s.not_public_hidden.to_owned(),
-            NotYet::UntilClose(Some(at)) => s
-                .not_public_until_close_at
-                .replace("{time}", &format_time(*at)),
+            NotYet::UntilClose(Some(at)) => {
+                s.not_public_until_close_at.replace("{time}", &s.date(*at))
+            }
             NotYet::UntilClose(None) => s.not_public_until_close.to_owned(),
         }
     }
@@ -202,7 +202,7 @@ impl Chart {
                 Bar {
                     name: name_of(c),
                     value: votes,
-                    label: s.votes(&format_number(votes)),
+                    label: s.votes(&s.number(votes)),
                     winner: is_winner(c),
                 }
             })
@@ -291,9 +291,9 @@ impl Chart {
                     name: name_of(c),
                     value: score,
                     label: if points {
-                        s.points.replace("{n}", &format_number(score))
+                        s.points.replace("{n}", &s.number(score))
                     } else {
-                        s.votes(&format_number(score))
+                        s.votes(&s.number(score))
                     },
                     winner: is_winner(c),
                 }
