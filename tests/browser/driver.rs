@@ -434,3 +434,19 @@ impl Drop for Slot {
         freed.notify_one();
     }
 }
+
+impl Browser {
+    /// Runs `act` (a form submission, a click on a link) and waits until a new
+    /// document has loaded in its place, so what is read next is the answer,
+    /// never the page that sent it.
+    pub fn navigating<T>(&self, act: impl FnOnce() -> T) -> T {
+        self.eval("window.__christenBefore = true; return true;");
+        let out = act();
+        self.wait_until(
+            "return !window.__christenBefore && document.readyState === 'complete';",
+            "a new page after the form was sent",
+            Duration::from_secs(30),
+        );
+        out
+    }
+}

@@ -25,7 +25,7 @@ fn ballots_counted(app: &TestApp, id: &str) -> Value {
 /// Ranks `name` with its button and casts.
 fn cast_for(b: &Browser, name: &str) -> String {
     b.on(b.find(&button(&format!("Rank {name}")), WAIT).click());
-    b.on(b.find(&button("Cast ballot"), WAIT).click());
+    b.navigating(|| b.on(b.find(&button("Cast ballot"), WAIT).click()));
     status_with(b, "Ballot received");
     receipt(b)
 }
@@ -44,12 +44,12 @@ fn a_codes_contest_takes_a_voting_code_and_refuses_an_unknown_one() {
     let field = b.find("//input[@id='code']", WAIT);
     check_state(&b, "the voting-code form", Some("code"));
     b.on(field.send_keys("NOT-A-CODE"));
-    b.press(&[Key::Enter]);
+    b.navigating(|| b.press(&[Key::Enter]));
     alert_with(&b, "not valid");
     check_state(&b, "an unknown voting code", None);
     let field = b.find("//input[@id='code']", WAIT);
     b.on(field.send_keys(&code));
-    b.on(b.find(&button("Continue"), WAIT).click());
+    b.navigating(|| b.on(b.find(&button("Continue"), WAIT).click()));
     b.find(&button("Cast ballot"), WAIT);
     check_state(&b, "the ballot after a voting code", None);
     cast_for(&b, "Chalk Dust");

@@ -47,13 +47,13 @@ fn suggest(b: &Browser, page: &str) {
     // A normalised duplicate adds support and says so.
     b.on(input.clear());
     b.on(input.send_keys("QUILLFEATHER!"));
-    b.press(&[Key::Enter]);
+    b.navigating(|| b.press(&[Key::Enter]));
     status_with(b, "your support was added");
     check_state(b, "after suggesting a duplicate", None);
 
     let input = b.find("//input[@id='suggestion']", WAIT);
     b.on(input.send_keys(HOSTILE));
-    b.press(&[Key::Enter]);
+    b.navigating(|| b.press(&[Key::Enter]));
     status_with(b, "your suggestion was added");
     b.wait_for_text("main", HOSTILE, WAIT);
     let names = b.eval(
@@ -81,7 +81,7 @@ fn vote_by_keyboard(b: &Browser, page: &str) -> String {
     assert_eq!(ranked_names(b), [QUILL, INKWELL]);
     check_state(b, "the ballot with a ranking", Some("ballot"));
     b.tab_to("Cast ballot", 80);
-    b.press(&[Key::Enter]);
+    b.navigating(|| b.press(&[Key::Enter]));
     status_with(b, "Ballot received");
     let first = receipt(b);
     check_state(b, "the ballot received", Some("received"));
@@ -94,12 +94,13 @@ fn vote_by_keyboard(b: &Browser, page: &str) -> String {
     rank_by_keyboard(b, &[HOSTILE]);
     assert_eq!(ranked_names(b), [QUILL, HOSTILE]);
     b.tab_to("Update ballot", 80);
-    b.press(&[Key::Enter]);
+    b.navigating(|| b.press(&[Key::Enter]));
     status_with(b, "Ballot received");
     let second = receipt(b);
     check_state(b, "the replaced ballot", None);
     assert_eq!(ranked_names(b), [QUILL, HOSTILE]);
-    println!("receipts: {first} then {second}");
+    // Each cast gets a fresh receipt: this is the replacement's page.
+    assert_ne!(first, second, "the replaced ballot shows the first receipt");
     second
 }
 
@@ -125,7 +126,7 @@ fn vote_without_javascript(auditor: &Browser, app: &TestApp, id: &str) {
     );
     choose_rank(&b, fr, QUILL, "1");
     choose_rank(&b, fr, INKWELL, "1");
-    b.on(b.find(&button(fr.cast), WAIT).click());
+    b.navigating(|| b.on(b.find(&button(fr.cast), WAIT).click()));
     let alert = alert_with(&b, "1");
     println!("duplicate ranks refused: {alert}");
     assert!(b.text(".receipt").is_empty());
@@ -133,7 +134,7 @@ fn vote_without_javascript(auditor: &Browser, app: &TestApp, id: &str) {
     choose_rank(&b, fr, INKWELL, "1");
     choose_rank(&b, fr, HOSTILE, "2");
     choose_rank(&b, fr, QUILL, "");
-    b.on(b.find(&button(fr.cast), WAIT).click());
+    b.navigating(|| b.on(b.find(&button(fr.cast), WAIT).click()));
     status_with(&b, fr.received);
     receipt(&b);
     check_nojs(
@@ -161,7 +162,7 @@ fn csrf_refused(b: &Browser, app: &TestApp, id: &str, inkwell: &str) {
     let form = forged_form(&app.address, id, inkwell);
     let port = site::serve(move |p| (p == "/").then(|| form.clone()));
     b.goto(&format!("http://127.0.0.1:{port}/"));
-    b.on(b.find(&button("Claim it"), WAIT).click());
+    b.navigating(|| b.on(b.find(&button("Claim it"), WAIT).click()));
     let alert = alert_with(b, "could not be sent safely");
     println!("forged form: {alert}");
     check_state(b, "the refused forged form", None);
