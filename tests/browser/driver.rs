@@ -86,6 +86,8 @@ fn free_port() -> u16 {
 pub struct Options {
     /// Chrome's content setting: the browser runs no script at all.
     pub javascript_disabled: bool,
+    /// The reader asks for a dark colour scheme and reduced motion.
+    pub dark_reduced_motion: bool,
 }
 
 pub struct Browser {
@@ -118,17 +120,27 @@ impl Browser {
         if options.javascript_disabled {
             prefs["profile.managed_default_content_settings.javascript"] = json!(2);
         }
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1000,1100",
+            "--lang=en-GB",
+        ];
+        if options.dark_reduced_motion {
+            args.extend(["--force-dark-mode", "--force-prefers-reduced-motion"]);
+        }
         let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1000,1100",
-                    "--lang=en-GB",
-                ],
+                "args": args,
                 "prefs": prefs,
             }
         });

@@ -7,7 +7,7 @@ use fantoccini::key::Key;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-use super::driver::{self, Browser};
+use super::driver::{self, Browser, Options};
 use super::helpers::{self, TestApp};
 use super::pages::{alert_with, button, check_state, receipt, status_with, WAIT};
 use super::site;
@@ -147,4 +147,41 @@ fn the_widget_mounts_the_participation_page_and_its_height_follows_the_page() {
     b.frame(None);
     b.screenshot("participate-widget-received.png");
     assert_eq!(ballots_counted(&app, &contest.id), 1);
+}
+
+#[test]
+fn the_ballot_in_a_dark_colour_scheme_with_reduced_motion_passes_axe() {
+    let _slot = driver::slot();
+    let app = helpers::spawn_app();
+    let contest = app.voting_contest(
+        json!({ "title": "Name the night bus" }),
+        &["Owl Line", "Moon Runner"],
+    );
+    let b = Browser::launch_with(Options {
+        dark_reduced_motion: true,
+        ..Options::default()
+    });
+    b.goto(&app.url(&format!("/c/{}?lang=en", contest.id)));
+    b.find(&button("Cast ballot"), WAIT);
+    let media = b.eval(
+        "return [matchMedia('(prefers-color-scheme: dark)').matches, \
+                 matchMedia('(prefers-reduced-motion: reduce)').matches];",
+    );
+    assert_eq!(
+        media,
+        json!([true, true]),
+        "the browser did not ask for dark and reduced motion"
+    );
+    let transition =
+        b.eval("return getComputedStyle(document.querySelector('button')).transitionDuration;");
+    assert_eq!(
+        transition,
+        json!("0s"),
+        "buttons still move under reduced motion"
+    );
+    b.on(b.find(&button("Rank Moon Runner"), WAIT).click());
+    check_state(&b, "the ballot in a dark colour scheme", Some("dark"));
+    let shown = cast_for(&b, "Owl Line");
+    check_state(&b, "the ballot received in a dark colour scheme", None);
+    assert_eq!(shown.len(), 32);
 }

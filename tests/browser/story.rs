@@ -108,6 +108,7 @@ fn vote_by_keyboard(b: &Browser, page: &str) -> String {
 fn vote_without_javascript(auditor: &Browser, app: &TestApp, id: &str) {
     let b = Browser::launch_with(Options {
         javascript_disabled: true,
+        ..Options::default()
     });
     let fr = words("fr");
     b.goto(&app.url(&format!("/c/{id}?lang=fr")));
