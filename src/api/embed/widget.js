@@ -6,9 +6,18 @@
  * Renders the contest's results chart (the same SVG as /v1/contests/{id}/results.svg)
  * into a Shadow DOM inside each such element, and keeps it current while voting is
  * open and results are live (Server-Sent Events from …/results/stream; polling if
- * the stream is refused). Defines one global, `Christen`, with `mount(element)`
- * and `scan()`. After each render the element fires a `christen:update` event
- * (bubbles) with `detail: {contest, live}`.
+ * the stream is refused). After each render the element fires a `christen:update`
+ * event (bubbles) with `detail: {contest, live}`.
+ *
+ *   <div data-christen-participate="CONTEST-ID" data-lang="fr"></div>
+ *
+ * Mounts the contest's participation page (/c/CONTEST-ID: suggest, rank, vote)
+ * in an iframe whose height follows its content: the page posts
+ * `{type: "christen:participate", contest, height}` to its parent, and only
+ * messages from that frame's window and this script's origin are believed.
+ *
+ * Defines one global, `Christen`, with `mount(element)`, `participate(element)`
+ * and `scan()`.
  */
 (function () {
   "use strict";
@@ -104,12 +113,42 @@
     state.timer = setInterval(function () { render(state); }, POLL_MS);
   }
 
+  var frames = [];
+
+  function participate(el) {
+    if (!el || el.__christen) return;
+    var id = el.getAttribute("data-christen-participate") || "";
+    if (!/^[0-9a-fA-F-]{36}$/.test(id)) return;
+    var lang = el.getAttribute("data-lang") || document.documentElement.lang;
+    var frame = document.createElement("iframe");
+    // `framed=1`: the page sets its cookies for a frame (SameSite=None; Partitioned).
+    frame.src = base + "/c/" + id + "?framed=1" + (lang ? "&lang=" + encodeURIComponent(lang.slice(0, 8)) : "");
+    frame.title = el.getAttribute("data-title") || "Naming contest";
+    frame.style.cssText = "display:block;width:100%;height:480px;border:0";
+    el.__christen = { id: id, frame: frame };
+    el.replaceChildren(frame);
+    frames.push(frame);
+  }
+
+  // The participation page reports its height; size the frame that sent it.
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.origin !== base || !d || d.type !== "christen:participate") return;
+    var h = Math.ceil(Number(d.height));
+    if (!(h > 0 && h < 100000)) return;
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === e.source) frames[i].style.height = h + "px";
+    }
+  });
+
   function scan() {
     var els = document.querySelectorAll("[data-christen-contest]");
     for (var i = 0; i < els.length; i++) mount(els[i]);
+    els = document.querySelectorAll("[data-christen-participate]");
+    for (var j = 0; j < els.length; j++) participate(els[j]);
   }
 
-  window.Christen = { version: 1, mount: mount, scan: scan };
+  window.Christen = { version: 1, mount: mount, participate: participate, scan: scan };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", scan);
   } else {
