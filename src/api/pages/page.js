@@ -92,8 +92,15 @@
         li.appendChild(el("span", "pos", String(i + 1)));
         li.appendChild(el("span", "name", it.name));
         var btns = el("span", "btns");
-        btns.appendChild(button(fill(L("up"), it.name), "secondary", function () { move(it, -1, "up"); }));
-        btns.appendChild(button(fill(L("down"), it.name), "secondary", function () { move(it, 1, "down"); }));
+        // At either end the button stays focusable (focus follows a moved name)
+        // but says it can go no further: aria-disabled, and a click announces
+        // the position unchanged.
+        var up = button(fill(L("up"), it.name), "secondary", function () { move(it, -1, "up"); });
+        var down = button(fill(L("down"), it.name), "secondary", function () { move(it, 1, "down"); });
+        if (i === 0) up.setAttribute("aria-disabled", "true");
+        if (i === ranked.length - 1) down.setAttribute("aria-disabled", "true");
+        btns.appendChild(up);
+        btns.appendChild(down);
         btns.appendChild(button(fill(L("remove"), it.name), "secondary", function () { ranked.splice(ranked.indexOf(it), 1); render(["rank", it]); say(fill(L("remove"), it.name)); }));
         li.addEventListener("dragstart", function (e) { dragged = it; li.classList.add("dragging"); e.dataTransfer.effectAllowed = "move"; e.dataTransfer.setData("text/plain", it.id); });
         li.addEventListener("dragend", function () { dragged = null; li.classList.remove("dragging"); });
@@ -132,7 +139,7 @@
     }
     function move(it, by, kind) {
       var i = ranked.indexOf(it), j = i + by;
-      if (j < 0 || j >= ranked.length) return;
+      if (j < 0 || j >= ranked.length) { say(it.name + ": " + (i + 1)); return; }
       ranked.splice(i, 1);
       ranked.splice(j, 0, it);
       render([kind, it]);
