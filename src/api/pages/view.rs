@@ -168,7 +168,7 @@ fn footer(f: &Frame<'_>) -> Markup {
     html! {
         footer {
             nav aria-label=(f.s().language) {
-                ul.list {
+                ul.langs {
                     @for l in Lang::ALL {
                         li {
                             a href=(page_url(f.contest.id.0, "", l, f.framed)) hreflang=(l.code()) lang=(l.code())
