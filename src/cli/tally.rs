@@ -23,7 +23,7 @@ use clap::ValueEnum;
 
 use crate::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config, RctabConfig};
 use crate::formats::rctab_csv::{ClearBallotOptions, GenericCsvOptions};
-use crate::formats::{self, cvr, urcvt, ElectionFile, FileKind, Format, FormatError};
+use crate::formats::{self, urcvt, ElectionFile, FileKind, Format, FormatError};
 use crate::tally::rcv::{self, RcvRules};
 use crate::tally::{
     self, CandidateRef, DecidedBy, Method, Options, Report, Round, TallyError, TransferKind, Votes,
@@ -616,25 +616,13 @@ fn read_plain_for_rules(text: &str, format: Format) -> Result<RulesInput, String
     })
 }
 
-/// `election` with `config`'s candidates, in its order (and undeclared write-ins
-/// when its source names a label), with its rules and seats.
+/// `election` ready to count under `c` (see [`RctabConfig::prepare`]), with its
+/// rules and seats.
 fn apply_config(
     c: &RctabConfig,
     election: &tally::Election,
 ) -> Result<(tally::Election, RcvRules, u32), String> {
-    let mut declared = c.candidates.clone();
-    if c.sources
-        .first()
-        .is_some_and(|s| s.undeclared_write_in_label.is_some())
-    {
-        declared.push(cvr::UNDECLARED_WRITE_INS.to_owned());
-    }
-    let election = cvr::reorder_candidates(
-        &cvr::with_declared_candidates(election, &declared),
-        &declared,
-    );
-    let (rules, seats) = c.rules.to_rcv_rules(&election)?;
-    Ok((election, rules, seats))
+    c.prepare(election)
 }
 
 /// The URCVT JSON summary, with the contest details of `config`.

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use super::cvr::{self, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
 use super::read_error::{json_syntax, Location, ReadError};
 use crate::tally::rcv::{
     DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
@@ -71,6 +71,9 @@ pub struct RctabConfig {
     /// tie-breaks follow), excluded ones included.
     pub candidates: Vec<String>,
     pub excluded: Vec<String>,
+    /// `(alias, name)`: a CVR naming `alias` means the candidate `name` (each
+    /// candidate's `aliases`, and its `code` where RCTab 1.x configs give one).
+    pub aliases: Vec<(String, String)>,
     pub sources: Vec<RctabCvrSource>,
     pub rules: RctabRules,
 }
@@ -205,6 +208,7 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
 
     let mut candidates = Vec::new();
     let mut excluded = Vec::new();
+    let mut aliases = Vec::new();
     let list = root
         .get("candidates")
         .and_then(Value::as_array)
@@ -225,6 +229,11 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
         }
         if flag(CONFIG, obj, "excluded", &path)? {
             excluded.push(name.clone());
+        }
+        for alias in candidate_aliases(obj, &path)? {
+            if alias != name {
+                aliases.push((alias, name.clone()));
+            }
         }
         candidates.push(name);
     }
@@ -258,9 +267,113 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
         office: out("contestOffice"),
         candidates,
         excluded,
+        aliases,
         sources,
         rules: parse_rctab_rules(CONFIG, rules, "$.rules")?,
     })
+}
+
+/// A candidate's other names: its `aliases` (RCTab 1.3 and later) and `code`
+/// (RCTab 1.x, the name its CVRs used).
+fn candidate_aliases(obj: &Map<String, Value>, path: &str) -> Result<Vec<String>, ReadError> {
+    let mut out: Vec<String> = text(obj, "code").into_iter().collect();
+    match obj.get("aliases") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for (k, alias) in list.iter().enumerate() {
+                match alias {
+                    Value::String(a) if !a.trim().is_empty() => out.push(a.trim().to_owned()),
+                    Value::String(_) => {}
+                    _ => {
+                        return Err(err(
+                            CONFIG,
+                            &format!("{path}.aliases[{k}]"),
+                            "expected a candidate name",
+                        ))
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return Err(err(
+                CONFIG,
+                &format!("{path}.aliases"),
+                "expected a list of names",
+            ))
+        }
+    }
+    Ok(out)
+}
+
+impl RctabConfig {
+    /// `election` (as a CVR reader gave it) made ready to count under this
+    /// configuration, with the rules and seats: aliases renamed to their
+    /// candidate; the declared candidates (and undeclared write-ins, when a
+    /// source names a label) in configuration order; excluded candidates
+    /// withdrawn, so every ballot passes over them as RCTab's
+    /// `Tabulator.isCandidateContinuing` does for `CandidateStatus.EXCLUDED`.
+    /// A ballot ranking someone beyond `maxRankingsAllowed` is an error, as
+    /// RCTab refuses such a CVR ("Rank exceeds max rankings allowed in config",
+    /// `ClearBallotCvrReader`).
+    pub fn prepare(&self, election: &Election) -> Result<(Election, RcvRules, u32), String> {
+        let renamed = cvr::rename_candidates(election, |name| {
+            self.aliases
+                .iter()
+                .find(|(alias, _)| alias == name)
+                .map(|(_, real)| real.clone())
+        });
+        let mut declared = self.candidates.clone();
+        if self
+            .sources
+            .iter()
+            .any(|s| s.undeclared_write_in_label.is_some())
+            || renamed.candidates.iter().any(|c| c == UNDECLARED_WRITE_INS)
+        {
+            declared.push(UNDECLARED_WRITE_INS.to_owned());
+        }
+        let mut election = cvr::reorder_candidates(
+            &cvr::with_declared_candidates(&renamed, &declared),
+            &declared,
+        );
+        for name in &self.excluded {
+            if let Some(i) = election.candidates.iter().position(|c| c == name) {
+                let i = i as CandidateIdx;
+                if !election.withdrawn.contains(&i) {
+                    election.withdrawn.push(i);
+                }
+            }
+        }
+        election.withdrawn.sort_unstable();
+        self.check_max_rankings(&election)?;
+        let (rules, seats) = self.rules.to_rcv_rules(&election)?;
+        Ok((election, rules, seats))
+    }
+
+    /// `maxRankingsAllowed` ("max": the number of declared candidates) against
+    /// every ballot's last marked rank.
+    fn check_max_rankings(&self, election: &Election) -> Result<(), String> {
+        let max = match self.rules.max_rankings_allowed {
+            Some(m) => m as usize,
+            None => self.candidates.len(),
+        };
+        for ballot in &election.ballots {
+            if let Some(last) = ballot.ranks.iter().rposition(|slot| !slot.is_empty()) {
+                if last + 1 > max {
+                    let names: Vec<&str> = ballot.ranks[last]
+                        .iter()
+                        .map(|&c| election.candidates[c as usize].as_str())
+                        .collect();
+                    return Err(format!(
+                        "a ballot ranks {} at rank {}, beyond maxRankingsAllowed {max}; \
+                         RCTab refuses such a CVR",
+                        names.join(" and "),
+                        last + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The RCTab-style `ballots.json` of the conformance data.
@@ -447,6 +560,9 @@ impl RctabRules {
             "random" => TieBreakMode::Random { seed },
             "useCandidateOrder" => TieBreakMode::CandidateOrder,
             "previousRoundCountsThenRandom" => TieBreakMode::PreviousRoundsThenRandom { seed },
+            // Counted; only a tie that needs breaking stops the count.
+            "stopCountingAndAsk" => TieBreakMode::Ask,
+            "previousRoundCountsThenAsk" => TieBreakMode::PreviousRoundsThenAsk,
             other => return Err(format!("tiebreakMode \"{other}\" is not supported")),
         };
         match self.winner_election_mode.as_str() {

@@ -156,6 +156,13 @@ pub enum RcvError {
     Stuck {
         round: u32,
     },
+    /// A tie needed breaking under a tie-break mode that leaves it to an
+    /// operator (RCTab's `stopCountingAndAsk`, `previousRoundCountsThenAsk`).
+    TieNeedsOperator {
+        round: u32,
+        electing: bool,
+        tied: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for RcvError {
@@ -172,6 +179,21 @@ impl std::fmt::Display for RcvError {
                     "round {round}: no candidate can be elected or eliminated"
                 )
             }
+            RcvError::TieNeedsOperator {
+                round,
+                electing,
+                tied,
+            } => write!(
+                f,
+                "round {round}: {} are tied {}, and the tie-break mode leaves the choice \
+                 to an operator (RCTab asks one); choose a tie-break mode that decides it \
+                 (random, useCandidateOrder, previousRoundCountsThenRandom, generatePermutation)",
+                tied.iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if *electing { "to be elected" } else { "for elimination" }
+            ),
         }
     }
 }
@@ -208,6 +230,30 @@ impl JavaRandom {
         let x = (hi << 27) + lo; // < 2^53
         ((x as u128 * n as u128) >> 53) as usize
     }
+}
+
+/// Java's `String.hashCode` (UTF-16 code units, wrapping `i32`).
+fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+}
+
+/// The iteration order of `new java.util.HashSet<>(list)` over candidates named
+/// `names`, `list` giving the insertion order: the table holds
+/// `max((int) (n / .75f) + 1, 16)` rounded up to a power of two buckets; a name
+/// goes to bucket `(h ^ (h >>> 16)) & (buckets - 1)`; buckets are visited in
+/// order, each in insertion order (OpenJDK `HashMap`; a bucket of eight or more
+/// names would be reorganised, which a tie of real candidates does not reach).
+fn java_hash_set_order(list: &[CandidateIdx], names: &[String]) -> Vec<CandidateIdx> {
+    let wanted = ((list.len() as f32 / 0.75f32) as usize + 1).max(16);
+    let buckets = wanted.next_power_of_two() as u32;
+    let bucket = |c: CandidateIdx| {
+        let h = java_string_hash(&names[c as usize]) as u32;
+        (h ^ (h >> 16)) & (buckets - 1)
+    };
+    let mut order = list.to_vec();
+    order.sort_by_key(|&c| bucket(c));
+    order
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,46 +518,37 @@ impl Counter<'_> {
         }
     }
 
-    /// Breaks a tie among `tied` (candidate order), returning the chosen one.
-    fn break_tie(&mut self, tied: &[CandidateIdx], electing: bool, round: u32) -> CandidateIdx {
-        let mut decided_by = RcvDecidedBy::Random;
-        let chosen = match self.rules.tie_break {
+    /// Breaks a tie among `tied` (candidate order), returning the chosen one, or
+    /// an error where the mode leaves the choice to an operator.
+    fn break_tie(
+        &mut self,
+        tied: &[CandidateIdx],
+        electing: bool,
+        round: u32,
+    ) -> Result<CandidateIdx, RcvError> {
+        let (chosen, decided_by) = match self.rules.tie_break {
             TieBreakMode::CandidateOrder => {
-                decided_by = RcvDecidedBy::CandidateOrder;
-                if electing {
+                let c = if electing {
                     tied[0]
                 } else {
                     tied[tied.len() - 1]
+                };
+                (c, RcvDecidedBy::CandidateOrder)
+            }
+            TieBreakMode::Random { .. } => (
+                self.random_choice(&self.by_java_name(tied)),
+                RcvDecidedBy::Random,
+            ),
+            TieBreakMode::Ask => return Err(self.needs_operator(tied, electing, round)),
+            TieBreakMode::PreviousRoundsThenRandom { .. } | TieBreakMode::PreviousRoundsThenAsk => {
+                match self.previous_rounds(tied, electing) {
+                    Ok((c, r)) => (c, RcvDecidedBy::EarlierRound { round: r }),
+                    Err(_) if self.rules.tie_break == TieBreakMode::PreviousRoundsThenAsk => {
+                        return Err(self.needs_operator(tied, electing, round))
+                    }
+                    Err(still_tied) => (self.random_choice(&still_tied), RcvDecidedBy::Random),
                 }
             }
-            TieBreakMode::PreviousRoundsThenRandom { .. } => {
-                let mut contention: Vec<CandidateIdx> = tied.to_vec();
-                let mut found = None;
-                for r in self.rounds.iter().rev() {
-                    let votes = |c: CandidateIdx| {
-                        r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v)
-                    };
-                    let best = if electing {
-                        contention.iter().map(|&c| votes(c)).max()
-                    } else {
-                        contention.iter().map(|&c| votes(c)).min()
-                    };
-                    let Some(best) = best else { break };
-                    contention.retain(|&c| votes(c) == best);
-                    if contention.len() == 1 {
-                        found = Some((contention[0], r.round));
-                        break;
-                    }
-                }
-                match found {
-                    Some((c, r)) => {
-                        decided_by = RcvDecidedBy::EarlierRound { round: r };
-                        c
-                    }
-                    None => self.random_choice(tied),
-                }
-            }
-            TieBreakMode::Random { .. } => self.random_choice(tied),
         };
         self.tie_breaks.push(RcvTieBreak {
             round,
@@ -520,22 +557,71 @@ impl Counter<'_> {
             chosen,
             decided_by,
         });
-        chosen
+        Ok(chosen)
     }
 
-    fn random_choice(&mut self, tied: &[CandidateIdx]) -> CandidateIdx {
-        let mut by_name = tied.to_vec();
-        by_name.sort_by(|&a, &b| {
-            self.names[a as usize]
-                .cmp(&self.names[b as usize])
-                .then(a.cmp(&b))
+    fn needs_operator(&self, tied: &[CandidateIdx], electing: bool, round: u32) -> RcvError {
+        RcvError::TieNeedsOperator {
+            round,
+            electing,
+            tied: tied
+                .iter()
+                .map(|&c| self.names[c as usize].clone())
+                .collect(),
+        }
+    }
+
+    /// RCTab's `previousRoundCountsThenRandom` (`Tiebreak.doPreviousRounds`):
+    /// from the latest earlier round back, keep the tied candidates with the
+    /// fewest (eliminating) or most (electing) votes, until one is left: `Ok`
+    /// with it and the round that decided. Still tied in every earlier round:
+    /// `Err` with those still in contention, in the order RCTab draws from —
+    /// sorted by name when there was no earlier round, else the iteration order
+    /// of the `java.util.HashSet` RCTab regroups them through each round.
+    fn previous_rounds(
+        &self,
+        tied: &[CandidateIdx],
+        electing: bool,
+    ) -> Result<(CandidateIdx, u32), Vec<CandidateIdx>> {
+        let mut contention = self.by_java_name(tied);
+        for r in self.rounds.iter().rev() {
+            let votes =
+                |c: CandidateIdx| r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v);
+            let order = java_hash_set_order(&contention, self.names);
+            let best = if electing {
+                order.iter().map(|&c| votes(c)).max()
+            } else {
+                order.iter().map(|&c| votes(c)).min()
+            };
+            let Some(best) = best else { break };
+            contention = order.into_iter().filter(|&c| votes(c) == best).collect();
+            if contention.len() == 1 {
+                return Ok((contention[0], r.round));
+            }
+        }
+        Err(contention)
+    }
+
+    /// `tied` sorted as Java sorts the names (`Collections.sort` on `String`:
+    /// UTF-16 code units), candidate number breaking equal names.
+    fn by_java_name(&self, tied: &[CandidateIdx]) -> Vec<CandidateIdx> {
+        let mut sorted = tied.to_vec();
+        sorted.sort_by(|&a, &b| {
+            let (x, y) = (&self.names[a as usize], &self.names[b as usize]);
+            x.encode_utf16().cmp(y.encode_utf16()).then(a.cmp(&b))
         });
+        sorted
+    }
+
+    /// RCTab's `Tiebreak.doRandom`: index `floor(nextDouble() × n)` of `ordered`,
+    /// with one `java.util.Random(seed)` for the whole count.
+    fn random_choice(&mut self, ordered: &[CandidateIdx]) -> CandidateIdx {
         let seed = match self.rules.tie_break {
             TieBreakMode::PreviousRoundsThenRandom { seed } | TieBreakMode::Random { seed } => seed,
-            TieBreakMode::CandidateOrder => 0,
+            _ => 0,
         };
         let random = self.random.get_or_insert_with(|| JavaRandom::new(seed));
-        by_name[random.next_index(by_name.len())]
+        ordered[random.next_index(ordered.len())]
     }
 
     fn identify_winners(
@@ -544,16 +630,19 @@ impl Counter<'_> {
         tally: &[u128],
         threshold: u128,
         round: u32,
-    ) -> Vec<CandidateIdx> {
+    ) -> Result<Vec<CandidateIdx>, RcvError> {
         if let Some(uwi) = self.rules.undeclared_write_in {
             if shown.contains(&uwi) && tally[uwi as usize] > 0 {
-                return Vec::new();
+                return Ok(Vec::new());
             }
         }
         let unfilled = self.seats as usize - self.winners().min(self.seats as usize);
         let mut selected: Vec<CandidateIdx> = Vec::new();
         if unfilled > 0 {
-            if shown.len() == unfilled {
+            // As many continuing candidates as seats to fill, or fewer (more
+            // seats than candidates): every one is elected (RCTab
+            // `Tabulator.identifyWinners`).
+            if shown.len() <= unfilled {
                 selected = shown.to_vec();
             } else {
                 selected = shown
@@ -575,14 +664,14 @@ impl Counter<'_> {
                 .filter(|&c| tally[c as usize] == max)
                 .collect();
             selected = if top.len() > 1 {
-                vec![self.break_tie(&top, true, round)]
+                vec![self.break_tie(&top, true, round)?]
             } else {
                 top
             };
         }
         // Most votes first; equal votes in candidate order.
         selected.sort_by(|&a, &b| tally[b as usize].cmp(&tally[a as usize]).then(a.cmp(&b)));
-        selected
+        Ok(selected)
     }
 
     /// Candidates of `shown` grouped by votes, fewest first.
@@ -633,10 +722,10 @@ impl Counter<'_> {
         shown: &[CandidateIdx],
         tally: &[u128],
         round: u32,
-    ) -> Vec<CandidateIdx> {
+    ) -> Result<Vec<CandidateIdx>, RcvError> {
         if let Some(uwi) = self.rules.undeclared_write_in {
             if shown.contains(&uwi) && tally[uwi as usize] > 0 {
-                return vec![uwi];
+                return Ok(vec![uwi]);
             }
         }
         let groups = Self::ascending(shown, tally);
@@ -644,22 +733,29 @@ impl Counter<'_> {
             let mut batch = self.batch(&groups);
             if batch.len() > 1 {
                 batch.sort_unstable();
-                return batch;
+                return Ok(batch);
             }
         }
-        match groups.first() {
+        Ok(match groups.first() {
             None => Vec::new(),
             Some((_, lowest)) if lowest.len() == 1 => vec![lowest[0]],
             Some((_, lowest)) => {
                 let lowest = lowest.clone();
-                vec![self.break_tie(&lowest, false, round)]
+                vec![self.break_tie(&lowest, false, round)?]
             }
-        }
+        })
     }
 
     fn should_continue(&self, round: u32) -> bool {
         let n = self.status.len();
-        if self.rules.continue_until_two && self.seats == 1 {
+        let everyone_won = !self.status.contains(&Status::Continuing)
+            && self.winners() > 0
+            && self.seats as usize > n - self.eliminated();
+        if everyone_won {
+            // More seats than candidates: once every candidate is elected the
+            // count ends (RCTab `Tabulator.shouldContinueTabulating`).
+            false
+        } else if self.rules.continue_until_two && self.seats == 1 {
             self.eliminated() + self.winners() + 1 < n
                 || self.status.contains(&Status::Eliminated(round))
         } else {
@@ -821,14 +917,14 @@ impl Counter<'_> {
         let (mut tally, inactive) = self.tally_round();
         let active: u128 = shown.iter().map(|&c| tally[c as usize]).sum();
         let threshold = self.threshold(active, round);
-        let winners = self.identify_winners(&shown, &tally, threshold, round);
+        let winners = self.identify_winners(&shown, &tally, threshold, round)?;
         let mut eliminated = Vec::new();
         if !winners.is_empty() {
             self.elect(&winners, &tally, threshold, round);
         } else if self.winners() < self.seats as usize
             || (self.rules.continue_until_two && self.eliminated() < n.saturating_sub(2))
         {
-            eliminated = self.eliminate(&shown, &tally, round);
+            eliminated = self.eliminate(&shown, &tally, round)?;
             if eliminated.is_empty() {
                 return Err(RcvError::Stuck { round });
             }

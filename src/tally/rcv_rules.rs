@@ -43,6 +43,13 @@ pub enum TieBreakMode {
     /// RCTab's `random`: the tied candidates sorted by name, index
     /// `floor(r × n)` with `r` the next `java.util.Random(seed).nextDouble()`.
     Random { seed: i64 },
+    /// RCTab's `stopCountingAndAsk`: a tie that needs breaking stops the count
+    /// with an error (Christen has no operator to ask); a count without one
+    /// completes.
+    Ask,
+    /// RCTab's `previousRoundCountsThenAsk`: as `PreviousRoundsThenRandom`, but a
+    /// tie equal in every earlier round stops the count with an error.
+    PreviousRoundsThenAsk,
 }
 
 impl Default for TieBreakMode {
