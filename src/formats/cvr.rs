@@ -215,10 +215,7 @@ pub fn with_declared_candidates<S: AsRef<str>>(election: &Election, names: &[S])
 /// that end up with one name merged into the first of them. A ballot marking
 /// two merged candidates at one rank marks that candidate once there. Used for
 /// RCTab's candidate aliases.
-pub fn rename_candidates(
-    election: &Election,
-    rename: impl Fn(&str) -> Option<String>,
-) -> Election {
+pub fn rename_candidates(election: &Election, rename: impl Fn(&str) -> Option<String>) -> Election {
     let mut names: Vec<String> = Vec::with_capacity(election.candidates.len());
     let map: Vec<CandidateIdx> = election
         .candidates
@@ -237,8 +234,11 @@ pub fn rename_candidates(
     if names.len() == election.candidates.len() && names == election.candidates {
         return election.clone();
     }
-    let mut withdrawn: Vec<CandidateIdx> =
-        election.withdrawn.iter().map(|&c| map[c as usize]).collect();
+    let mut withdrawn: Vec<CandidateIdx> = election
+        .withdrawn
+        .iter()
+        .map(|&c| map[c as usize])
+        .collect();
     withdrawn.sort_unstable();
     withdrawn.dedup();
     Election {

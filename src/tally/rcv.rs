@@ -192,7 +192,11 @@ impl std::fmt::Display for RcvError {
                     .map(|n| format!("\"{n}\""))
                     .collect::<Vec<_>>()
                     .join(", "),
-                if *electing { "to be elected" } else { "for elimination" }
+                if *electing {
+                    "to be elected"
+                } else {
+                    "for elimination"
+                }
             ),
         }
     }
@@ -1301,6 +1305,102 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// `String.hashCode` values from the JDK: "hello" is 99162322; "Aa" and "BB"
+    /// collide at 2112.
+    #[test]
+    fn java_string_hash_matches_the_jdk() {
+        assert_eq!(java_string_hash("hello"), 99_162_322);
+        assert_eq!(java_string_hash("Aa"), 2112);
+        assert_eq!(java_string_hash("BB"), 2112);
+        assert_eq!(java_string_hash(""), 0);
+    }
+
+    #[test]
+    fn java_hash_set_order_follows_buckets_then_insertion() {
+        // "A" hashes to 65 (bucket 1), "P" to 80 (bucket 0) of 16.
+        let names = vec![
+            "A".to_owned(),
+            "P".to_owned(),
+            "Aa".to_owned(),
+            "BB".to_owned(),
+        ];
+        assert_eq!(java_hash_set_order(&[0, 1], &names), vec![1, 0]);
+        // Same bucket: insertion order.
+        assert_eq!(java_hash_set_order(&[3, 2], &names), vec![3, 2]);
+        assert_eq!(java_hash_set_order(&[2, 3], &names), vec![2, 3]);
+    }
+
+    fn names_election(names: &[&str], ballots: &[(&[&[u32]], u64)]) -> Election {
+        let mut e = election(ballots, names.len());
+        e.candidates = names.iter().map(|n| n.to_string()).collect();
+        e
+    }
+
+    /// A and P tie for elimination in round 2 and had equal votes in round 1:
+    /// RCTab draws among them in `HashSet` order (P, A), so the first draw of
+    /// `Random(0)` (0.7309…) picks index 1, A. In round 1 it draws from the
+    /// name-sorted list (A, P): P.
+    #[test]
+    fn previous_rounds_then_random_draws_as_rctab() {
+        let rules = RcvRules {
+            tie_break: TieBreakMode::PreviousRoundsThenRandom { seed: 0 },
+            ..RcvRules::default()
+        };
+        let e = names_election(
+            &["A", "P", "X", "Y"],
+            &[(&[&[0]], 2), (&[&[1]], 2), (&[&[2]], 4), (&[&[3]], 1)],
+        );
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![3]);
+        assert_eq!(count.rounds[1].eliminated, vec![0]);
+        assert_eq!(count.tie_breaks[0].decided_by, RcvDecidedBy::Random);
+
+        let e = names_election(
+            &["A", "P", "X"],
+            &[(&[&[0]], 2), (&[&[1]], 2), (&[&[2]], 3)],
+        );
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![1]);
+    }
+
+    #[test]
+    fn ask_modes_fail_only_when_a_tie_needs_breaking() {
+        for tie_break in [TieBreakMode::Ask, TieBreakMode::PreviousRoundsThenAsk] {
+            let rules = RcvRules {
+                tie_break,
+                ..RcvRules::default()
+            };
+            let clear = election(&[(&[&[0]], 3), (&[&[1]], 2), (&[&[2], &[0]], 1)], 3);
+            assert_eq!(count_rcv(&clear, 1, &rules).unwrap().winners, vec![0]);
+            let tied = election(&[(&[&[0]], 2), (&[&[1]], 1), (&[&[2]], 1)], 3);
+            match count_rcv(&tied, 1, &rules) {
+                Err(RcvError::TieNeedsOperator { round: 1, tied, .. }) => {
+                    assert_eq!(tied, ["C1", "C2"])
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Decided by an earlier round: no operator needed.
+        let rules = RcvRules {
+            tie_break: TieBreakMode::PreviousRoundsThenAsk,
+            ..RcvRules::default()
+        };
+        let e = election(
+            &[(&[&[0]], 6), (&[&[1]], 2), (&[&[2]], 3), (&[&[3], &[1]], 1)],
+            4,
+        );
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[1].eliminated, vec![1]);
+    }
+
+    #[test]
+    fn more_seats_than_candidates_elects_them_all() {
+        let e = election(&[(&[&[0]], 2), (&[&[1]], 1)], 2);
+        let count = count_rcv(&e, 3, &RcvRules::default()).unwrap();
+        assert_eq!(count.winners, vec![0, 1]);
+        assert_eq!(count.rounds.len(), 1);
     }
 
     #[test]
