@@ -176,3 +176,161 @@ fn stop_counting_and_ask_counts_until_a_tie_needs_breaking() {
         "{err}"
     );
 }
+
+/// A NIST CDF (JSON) report of `ballots`, each a list of candidate names in
+/// rank order, for the contest "Mayor" with candidates A, B and C.
+fn cdf(ballots: &[&[&str]]) -> String {
+    let cvrs: Vec<String> = ballots
+        .iter()
+        .enumerate()
+        .map(|(i, ranking)| {
+            let selections: Vec<String> = ranking
+                .iter()
+                .enumerate()
+                .map(|(r, name)| {
+                    format!(
+                        r#"{{"ContestSelectionId": "cs-{}", "SelectionPosition": [{{"HasIndication": "yes", "NumberVotes": 1, "Rank": {}}}]}}"#,
+                        name.to_lowercase(),
+                        r + 1
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"CurrentSnapshotId": "s{i}", "CVRSnapshot": [{{"@id": "s{i}", "CVRContest": [{{"ContestId": "mayor", "CVRContestSelection": [{}]}}]}}]}}"#,
+                selections.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"@type": "CVR.CastVoteRecordReport", "CVR": [{}],
+           "Election": [{{"@id": "e", "Candidate": [{{"@id": "ca", "Name": "A"}}, {{"@id": "cb", "Name": "B"}}, {{"@id": "cc", "Name": "C"}}],
+             "Contest": [{{"@id": "mayor", "Name": "Mayor", "ContestSelection": [
+               {{"@id": "cs-a", "CandidateIds": ["ca"]}}, {{"@id": "cs-b", "CandidateIds": ["cb"]}}, {{"@id": "cs-c", "CandidateIds": ["cc"]}}]}}]}}]}}"#,
+        cvrs.join(",")
+    )
+}
+
+fn run_config_only(config_path: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_christen"))
+        .arg("tally")
+        .arg("--rctab-config")
+        .arg(config_path)
+        .args(extra)
+        .output()
+        .expect("run christen");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A configuration naming a CDF file and a generic CSV file, in a folder
+/// below the configuration's: `sources` is the `cvrFileSources` JSON.
+fn two_source_contest(name: &str, sources: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir_all(dir.join("cvr")).unwrap();
+    std::fs::write(
+        dir.join("cvr/precincts_1_2.json"),
+        cdf(&[&["A", "B"], &["A"], &["C", "B"]]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cvr/mail.csv"),
+        "Response ID,precinct_id,A,B,C,Write-In\nm1,p9,,1,,\nm2,p9,,1,2,\nm3,p9,2,,1,\nm4,p9,,,,1\n",
+    )
+    .unwrap();
+    let config = format!(
+        r#"{{"tabulatorVersion": "TEST",
+            "outputSettings": {{"contestName": "Mayor", "outputDirectory": "output", "contestDate": "2026-11-03",
+                                "contestJurisdiction": "Town", "contestOffice": "Mayor",
+                                "tabulateByPrecinct": false, "generateCdfJson": false}},
+            "cvrFileSources": {sources},
+            "candidates": [{{"name": "A", "excluded": false, "aliases": []}},
+                           {{"name": "B", "excluded": false, "aliases": []}},
+                           {{"name": "C", "excluded": false, "aliases": []}}],
+            "rules": {{"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                       "winnerElectionMode": "singleWinnerMajority", "randomSeed": "", "numberOfWinners": "1",
+                       "decimalPlacesForVoteArithmetic": "4", "minimumVoteThreshold": "0",
+                       "maxSkippedRanksAllowed": "unlimited", "maxRankingsAllowed": "max",
+                       "nonIntegerWinningThreshold": false, "hareQuota": false, "batchElimination": false,
+                       "continueUntilTwoCandidatesRemain": false, "exhaustOnDuplicateCandidate": false}}}}"#
+    );
+    let path = dir.join("contest_config.json");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+const TWO_SOURCES: &str = r#"[
+    {"filePath": "cvr/precincts_1_2.json", "provider": "cdf", "contestId": "Mayor",
+     "firstVoteColumnIndex": "", "firstVoteRowIndex": "", "idColumnIndex": "", "precinctColumnIndex": "",
+     "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "",
+     "treatBlankAsUndeclaredWriteIn": false},
+    {"filePath": "cvr/mail.csv", "provider": "genericCsv", "contestId": "",
+     "firstVoteColumnIndex": "3", "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "2",
+     "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "Write-In",
+     "treatBlankAsUndeclaredWriteIn": false}]"#;
+
+#[test]
+fn a_config_alone_reads_every_source_relative_to_itself() {
+    let config = two_source_contest("sources", TWO_SOURCES);
+    // Run from elsewhere: paths are the configuration's, not the working directory's.
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    // Round 1: A 2 (CDF) + 0, B 0 + 2 (CSV), C 1 + 1, write-in 1 (CSV).
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "2", "{doc}");
+    assert_eq!(round1["C"], "2", "{doc}");
+    assert_eq!(round1["Undeclared Write-ins"], "1", "{doc}");
+    assert_eq!(doc["config"]["contest"], "Mayor");
+    assert_eq!(elected(&doc).len(), 1, "{doc}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn a_source_field_the_reader_would_ignore_is_refused_by_name() {
+    let sources = TWO_SOURCES.replacen(
+        r#""overvoteDelimiter": """#,
+        r#""overvoteDelimiter": "|""#,
+        1,
+    );
+    let config = two_source_contest("delimiter", &sources);
+    let (code, out, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("overvoteDelimiter"), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+
+    let sources = TWO_SOURCES.replacen(r#""provider": "cdf""#, r#""provider": "hart""#, 1);
+    let config = two_source_contest("hart", &sources);
+    let (code, _, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"hart\""), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn unknown_and_unsupported_config_fields_are_refused_by_name() {
+    let config = two_source_contest("unknown", TWO_SOURCES);
+    let text = std::fs::read_to_string(&config).unwrap();
+    for (from, to, named) in [
+        (r#""hareQuota": false"#, r#""hareQuota": true"#, "hareQuota"),
+        (
+            r#""hareQuota": false"#,
+            r#""hareQuota": false, "surpriseRule": "1""#,
+            "surpriseRule",
+        ),
+        (
+            r#""winnerElectionMode": "singleWinnerMajority""#,
+            r#""winnerElectionMode": "bottomsUp""#,
+            "bottomsUp",
+        ),
+    ] {
+        std::fs::write(&config, text.replacen(from, to, 1)).unwrap();
+        let (code, _, err) = run_config_only(&config, &[]);
+        assert_eq!(code, 2);
+        assert!(err.contains(named), "{named}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}

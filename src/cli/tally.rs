@@ -23,7 +23,7 @@ use clap::ValueEnum;
 
 use crate::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config, RctabConfig};
 use crate::formats::rctab_csv::{ClearBallotOptions, GenericCsvOptions};
-use crate::formats::{self, urcvt, ElectionFile, FileKind, Format, FormatError};
+use crate::formats::{self, rctab_sources, urcvt, ElectionFile, FileKind, Format, FormatError};
 use crate::tally::rcv::{self, RcvRules};
 use crate::tally::{
     self, CandidateRef, DecidedBy, Method, Options, Report, Round, TallyError, TransferKind, Votes,
@@ -32,9 +32,10 @@ use crate::tally::{
 /// Arguments of `christen tally`.
 #[derive(Debug, clap::Args)]
 pub struct TallyArgs {
-    /// Counting method: plurality, irv, stv, schulze, ranked_pairs, borda or copeland.
+    /// Counting method: plurality, irv, stv, schulze, ranked_pairs, borda or copeland
+    /// (default with --rctab-config: irv for one seat, stv for more).
     #[arg(long, short = 'm')]
-    pub method: Method,
+    pub method: Option<Method>,
     /// Seats to fill (default: the file's, for BLT; otherwise 1).
     #[arg(long)]
     pub seats: Option<u32>,
@@ -53,8 +54,30 @@ pub struct TallyArgs {
     pub urcvt: bool,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Ballot file, or `-` for standard input.
-    pub file: String,
+    /// Ballot file, or `-` for standard input; with --rctab-config and no file,
+    /// every CVR file the configuration's cvrFileSources name.
+    pub file: Option<String>,
+}
+
+impl TallyArgs {
+    /// The ballot file named (`-` when only a configuration is given).
+    fn file(&self) -> &str {
+        self.file.as_deref().unwrap_or("-")
+    }
+
+    /// `--method`, or for an RCTab configuration IRV (one seat) or STV.
+    fn method(&self, seats: u32) -> Result<Method, String> {
+        match (self.method, &self.rules.rctab_config) {
+            (Some(m), _) => Ok(m),
+            (None, Some(_)) if seats > 1 => Ok(Method::Stv),
+            (None, Some(_)) => Ok(Method::Irv),
+            (None, None) => Err(
+                "give --method (plurality, irv, stv, schulze, ranked_pairs, \
+                 borda or copeland)"
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// RCTab's rule options for IRV and STV (see `tally::rcv`). Giving any of them,
@@ -344,7 +367,6 @@ fn print(out: &str) -> ExitCode {
 /// Reads the file `args` name and counts it: the text to print, or the message
 /// saying why it cannot be counted.
 fn tally_file(args: &TallyArgs) -> Result<String, String> {
-    let bytes = read_input(&args.file).map_err(|e| format!("{}: {e}", args.file))?;
     let config = match &args.rules.rctab_config {
         Some(path) => Some(
             std::fs::read_to_string(path)
@@ -354,13 +376,24 @@ fn tally_file(args: &TallyArgs) -> Result<String, String> {
         ),
         None => None,
     };
+    match (&args.file, &args.rules.rctab_config, &config) {
+        (None, Some(path), Some(config)) => return count_config_sources(args, path, config),
+        (None, _, _) => {
+            return Err(
+                "give a ballot file (- for standard input), or --rctab-config with cvrFileSources"
+                    .to_owned(),
+            )
+        }
+        _ => {}
+    }
+    let bytes = read_input(args.file()).map_err(|e| format!("{}: {e}", args.file()))?;
     let kind = file_kind(args, &bytes)?;
     match kind.format() {
         Some(format) if config.is_none() && !args.rules.any() && !args.urcvt => {
             count_plain(args, format, &bytes)
         }
         _ => count_with_rules(args, kind, &bytes, config.as_ref())
-            .map_err(|e| format!("{}: {e}", args.file)),
+            .map_err(|e| format!("{}: {e}", args.file())),
     }
 }
 
@@ -381,14 +414,14 @@ fn file_kind(args: &TallyArgs, bytes: &[u8]) -> Result<FileKind, String> {
     if let Some(kind) = args.format.kind() {
         return Ok(kind);
     }
-    if let Some(kind) = FileKind::detect(&args.file, bytes) {
+    if let Some(kind) = FileKind::detect(args.file(), bytes) {
         return Ok(kind);
     }
-    utf8(&args.file, bytes)?;
+    utf8(args.file(), bytes)?;
     Err(format!(
         "{}: cannot tell the file format from its name or contents; give --format {} \
          (the default, auto, guesses)",
-        args.file,
+        args.file(),
         FormatArg::names().join("|")
     ))
 }
@@ -408,7 +441,7 @@ fn utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, String> {
 /// Counts a plain ballot file (PrefLib, BLT, JSON, canonical CSV) by docs/ARCHITECTURE.md's
 /// rules, with a progress bar for a large file on a terminal.
 fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String, String> {
-    let text = utf8(&args.file, bytes)?;
+    let text = utf8(args.file(), bytes)?;
     let bar = progress_bar(text.len());
     let mut progress = |done: usize| {
         if let Some(b) = &bar {
@@ -418,7 +451,7 @@ fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String,
     let result = count_text(
         text,
         format,
-        args.method,
+        args.method(args.seats.unwrap_or(1))?,
         args.seats,
         args.seed,
         &mut progress,
@@ -426,7 +459,7 @@ fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String,
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let (file, report) = result.map_err(|e| format!("{}: {e}", args.file))?;
+    let (file, report) = result.map_err(|e| format!("{}: {e}", args.file()))?;
     let out = render(args.json, &file, &report)?;
     // The process ends next: freeing a million-ballot election group by group
     // would only slow the exit down.
@@ -479,7 +512,54 @@ fn count_with_rules(
     bytes: &[u8],
     config: Option<&RctabConfig>,
 ) -> Result<String, String> {
-    let mut input = read_for_rules(kind, bytes, config)?;
+    let input = read_for_rules(kind, bytes, config)?;
+    count_input(args, input, config)
+}
+
+/// Reads every CVR source `config` (read from `config_path`) names, paths
+/// relative to the configuration's folder, and counts them together.
+fn count_config_sources(
+    args: &TallyArgs,
+    config_path: &str,
+    config: &RctabConfig,
+) -> Result<String, String> {
+    let fail = |e: String| format!("{config_path}: {e}");
+    if config.sources.is_empty() {
+        return Err(fail("the configuration names no cvrFileSources".to_owned()));
+    }
+    for source in &config.sources {
+        rctab_sources::check_source(source).map_err(fail)?;
+    }
+    let dir = std::path::Path::new(config_path)
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    let mut election = tally::Election {
+        candidates: Vec::new(),
+        withdrawn: Vec::new(),
+        ballots: Vec::new(),
+    };
+    for source in &config.sources {
+        let path = dir.join(&source.file_path);
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let read = rctab_sources::read_source(source, &text).map_err(fail)?;
+        rctab_sources::merge_into(&mut election, read);
+    }
+    let input = RulesInput {
+        election,
+        rules: None,
+        seats: None,
+    };
+    count_input(args, input, Some(config)).map_err(fail)
+}
+
+/// Counts `input` under the rules given by flags, `config` or the file,
+/// printing table, JSON or URCVT.
+fn count_input(
+    args: &TallyArgs,
+    mut input: RulesInput,
+    config: Option<&RctabConfig>,
+) -> Result<String, String> {
     if let Some(c) = config {
         let (election, rules, seats) = apply_config(c, &input.election)?;
         input.election = election;
@@ -503,7 +583,8 @@ fn count_with_rules(
             ..tally::Rules::default()
         },
     };
-    let report = tally::count(&input.election, args.method, &options).map_err(|e| e.to_string())?;
+    let method = args.method(options.seats)?;
+    let report = tally::count(&input.election, method, &options).map_err(|e| e.to_string())?;
     let file = ElectionFile {
         election: input.election,
         title: config.map(|c| c.contest_name.clone()),

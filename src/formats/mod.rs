@@ -21,6 +21,8 @@
 //! - [`rctab_csv`]: RCTab generic CSV and Clear Ballot CSV cast vote records.
 //! - [`rctab_config`]: RCTab contest configurations and the RCTab-style
 //!   `ballots.json` (rank slots with skips and overvotes, RCTab `rules`).
+//! - [`rctab_sources`]: the CVR sources an RCTab configuration names, read
+//!   and pooled.
 //! - [`debian`]: Debian vote tally sheets.
 //! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
 
@@ -38,6 +40,7 @@ mod lines;
 pub mod preflib;
 pub mod rctab_config;
 pub mod rctab_csv;
+pub mod rctab_sources;
 pub mod read_error;
 pub mod urcvt;
 

@@ -58,6 +58,12 @@ pub struct RctabCvrSource {
     pub first_vote_row: Option<usize>,
     pub undeclared_write_in_label: Option<String>,
     pub overvote_label: Option<String>,
+    pub undervote_label: Option<String>,
+    pub skipped_rank_label: Option<String>,
+    pub overvote_delimiter: Option<String>,
+    pub id_column: Option<usize>,
+    pub precinct_column: Option<usize>,
+    pub treat_blank_as_undeclared_write_in: bool,
 }
 
 /// A contest configuration.
@@ -203,6 +209,7 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
     let root = doc
         .as_object()
         .ok_or_else(|| err(CONFIG, "$", "expected a configuration object"))?;
+    check_fields(root)?;
     let output = root.get("outputSettings").and_then(Value::as_object);
     let out = |key: &str| output.and_then(|o| text(o, key)).unwrap_or_default();
 
@@ -254,12 +261,42 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
                 first_vote_row: number::<usize>(CONFIG, obj, "firstVoteRowIndex", &path)?,
                 undeclared_write_in_label: text(obj, "undeclaredWriteInLabel"),
                 overvote_label: text(obj, "overvoteLabel"),
+                undervote_label: text(obj, "undervoteLabel"),
+                skipped_rank_label: text(obj, "skippedRankLabel"),
+                overvote_delimiter: text(obj, "overvoteDelimiter"),
+                id_column: number::<usize>(CONFIG, obj, "idColumnIndex", &path)?,
+                precinct_column: number::<usize>(CONFIG, obj, "precinctColumnIndex", &path)?,
+                treat_blank_as_undeclared_write_in: flag(
+                    CONFIG,
+                    obj,
+                    "treatBlankAsUndeclaredWriteIn",
+                    &path,
+                )?,
             });
         }
     }
     let rules = root
         .get("rules")
         .ok_or_else(|| err(CONFIG, "$", "expected a \"rules\" object"))?;
+    if let Some(legacy) = rules.as_object() {
+        // RCTab 1.x configs give the labels once, in `rules`.
+        for source in &mut sources {
+            source.overvote_label = source
+                .overvote_label
+                .take()
+                .or(text(legacy, "overvoteLabel"));
+            source.undervote_label = source
+                .undervote_label
+                .take()
+                .or(text(legacy, "undervoteLabel"));
+            source.undeclared_write_in_label = source
+                .undeclared_write_in_label
+                .take()
+                .or(text(legacy, "undeclaredWriteInLabel"));
+            source.treat_blank_as_undeclared_write_in |=
+                flag(CONFIG, legacy, "treatBlankAsUndeclaredWriteIn", "$.rules")?;
+        }
+    }
     Ok(RctabConfig {
         contest_name: out("contestName"),
         contest_date: out("contestDate"),
@@ -271,6 +308,116 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
         sources,
         rules: parse_rctab_rules(CONFIG, rules, "$.rules")?,
     })
+}
+
+/// The fields of an RCTab contest configuration (`RawContestConfig.java`, RCTab
+/// 1.3 and 2.0) that Christen reads, by object. Any other field is refused by
+/// name rather than silently ignored; so is a field below whose value asks for
+/// something Christen does not do (rules in `RctabRules::to_rcv_rules`, per-source fields in `rctab_sources`).
+const ROOT_FIELDS: &[&str] = &[
+    "tabulatorVersion",
+    "outputSettings",
+    "cvrFileSources",
+    "candidates",
+    "rules",
+];
+const OUTPUT_FIELDS: &[&str] = &[
+    "contestName",
+    "outputDirectory",
+    "contestDate",
+    "contestJurisdiction",
+    "contestOffice",
+    "tabulateByPrecinct",
+    "tabulateByBatch",
+    "generateCdfJson",
+];
+const SOURCE_FIELDS: &[&str] = &[
+    "filePath",
+    "contestId",
+    "firstVoteColumnIndex",
+    "firstVoteRowIndex",
+    "idColumnIndex",
+    "precinctColumnIndex",
+    "batchColumnIndex",
+    "overvoteDelimiter",
+    "provider",
+    "overvoteLabel",
+    "undervoteLabel",
+    "skippedRankLabel",
+    "undeclaredWriteInLabel",
+    "treatBlankAsUndeclaredWriteIn",
+];
+const CANDIDATE_FIELDS: &[&str] = &["name", "code", "aliases", "excluded"];
+const RULES_FIELDS: &[&str] = &[
+    "tiebreakMode",
+    "overvoteRule",
+    "winnerElectionMode",
+    "randomSeed",
+    "numberOfWinners",
+    "multiSeatBottomsUpPercentageThreshold",
+    "decimalPlacesForVoteArithmetic",
+    "minimumVoteThreshold",
+    "maxSkippedRanksAllowed",
+    "maxRankingsAllowed",
+    "nonIntegerWinningThreshold",
+    "doesFirstRoundDetermineThreshold",
+    "hareQuota",
+    "batchElimination",
+    "continueUntilTwoCandidatesRemain",
+    "exhaustOnDuplicateCandidate",
+    "stopTabulationEarlyAfterRound",
+    "rulesDescription",
+    // RCTab 1.x kept these in `rules`; 1.3 moved them to each CVR source.
+    "treatBlankAsUndeclaredWriteIn",
+    "overvoteLabel",
+    "undervoteLabel",
+    "undeclaredWriteInLabel",
+];
+
+/// Refuses fields RCTab does not define.
+fn check_fields(root: &Map<String, Value>) -> Result<(), ReadError> {
+    known(root, ROOT_FIELDS, "$")?;
+    if let Some(Value::Object(output)) = root.get("outputSettings") {
+        known(output, OUTPUT_FIELDS, "$.outputSettings")?;
+        // The other output settings (outputDirectory, tabulateByPrecinct,
+        // tabulateByBatch, generateCdfJson) name files RCTab writes beside the
+        // results; they do not change the count, and Christen writes only what
+        // its own flags ask for (--urcvt).
+        for key in ["tabulateByPrecinct", "tabulateByBatch", "generateCdfJson"] {
+            flag(CONFIG, output, key, "$.outputSettings")?;
+        }
+    }
+    let lists = [
+        ("cvrFileSources", SOURCE_FIELDS),
+        ("candidates", CANDIDATE_FIELDS),
+    ];
+    for (list, fields) in lists {
+        if let Some(Value::Array(items)) = root.get(list) {
+            for (i, item) in items.iter().enumerate() {
+                if let Value::Object(obj) = item {
+                    known(obj, fields, &format!("$.{list}[{i}]"))?;
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(rules)) = root.get("rules") {
+        known(rules, RULES_FIELDS, "$.rules")?;
+    }
+    Ok(())
+}
+
+fn known(obj: &Map<String, Value>, fields: &[&str], path: &str) -> Result<(), ReadError> {
+    match obj.keys().find(|k| !fields.contains(&k.as_str())) {
+        Some(key) => Err(err(
+            CONFIG,
+            &format!("{path}.{key}"),
+            format!(
+                "\"{key}\" is not an RCTab configuration field Christen knows; expected one of {}",
+                fields.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A candidate's other names: its `aliases` (RCTab 1.3 and later) and `code`
