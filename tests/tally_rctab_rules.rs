@@ -315,7 +315,11 @@ fn unknown_and_unsupported_config_fields_are_refused_by_name() {
     let config = two_source_contest("unknown", TWO_SOURCES);
     let text = std::fs::read_to_string(&config).unwrap();
     for (from, to, named) in [
-        (r#""hareQuota": false"#, r#""hareQuota": true"#, "hareQuota"),
+        (
+            r#""tiebreakMode": "useCandidateOrder""#,
+            r#""tiebreakMode": "generatePermutation""#,
+            "generatePermutation",
+        ),
         (
             r#""hareQuota": false"#,
             r#""hareQuota": false, "surpriseRule": "1""#,
@@ -323,8 +327,8 @@ fn unknown_and_unsupported_config_fields_are_refused_by_name() {
         ),
         (
             r#""winnerElectionMode": "singleWinnerMajority""#,
-            r#""winnerElectionMode": "bottomsUp""#,
-            "bottomsUp",
+            r#""winnerElectionMode": "multiPassIrv""#,
+            "multiPassIrv",
         ),
     ] {
         std::fs::write(&config, text.replacen(from, to, 1)).unwrap();

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::cvr::{self, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
 use super::read_error::{json_syntax, Location, ReadError};
 use crate::tally::rcv::{
-    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
+    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, WinnerMode, MAX_DECIMALS,
 };
 use crate::tally::{CandidateIdx, Election};
 
@@ -712,28 +712,30 @@ impl RctabRules {
             "previousRoundCountsThenAsk" => TieBreakMode::PreviousRoundsThenAsk,
             other => return Err(format!("tiebreakMode \"{other}\" is not supported")),
         };
-        match self.winner_election_mode.as_str() {
-            "singleWinnerMajority" if self.number_of_winners == 1 => {}
-            "multiWinnerAllowMultipleWinnersPerRound" => {}
+        // RCTab's winner election modes (`ContestConfig.WinnerElectionMode`).
+        let winner_mode = match self.winner_election_mode.as_str() {
+            "singleWinnerMajority" if self.number_of_winners == 1 => WinnerMode::default(),
+            "multiWinnerAllowMultipleWinnersPerRound" => WinnerMode::MultipleWinnersPerRound,
+            "multiWinnerAllowOnlyOneWinnerPerRound" => WinnerMode::OneWinnerPerRound,
+            "bottomsUp" => WinnerMode::BottomsUp,
+            other @ ("bottomsUpUsingPercentageThreshold" | "multiPassIrv") => {
+                return Err(format!(
+                    "winnerElectionMode \"{other}\" is not supported yet"
+                ))
+            }
             other => {
                 return Err(format!(
                     "winnerElectionMode \"{other}\" with {} winners is not supported",
                     self.number_of_winners
                 ))
             }
-        }
-        if self.hare_quota {
-            return Err("hareQuota is not supported".to_owned());
-        }
-        if self.does_first_round_determine_threshold {
-            return Err("doesFirstRoundDetermineThreshold is not supported".to_owned());
-        }
-        if self.minimum_vote_threshold > 0 {
-            return Err("minimumVoteThreshold is not supported".to_owned());
-        }
-        if self.stop_tabulation_early_after_round.is_some() {
-            return Err("stopTabulationEarlyAfterRound is not supported".to_owned());
-        }
+        };
+        let threshold = match (self.hare_quota, self.non_integer_winning_threshold) {
+            (false, false) => ThresholdRule::DroopWhole,
+            (false, true) => ThresholdRule::DroopFractional,
+            (true, false) => ThresholdRule::HareWhole,
+            (true, true) => ThresholdRule::HareFractional,
+        };
         if self.decimal_places_for_vote_arithmetic > MAX_DECIMALS {
             return Err(format!(
                 "decimalPlacesForVoteArithmetic {} is more than {MAX_DECIMALS}",
@@ -751,11 +753,7 @@ impl RctabRules {
             },
             batch_elimination: self.batch_elimination,
             continue_until_two: self.continue_until_two_candidates_remain,
-            threshold: if self.non_integer_winning_threshold {
-                ThresholdRule::DroopFractional
-            } else {
-                ThresholdRule::DroopWhole
-            },
+            threshold,
             decimals: self.decimal_places_for_vote_arithmetic,
             tie_break,
             undeclared_write_in: election
@@ -763,6 +761,10 @@ impl RctabRules {
                 .iter()
                 .position(|c| c == UNDECLARED_WRITE_INS)
                 .map(|i| i as CandidateIdx),
+            winner_mode,
+            minimum_votes: self.minimum_vote_threshold,
+            first_round_threshold: self.does_first_round_determine_threshold,
+            stop_after_round: self.stop_tabulation_early_after_round,
         };
         Ok((rules, self.number_of_winners.max(1)))
     }
@@ -802,10 +804,10 @@ mod tests {
             Location::JsonPath("$.ballots[0][0][0]".to_owned())
         );
         let b = read_rctab_ballots_json(
-            r#"{"candidates": ["A"], "rules": {"hareQuota": true}, "ballots": []}"#,
+            r#"{"candidates": ["A"], "rules": {"winnerElectionMode": "multiPassIrv"}, "ballots": []}"#,
         )
         .unwrap();
         let err = b.rules.unwrap().to_rcv_rules(&b.election).unwrap_err();
-        assert!(err.contains("hareQuota"), "{err}");
+        assert!(err.contains("multiPassIrv"), "{err}");
     }
 }

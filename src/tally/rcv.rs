@@ -19,7 +19,9 @@
 //! Ballots marking nobody are undervotes, reported apart. Marks beyond
 //! `max_rankings` are ignored.
 //!
-//! Single winner: threshold `floor(active / 2) + 1`, recomputed every round. Several
+//! Single winner: threshold `floor(active / 2) + 1`, recomputed every round (also
+//! under `continue_until_two`, as RCTab's `Tabulator.tabulate` does; with
+//! `first_round_threshold`, round 1's holds). Several
 //! seats: the Droop threshold from round 1's active votes, whole
 //! (`floor(V / (S + 1)) + 1`) or fractional (`floor(V / (S + 1))` to `decimals`
 //! places plus `10^-decimals`); every candidate reaching it is elected in that round
@@ -28,11 +30,20 @@
 //! leftovers are *residual surplus*). After the last seat one more round shows the
 //! final surpluses.
 //!
+//! With `hare_quota` (RCTab's `hareQuota`) the divisor is `S`, rounded up; no
+//! threshold is below `minimum_votes`. [`WinnerMode`] chooses how many of those
+//! reaching it are elected in a round (all, or the one with most votes), or
+//! (`BottomsUp`) elects nobody until as many candidates remain as seats, with no
+//! surpluses. More seats than candidates: every candidate is elected.
+//! `stop_after_round` ends the count after that round, winners or not.
+//!
 //! Eliminations, one kind per round: undeclared write-ins first while they hold
-//! votes (nobody is elected while they do); then, with `batch_elimination`, the
+//! votes (nobody is elected while they do); then every candidate below
+//! `minimum_votes`; then, with `batch_elimination`, the
 //! largest set of lowest candidates whose combined votes are below the next
 //! candidate's (only when it has more than one candidate); else the lowest, ties
-//! broken by [`TieBreakMode`].
+//! broken by [`TieBreakMode`]. A tie under the modes that ask an operator
+//! (RCTab's `stopCountingAndAsk`) ends the count with [`RcvError::TieNeedsOperator`].
 //!
 //! Arithmetic is exact fixed point with `decimals` places (integers scaled by
 //! `10^decimals`); nothing is floating point.
@@ -42,7 +53,7 @@ use serde::{Deserialize, Serialize};
 use super::error::TallyError;
 use super::method::Method;
 pub use super::rcv_rules::{
-    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
+    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, WinnerMode, MAX_DECIMALS,
 };
 use super::report::{
     DecidedBy, Inactive, Report, Round, Tally, TieBreak, TiePurpose, Transfer, TransferKind,
@@ -156,6 +167,10 @@ pub enum RcvError {
     Stuck {
         round: u32,
     },
+    /// Every continuing candidate is below `minimum_votes`.
+    AllBelowMinimum {
+        round: u32,
+    },
     /// A tie needed breaking under a tie-break mode that leaves it to an
     /// operator (RCTab's `stopCountingAndAsk`, `previousRoundCountsThenAsk`).
     TieNeedsOperator {
@@ -179,6 +194,10 @@ impl std::fmt::Display for RcvError {
                     "round {round}: no candidate can be elected or eliminated"
                 )
             }
+            RcvError::AllBelowMinimum { round } => write!(
+                f,
+                "round {round}: every candidate is below the minimum vote threshold"
+            ),
             RcvError::TieNeedsOperator {
                 round,
                 electing,
@@ -373,7 +392,7 @@ impl Counter<'_> {
     }
 
     fn uses_surpluses(&self) -> bool {
-        self.seats > 1
+        self.seats > 1 && self.rules.winner_mode != WinnerMode::BottomsUp
     }
 
     fn overvote(&self, slot: &[CandidateIdx]) -> Overvote {
@@ -509,17 +528,23 @@ impl Counter<'_> {
         }
     }
 
+    /// The winning threshold of `round` (RCTab `Tabulator.tabulate` and
+    /// `calculateAndSetWinningThreshold`): several seats, or one seat with
+    /// `first_round_threshold`, keep round 1's; otherwise it is worked out
+    /// from the round's active votes. Never below `minimum_votes`.
     fn threshold(&self, active: u128, round: u32) -> u128 {
         let prev = self.rounds.last().map(|r| r.threshold);
-        if round > 1 && self.seats > 1 {
+        if round > 1 && (self.seats > 1 || self.rules.first_round_threshold) {
             return prev.unwrap_or(0);
         }
-        let divisor = self.seats as u128 + 1;
-        if self.rules.threshold == ThresholdRule::DroopFractional {
-            active / divisor + 1
-        } else {
-            (active / self.one / divisor) * self.one + self.one
-        }
+        let (one, seats) = (self.one, self.seats as u128);
+        let threshold = match self.rules.threshold {
+            ThresholdRule::DroopFractional => active / (seats + 1) + 1,
+            ThresholdRule::DroopWhole => (active / one / (seats + 1)) * one + one,
+            ThresholdRule::HareWhole => active.div_ceil(one * seats) * one,
+            ThresholdRule::HareFractional => active.div_ceil(seats),
+        };
+        threshold.max(u128::from(self.rules.minimum_votes) * one)
     }
 
     /// Breaks a tie among `tied` (candidate order), returning the chosen one, or
@@ -648,7 +673,11 @@ impl Counter<'_> {
             // `Tabulator.identifyWinners`).
             if shown.len() <= unfilled {
                 selected = shown.to_vec();
-            } else {
+            } else if self.rules.first_round_threshold && shown.len() - 1 == self.seats as usize {
+                // Nobody may reach round 1's threshold: on the penultimate
+                // round the most votes win.
+                selected = Self::top(shown, tally);
+            } else if self.rules.winner_mode != WinnerMode::BottomsUp {
                 selected = shown
                     .iter()
                     .copied()
@@ -658,15 +687,18 @@ impl Counter<'_> {
                     .collect();
             }
         }
-        let no_winner_two_left =
-            self.seats == 1 && selected.is_empty() && shown.len() == 2 && unfilled == 1;
-        if no_winner_two_left {
-            let max = shown.iter().map(|&c| tally[c as usize]).max().unwrap_or(0);
-            let top: Vec<CandidateIdx> = shown
-                .iter()
-                .copied()
-                .filter(|&c| tally[c as usize] == max)
-                .collect();
+        let one_only = self.rules.winner_mode == WinnerMode::OneWinnerPerRound
+            || self.rules.first_round_threshold;
+        let minimum = u128::from(self.rules.minimum_votes) * self.one;
+        let no_winner_two_left = self.seats == 1
+            && selected.is_empty()
+            && shown.len() == 2
+            && unfilled == 1
+            && shown.iter().all(|&c| tally[c as usize] >= minimum);
+        if (one_only && selected.len() > 1) || no_winner_two_left {
+            // One winner only: the most votes, a tie broken (RCTab
+            // `Tabulator.identifyWinners`).
+            let top = Self::top(shown, tally);
             selected = if top.len() > 1 {
                 vec![self.break_tie(&top, true, round)?]
             } else {
@@ -676,6 +708,16 @@ impl Counter<'_> {
         // Most votes first; equal votes in candidate order.
         selected.sort_by(|&a, &b| tally[b as usize].cmp(&tally[a as usize]).then(a.cmp(&b)));
         Ok(selected)
+    }
+
+    /// The candidates of `shown` with the most votes.
+    fn top(shown: &[CandidateIdx], tally: &[u128]) -> Vec<CandidateIdx> {
+        let max = shown.iter().map(|&c| tally[c as usize]).max().unwrap_or(0);
+        shown
+            .iter()
+            .copied()
+            .filter(|&c| tally[c as usize] == max)
+            .collect()
     }
 
     /// Candidates of `shown` grouped by votes, fewest first.
@@ -733,6 +775,22 @@ impl Counter<'_> {
             }
         }
         let groups = Self::ascending(shown, tally);
+        // Everyone below minimumVoteThreshold at once (RCTab
+        // `Tabulator.dropCandidatesBelowThreshold`).
+        let minimum = u128::from(self.rules.minimum_votes) * self.one;
+        let below: Vec<CandidateIdx> = groups
+            .iter()
+            .take_while(|(v, _)| *v < minimum)
+            .flat_map(|(_, cands)| cands.iter().copied())
+            .collect();
+        if !below.is_empty() {
+            if below.len() == shown.len() {
+                return Err(RcvError::AllBelowMinimum { round });
+            }
+            let mut below = below;
+            below.sort_unstable();
+            return Ok(below);
+        }
         if self.rules.batch_elimination {
             let mut batch = self.batch(&groups);
             if batch.len() > 1 {
@@ -752,6 +810,13 @@ impl Counter<'_> {
 
     fn should_continue(&self, round: u32) -> bool {
         let n = self.status.len();
+        if self
+            .rules
+            .stop_after_round
+            .is_some_and(|last| round >= last)
+        {
+            return false;
+        }
         let everyone_won = !self.status.contains(&Status::Continuing)
             && self.winners() > 0
             && self.seats as usize > n - self.eliminated();
@@ -764,7 +829,7 @@ impl Counter<'_> {
                 || self.status.contains(&Status::Eliminated(round))
         } else {
             self.winners() < self.seats as usize
-                || (self.seats > 1 && self.status.contains(&Status::Won(round)))
+                || (self.uses_surpluses() && self.status.contains(&Status::Won(round)))
         }
     }
 }
@@ -1393,6 +1458,78 @@ mod tests {
         );
         let count = count_rcv(&e, 1, &rules).unwrap();
         assert_eq!(count.rounds[1].eliminated, vec![1]);
+    }
+
+    /// RCTab's rule options for several seats and thresholds (its
+    /// `Tabulator.calculateAndSetWinningThreshold`, `identifyWinners`,
+    /// `dropCandidatesBelowThreshold`, `shouldContinueTabulating`).
+    #[test]
+    fn hare_quota_minimum_votes_and_early_stop() {
+        let e = election(&[(&[&[0]], 5), (&[&[1]], 3), (&[&[2]], 1), (&[&[3]], 1)], 4);
+        let hare = RcvRules {
+            threshold: ThresholdRule::HareWhole,
+            ..RcvRules::default()
+        };
+        assert_eq!(count_rcv(&e, 2, &hare).unwrap().rounds[0].threshold, 50_000);
+        let droop = count_rcv(&e, 2, &RcvRules::default()).unwrap();
+        assert_eq!(droop.rounds[0].threshold, 40_000);
+
+        let minimum = RcvRules {
+            minimum_votes: 2,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &minimum).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![2, 3]);
+        let high = RcvRules {
+            minimum_votes: 9,
+            ..RcvRules::default()
+        };
+        assert!(matches!(
+            count_rcv(&e, 1, &high),
+            Err(RcvError::AllBelowMinimum { round: 1 })
+        ));
+
+        let early = RcvRules {
+            stop_after_round: Some(1),
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &early).unwrap();
+        assert_eq!(count.rounds.len(), 1);
+        assert!(count.winners.is_empty());
+    }
+
+    #[test]
+    fn one_winner_per_round_bottoms_up_and_first_round_threshold() {
+        // Droop for two seats of 10: 4. A and B both reach it.
+        let e = election(&[(&[&[0], &[2]], 5), (&[&[1]], 4), (&[&[2]], 1)], 3);
+        let all = count_rcv(&e, 2, &RcvRules::default()).unwrap();
+        assert_eq!(all.rounds[0].elected, vec![0, 1]);
+        let one = RcvRules {
+            winner_mode: WinnerMode::OneWinnerPerRound,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 2, &one).unwrap();
+        assert_eq!(count.rounds[0].elected, vec![0]);
+        assert_eq!(count.winners, vec![0, 1]);
+
+        let bottoms_up = RcvRules {
+            winner_mode: WinnerMode::BottomsUp,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 2, &bottoms_up).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![2]);
+        assert_eq!(count.rounds[1].elected, vec![0, 1]);
+        assert_eq!(count.rounds.len(), 2);
+
+        // One seat; round 1's threshold (4 of 6) holds after C's ballots exhaust.
+        let e = election(&[(&[&[0]], 3), (&[&[1]], 2), (&[&[2]], 1)], 3);
+        let first = RcvRules {
+            first_round_threshold: true,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &first).unwrap();
+        assert_eq!(count.rounds[1].threshold, count.rounds[0].threshold);
+        assert_eq!(count.winners, vec![0]);
     }
 
     #[test]
