@@ -23,7 +23,9 @@ use clap::ValueEnum;
 
 use crate::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config, RctabConfig};
 use crate::formats::rctab_csv::{ClearBallotOptions, GenericCsvOptions};
-use crate::formats::{self, rctab_sources, urcvt, ElectionFile, FileKind, Format, FormatError};
+use crate::formats::{
+    self, rctab_sources, summary_csv, urcvt, ElectionFile, FileKind, Format, FormatError,
+};
 use crate::tally::rcv::{self, RcvRules};
 use crate::tally::{
     self, CandidateRef, DecidedBy, Method, Options, Report, Round, TallyError, TransferKind, Votes,
@@ -52,6 +54,10 @@ pub struct TallyArgs {
     /// rcvis reads (IRV and STV).
     #[arg(long, conflicts_with = "json")]
     pub urcvt: bool,
+    /// Also write RCTab's round-by-round summary spreadsheet (CSV) to this file
+    /// (IRV and STV).
+    #[arg(long, value_name = "FILE")]
+    pub summary_csv: Option<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
     /// Ballot file, or `-` for standard input; with --rctab-config and no file,
@@ -389,7 +395,12 @@ fn tally_file(args: &TallyArgs) -> Result<String, String> {
     let bytes = read_input(args.file()).map_err(|e| format!("{}: {e}", args.file()))?;
     let kind = file_kind(args, &bytes)?;
     match kind.format() {
-        Some(format) if config.is_none() && !args.rules.any() && !args.urcvt => {
+        Some(format)
+            if config.is_none()
+                && !args.rules.any()
+                && !args.urcvt
+                && args.summary_csv.is_none() =>
+        {
             count_plain(args, format, &bytes)
         }
         _ => count_with_rules(args, kind, &bytes, config.as_ref())
@@ -585,6 +596,9 @@ fn count_input(
     };
     let method = args.method(options.seats)?;
     let report = tally::count(&input.election, method, &options).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.summary_csv {
+        write_summary(path, method, &input.election, &options, config)?;
+    }
     let file = ElectionFile {
         election: input.election,
         title: config.map(|c| c.contest_name.clone()),
@@ -704,6 +718,35 @@ fn apply_config(
     election: &tally::Election,
 ) -> Result<(tally::Election, RcvRules, u32), String> {
     c.prepare(election)
+}
+
+/// Writes RCTab's summary spreadsheet of the count to `path`.
+fn write_summary(
+    path: &str,
+    method: Method,
+    election: &tally::Election,
+    options: &Options,
+    config: Option<&RctabConfig>,
+) -> Result<(), String> {
+    let seats = match method {
+        Method::Irv => 1,
+        Method::Stv => options.seats,
+        other => return Err(format!("--summary-csv: counts IRV and STV, not {other:?}")),
+    };
+    let rules = options.rules.rcv.clone().unwrap_or_default();
+    let count = rcv::count_rcv(election, seats, &rules).map_err(|e| e.to_string())?;
+    let meta = summary_csv::SummaryMeta {
+        contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
+        jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
+        office: config.map(|c| c.office.clone()).unwrap_or_default(),
+        date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
+        generated_by: format!("Christen {}", env!("CARGO_PKG_VERSION")),
+    };
+    std::fs::write(
+        path,
+        summary_csv::write_summary_csv(&count, election, &meta),
+    )
+    .map_err(|e| format!("{path}: {e}"))
 }
 
 /// The URCVT JSON summary, with the contest details of `config`.

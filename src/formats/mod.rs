@@ -25,6 +25,7 @@
 //!   and pooled.
 //! - [`debian`]: Debian vote tally sheets.
 //! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
+//! - [`summary_csv`]: RCTab's round-by-round summary spreadsheet (writer).
 
 pub mod blt;
 pub mod cdf;
@@ -42,6 +43,7 @@ pub mod rctab_config;
 pub mod rctab_csv;
 pub mod rctab_sources;
 pub mod read_error;
+pub mod summary_csv;
 pub mod urcvt;
 
 pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};

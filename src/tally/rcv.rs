@@ -121,6 +121,18 @@ pub struct RcvRound {
     /// Votes moved out of this round's elected and eliminated candidates (they
     /// move during the next round's count).
     pub transfers: Vec<RcvTransfer>,
+    /// Candidates whose votes this round carry `decimals` places in RCTab's
+    /// reports (`BigDecimal` scale): those holding a ballot revalued by a
+    /// surplus (STV), even at a whole value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scaled: Vec<CandidateIdx>,
+    /// The same for the inactive buckets: bit `1 << reason` of [`InactiveReason`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scaled_inactive: u8,
+}
+
+fn is_zero(bits: &u8) -> bool {
+    *bits == 0
 }
 
 /// A tie broken during the count.
@@ -269,7 +281,21 @@ fn java_string_hash(s: &str) -> i32 {
 /// names would be reorganised, which a tie of real candidates does not reach).
 fn java_hash_set_order(list: &[CandidateIdx], names: &[String]) -> Vec<CandidateIdx> {
     let wanted = ((list.len() as f32 / 0.75f32) as usize + 1).max(16);
-    let buckets = wanted.next_power_of_two() as u32;
+    java_hash_order(list, names, wanted.next_power_of_two() as u32)
+}
+
+/// The iteration order of a `java.util.HashMap` keyed by the names of `list`,
+/// put in that order into a default map (16 buckets, doubled whenever it is
+/// more than three quarters full): RCTab's order for a round's tallies.
+pub(crate) fn java_hash_map_order(list: &[CandidateIdx], names: &[String]) -> Vec<CandidateIdx> {
+    let mut buckets = 16usize;
+    while list.len() * 4 > buckets * 3 {
+        buckets *= 2;
+    }
+    java_hash_order(list, names, buckets as u32)
+}
+
+fn java_hash_order(list: &[CandidateIdx], names: &[String], buckets: u32) -> Vec<CandidateIdx> {
     let bucket = |c: CandidateIdx| {
         let h = java_string_hash(&names[c as usize]) as u32;
         (h ^ (h >> 16)) & (buckets - 1)
@@ -299,6 +325,8 @@ struct Group {
     value: u64,
     recipient: Option<CandidateIdx>,
     inactive: Option<InactiveReason>,
+    /// Revalued by a surplus (its value has `decimals` places in RCTab).
+    scaled: bool,
 }
 
 impl Group {
@@ -366,6 +394,8 @@ struct Counter<'a> {
     moves: Vec<(CandidateIdx, Destination, u128)>,
     /// Rounding leftovers of every surplus so far (STV).
     residual_total: u128,
+    /// Inactive buckets holding a revalued ballot (see [`RcvRound::scaled_inactive`]).
+    inactive_scaled: u8,
 }
 
 impl Counter<'_> {
@@ -518,6 +548,9 @@ impl Counter<'_> {
                 group.recipient = None;
                 group.inactive = Some(reason);
                 self.inactive[reason as usize] += weight;
+                if group.scaled {
+                    self.inactive_scaled |= 1 << reason as u8;
+                }
                 Destination::Exhausted
             }
         };
@@ -926,6 +959,7 @@ fn load_groups(
             max_rank,
             count: *count,
             value: one as u64,
+            scaled: false,
             recipient: None,
             inactive: None,
         });
@@ -970,6 +1004,7 @@ impl<'a> Counter<'a> {
             random: None,
             moves: Vec::new(),
             residual_total: 0,
+            inactive_scaled: 0,
         }
     }
 }
@@ -984,6 +1019,7 @@ impl Counter<'_> {
             .filter(|&c| self.continuing(c))
             .collect();
         let (mut tally, inactive) = self.tally_round();
+        let mut scaled = self.scaled_piles(&shown);
         let active: u128 = shown.iter().map(|&c| tally[c as usize]).sum();
         let threshold = self.threshold(active, round);
         let winners = self.identify_winners(&shown, &tally, threshold, round)?;
@@ -1003,6 +1039,8 @@ impl Counter<'_> {
         }
         let (shown, residual_moves) =
             self.show_earlier_winners(shown, &mut tally, threshold, round);
+        scaled.extend(self.scaled_earlier_winners(round, threshold));
+        scaled.sort_unstable();
         self.file_transfers(residual_moves);
         self.rounds.push(RcvRound {
             round,
@@ -1018,8 +1056,55 @@ impl Counter<'_> {
             undervotes: inactive[InactiveReason::Undervote as usize],
             residual_surplus: self.residual_total,
             transfers: Vec::new(),
+            scaled,
+            scaled_inactive: self.inactive_scaled,
         });
         Ok(())
+    }
+
+    /// Of `shown` (continuing), those holding a revalued ballot (STV only).
+    fn scaled_piles(&self, shown: &[CandidateIdx]) -> Vec<CandidateIdx> {
+        if !self.uses_surpluses() {
+            return Vec::new();
+        }
+        shown
+            .iter()
+            .copied()
+            .filter(|&c| {
+                self.piles[c as usize]
+                    .iter()
+                    .any(|&g| self.groups[g as usize].scaled)
+            })
+            .collect()
+    }
+
+    /// Earlier winners whose shown votes carry `decimals` places, as RCTab
+    /// computes them (`Tabulator.updateWinnerTallies`): the round after the
+    /// election, the sum of revalued ballots, unless a residual set it to the
+    /// threshold; later, as the round before.
+    fn scaled_earlier_winners(&self, round: u32, threshold: u128) -> Vec<CandidateIdx> {
+        if !self.uses_surpluses() {
+            return Vec::new();
+        }
+        let threshold_scaled = matches!(
+            self.rules.threshold,
+            ThresholdRule::DroopFractional | ThresholdRule::HareFractional
+        );
+        let prev = self.rounds.last();
+        (0..self.status.len() as CandidateIdx)
+            .filter(|&c| match self.status[c as usize] {
+                Status::Won(r) if r + 1 == round => {
+                    let kept = self.kept[c as usize];
+                    if kept > threshold {
+                        threshold_scaled
+                    } else {
+                        kept > 0
+                    }
+                }
+                Status::Won(r) if r + 1 < round => prev.is_some_and(|p| p.scaled.contains(&c)),
+                _ => false,
+            })
+            .collect()
     }
 
     /// Marks `winners` elected in `round`; with surpluses (STV), revalues the
@@ -1049,6 +1134,7 @@ impl Counter<'_> {
             kept += (value - transfer) * g.count as u128;
             // Values only fall from `one` (at most 10^9): a u64 holds them.
             g.value = transfer as u64;
+            g.scaled = true;
             held += g.weight();
         }
         self.held[w as usize] = held;
