@@ -16,7 +16,7 @@ use christen::formats::rctab_csv::{
 use christen::formats::rctab_sources::{merge_into, read_source};
 use christen::formats::summary_csv::{write_summary_csv, SummaryMeta};
 use christen::formats::urcvt::{
-    parse_decimal, read_urcvt, urcvt_from_rcv, write_urcvt, Urcvt, UrcvtConfig,
+    parse_decimal, read_urcvt, urcvt_from_rcv, urcvt_from_report, write_urcvt, Urcvt, UrcvtConfig,
 };
 use christen::tally::rcv::{count_rcv, RcvCount};
 use christen::tally::{Ballot, Election, Method, Options, Report, Rules, Votes};
@@ -183,6 +183,31 @@ fn check_case(case_dir: &Path, name: &str) -> Result<(), String> {
     let report =
         christen::tally::count(&election, method, &options).map_err(|e| format!("engine: {e}"))?;
     same_as_report(&count, &report)?;
+
+    // `christen tally --urcvt` writes what RCTab wrote (as JSON values, numbers
+    // as RCTab prints them), but for who generated it.
+    let meta = UrcvtConfig {
+        contest: config.contest_name.clone(),
+        date: config.contest_date.clone(),
+        generated_by: String::new(),
+        jurisdiction: config.jurisdiction.clone(),
+        office: config.office.clone(),
+    };
+    let written: serde_json::Value =
+        serde_json::from_str(&write_urcvt(&urcvt_from_report(&report, &election, meta)))
+            .map_err(|e| format!("written URCVT: {e}"))?;
+    let mut want: serde_json::Value = serde_json::from_str(&read(
+        &case_dir.join(format!("{name}_expected_detailed_report.json")),
+    )?)
+    .map_err(|e| e.to_string())?;
+    if let Some(c) = want.get_mut("config").and_then(|c| c.as_object_mut()) {
+        c.remove("generatedBy");
+    }
+    for key in ["results", "config"] {
+        if written.get(key) != want.get(key) {
+            return Err(format!("URCVT {key} differs from RCTab's"));
+        }
+    }
 
     // The URCVT summary Christen writes must read back as the same rounds, and
     // say where votes went as RCTab does.
