@@ -359,3 +359,73 @@ fn summary_csv_is_written_beside_the_report() {
     assert!(csv.contains("\nA,2,28.57%,"), "{csv}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
+
+/// One Dominion session (current, in one card) marking `marks` (candidate id,
+/// rank) in contest 7.
+fn dominion_session(record: u32, marks: &[(u32, u32)]) -> String {
+    let marks: Vec<String> = marks
+        .iter()
+        .map(|(c, r)| format!(r#"{{"CandidateId": {c}, "Rank": {r}, "IsAmbiguous": false}}"#))
+        .collect();
+    format!(
+        r#"{{"TabulatorId": 5, "BatchId": 1, "RecordId": {record},
+            "Original": {{"IsCurrent": true, "BallotTypeId": 1, "PrecinctPortionId": 1,
+              "Cards": [{{"Id": {record}, "Contests": [{{"Id": 7, "Marks": [{}]}}]}}]}}}}"#,
+        marks.join(",")
+    )
+}
+
+#[test]
+fn a_dominion_export_folder_is_read_with_its_manifests() {
+    let sources = r#"[
+        {"filePath": "dominion", "provider": "dominion", "contestId": "7",
+         "firstVoteColumnIndex": "", "firstVoteRowIndex": "", "idColumnIndex": "", "precinctColumnIndex": "",
+         "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "",
+         "treatBlankAsUndeclaredWriteIn": false},
+        {"filePath": "cvr/mail.csv", "provider": "genericCsv", "contestId": "",
+         "firstVoteColumnIndex": "3", "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "2",
+         "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "Write-In",
+         "treatBlankAsUndeclaredWriteIn": false}]"#;
+    let config = two_source_contest("dominion", sources);
+    let folder = config.parent().unwrap().join("dominion");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("CandidateManifest.json"),
+        r#"{"List": [{"Description": "A", "Id": 1, "ContestId": 7}, {"Description": "B", "Id": 2, "ContestId": 7},
+                     {"Description": "C", "Id": 3, "ContestId": 7}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("ContestManifest.json"),
+        r#"{"List": [{"Description": "Mayor", "Id": 7, "VoteFor": 1, "NumOfRanks": 3}]}"#,
+    )
+    .unwrap();
+    // Two export files: A, A>B, then C>B.
+    std::fs::write(
+        folder.join("CvrExport_1.json"),
+        format!(
+            r#"{{"Sessions": [{}, {}]}}"#,
+            dominion_session(1, &[(1, 1)]),
+            dominion_session(2, &[(1, 1), (2, 2)])
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("CvrExport_2.json"),
+        format!(
+            r#"{{"Sessions": [{}]}}"#,
+            dominion_session(3, &[(3, 1), (2, 2)])
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    // The same ballots as the CDF file of the other test: A 2, B 2, C 2, write-in 1.
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "2", "{doc}");
+    assert_eq!(round1["C"], "2", "{doc}");
+    assert_eq!(round1["Undeclared Write-ins"], "1", "{doc}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}

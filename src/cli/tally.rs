@@ -551,10 +551,14 @@ fn count_config_sources(
     };
     for source in &config.sources {
         let path = dir.join(&source.file_path);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let read = rctab_sources::read_source(source, &text).map_err(fail)?;
-        rctab_sources::merge_into(&mut election, read);
+        let read = if source.provider == "dominion" {
+            read_dominion_folder(source, &path)
+        } else {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            rctab_sources::read_source(source, &text)
+        };
+        rctab_sources::merge_into(&mut election, read.map_err(fail)?);
     }
     let input = RulesInput {
         election,
@@ -562,6 +566,50 @@ fn count_config_sources(
         seats: None,
     };
     count_input(args, input, Some(config)).map_err(fail)
+}
+
+/// Reads a Dominion export folder: its two manifests and `CvrExport.json`, or
+/// `CvrExport_1.json`, `CvrExport_2.json`, … while they exist.
+fn read_dominion_folder(
+    source: &formats::rctab_config::RctabCvrSource,
+    dir: &std::path::Path,
+) -> Result<tally::Election, String> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let candidates = read("CandidateManifest.json")?;
+    let contests = read("ContestManifest.json")?;
+    let mut names: Vec<String> = Vec::new();
+    if dir.join("CvrExport.json").is_file() {
+        names.push("CvrExport.json".to_owned());
+    } else {
+        while dir
+            .join(format!("CvrExport_{}.json", names.len() + 1))
+            .is_file()
+        {
+            names.push(format!("CvrExport_{}.json", names.len() + 1));
+        }
+    }
+    if names.is_empty() {
+        return Err(format!(
+            "{}: neither CvrExport.json nor CvrExport_1.json exists",
+            dir.display()
+        ));
+    }
+    let texts = names
+        .iter()
+        .map(|n| read(n))
+        .collect::<Result<Vec<String>, String>>()?;
+    let export = formats::dominion::DominionExport {
+        candidate_manifest: &candidates,
+        contest_manifest: &contests,
+        exports: names
+            .into_iter()
+            .zip(texts.iter().map(String::as_str))
+            .collect(),
+    };
+    rctab_sources::read_dominion_source(source, &export)
 }
 
 /// Counts `input` under the rules given by flags, `config` or the file,

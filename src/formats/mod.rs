@@ -23,6 +23,8 @@
 //!   `ballots.json` (rank slots with skips and overvotes, RCTab `rules`).
 //! - [`rctab_sources`]: the CVR sources an RCTab configuration names, read
 //!   and pooled.
+//! - [`dominion`]: Dominion Democracy Suite CVR exports (`CvrExport*.json` with
+//!   their manifests).
 //! - [`debian`]: Debian vote tally sheets.
 //! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
 //! - [`summary_csv`]: RCTab's round-by-round summary spreadsheet (writer).
@@ -33,6 +35,7 @@ pub mod csv;
 pub mod cvr;
 pub mod debian;
 mod detect;
+pub mod dominion;
 mod election_file;
 mod format;
 mod group;

@@ -12,9 +12,12 @@
 //!   `batchColumnIndex` only label records (RCTab uses them for audit logs and
 //!   per-precinct or per-batch outputs) and do not change the count.
 //! - `clearBallot`: `contestId`, `undeclaredWriteInLabel`.
-//! - `ess`, `dominion`, `hart` and any other provider: refused, naming it.
+//! - `dominion`: `filePath` is the export's folder; `contestId` (required),
+//!   `undeclaredWriteInLabel` (a candidate id); see [`super::dominion`].
+//! - `ess`, `hart` and any other provider: refused, naming it.
 
 use super::cdf::read_cdf_json;
+use super::dominion::{read_dominion, DominionExport};
 use super::rctab_config::RctabCvrSource;
 use super::rctab_csv::{
     read_clear_ballot_csv, read_generic_csv, ClearBallotOptions, GenericCsvOptions,
@@ -56,10 +59,17 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
         "cdf" => &[],
         "genericCsv" => &["firstVoteColumnIndex", "undeclaredWriteInLabel"],
         "clearBallot" => &["undeclaredWriteInLabel"],
-        "ess" | "dominion" | "hart" => {
+        "dominion" if source.contest_id.is_none() => {
+            return Err(format!(
+                "{}: a dominion source needs its contestId (the ContestManifest Id)",
+                source.file_path
+            ))
+        }
+        "dominion" => &["undeclaredWriteInLabel"],
+        "ess" | "hart" => {
             return Err(format!(
                 "{}: provider \"{provider}\" is not read by Christen yet; convert the CVR to \
-                 cdf or genericCsv",
+                 cdf, genericCsv or dominion",
                 source.file_path
             ))
         }
@@ -71,7 +81,7 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
         }
         other => {
             return Err(format!(
-                "{}: provider \"{other}\" is unknown; expected cdf, genericCsv or clearBallot",
+                "{}: provider \"{other}\" is unknown; expected cdf, genericCsv, clearBallot or dominion",
                 source.file_path
             ))
         }
@@ -111,6 +121,20 @@ pub fn read_source(source: &RctabCvrSource, text: &str) -> Result<Election, Stri
         ),
     };
     read.map_err(|e| format!("{}: {e}", source.file_path))
+}
+
+/// Reads a `dominion` source from its export's files (after [`check_source`]).
+pub fn read_dominion_source(
+    source: &RctabCvrSource,
+    export: &DominionExport<'_>,
+) -> Result<Election, String> {
+    check_source(source)?;
+    read_dominion(
+        export,
+        source.contest_id.as_deref().unwrap_or_default(),
+        source.undeclared_write_in_label.as_deref(),
+    )
+    .map_err(|e| format!("{}: {e}", source.file_path))
 }
 
 /// Adds the ballots of `other` to `into`, candidates matched by name (new ones
@@ -169,6 +193,8 @@ mod tests {
             .contains("treatBlankAsUndeclaredWriteIn"));
         let e = check_source(&source("ess")).unwrap_err();
         assert!(e.contains("\"ess\""), "{e}");
+        let e = check_source(&source("dominion")).unwrap_err();
+        assert!(e.contains("contestId"), "{e}");
     }
 
     #[test]
