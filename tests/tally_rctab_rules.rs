@@ -316,9 +316,9 @@ fn unknown_and_unsupported_config_fields_are_refused_by_name() {
     let text = std::fs::read_to_string(&config).unwrap();
     for (from, to, named) in [
         (
-            r#""tiebreakMode": "useCandidateOrder""#,
-            r#""tiebreakMode": "generatePermutation""#,
-            "generatePermutation",
+            r#""winnerElectionMode": "singleWinnerMajority""#,
+            r#""winnerElectionMode": "bottomsUpUsingPercentageThreshold""#,
+            "bottomsUpUsingPercentageThreshold",
         ),
         (
             r#""hareQuota": false"#,

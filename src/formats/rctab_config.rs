@@ -708,6 +708,7 @@ impl RctabRules {
             "useCandidateOrder" => TieBreakMode::CandidateOrder,
             "previousRoundCountsThenRandom" => TieBreakMode::PreviousRoundsThenRandom { seed },
             // Counted; only a tie that needs breaking stops the count.
+            "generatePermutation" => TieBreakMode::Permutation { seed },
             "stopCountingAndAsk" => TieBreakMode::Ask,
             "previousRoundCountsThenAsk" => TieBreakMode::PreviousRoundsThenAsk,
             other => return Err(format!("tiebreakMode \"{other}\" is not supported")),

@@ -259,6 +259,34 @@ impl JavaRandom {
 
     /// `floor(nextDouble() × n)`, computed exactly: `nextDouble()` is
     /// `((next(26) << 27) + next(27)) / 2^53`.
+    /// `nextInt(bound)`, `bound` ≥ 1: the high 31 bits scaled for a power of
+    /// two, else drawn again while they would bias the remainder.
+    pub fn next_int(&mut self, bound: u32) -> u32 {
+        let bound = bound as i64;
+        let mut r = self.next(31) as i64;
+        let m = bound - 1;
+        if bound & m == 0 {
+            return ((bound * r) >> 31) as u32;
+        }
+        let mut u = r;
+        loop {
+            r = u % bound;
+            // Java's `u - r + m < 0` in 32-bit arithmetic.
+            if (u - r + m) as i32 >= 0 {
+                return r as u32;
+            }
+            u = self.next(31) as i64;
+        }
+    }
+
+    /// `Collections.shuffle(list, random)` on a random-access list.
+    pub fn shuffle<T>(&mut self, list: &mut [T]) {
+        for i in (2..=list.len()).rev() {
+            let j = self.next_int(i as u32) as usize;
+            list.swap(i - 1, j);
+        }
+    }
+
     pub fn next_index(&mut self, n: usize) -> usize {
         let hi = self.next(26);
         let lo = self.next(27);
@@ -390,6 +418,8 @@ struct Counter<'a> {
     rounds: Vec<RcvRound>,
     tie_breaks: Vec<RcvTieBreak>,
     random: Option<JavaRandom>,
+    /// The `generatePermutation` order, once drawn.
+    permutation: Option<Vec<CandidateIdx>>,
     /// Transfers recorded while counting the current round: (from, to, amount).
     moves: Vec<(CandidateIdx, Destination, u128)>,
     /// Rounding leftovers of every surplus so far (STV).
@@ -602,6 +632,16 @@ impl Counter<'_> {
                 RcvDecidedBy::Random,
             ),
             TieBreakMode::Ask => return Err(self.needs_operator(tied, electing, round)),
+            TieBreakMode::Permutation { seed } => {
+                let order = self.permutation(seed);
+                let at = |c: &CandidateIdx| order.iter().position(|o| o == c).unwrap_or(usize::MAX);
+                let c = if electing {
+                    tied.iter().min_by_key(|c| at(c))
+                } else {
+                    tied.iter().max_by_key(|c| at(c))
+                };
+                (c.copied().unwrap_or(tied[0]), RcvDecidedBy::CandidateOrder)
+            }
             TieBreakMode::PreviousRoundsThenRandom { .. } | TieBreakMode::PreviousRoundsThenAsk => {
                 match self.previous_rounds(tied, electing) {
                     Ok((c, r)) => (c, RcvDecidedBy::EarlierRound { round: r }),
@@ -620,6 +660,21 @@ impl Counter<'_> {
             decided_by,
         });
         Ok(chosen)
+    }
+
+    /// RCTab's `generatePermutation` order (`Tabulator.tabulate`): every
+    /// candidate but the undeclared write-ins, sorted by name, shuffled once.
+    fn permutation(&mut self, seed: i64) -> Vec<CandidateIdx> {
+        if let Some(order) = &self.permutation {
+            return order.clone();
+        }
+        let all: Vec<CandidateIdx> = (0..self.names.len() as CandidateIdx)
+            .filter(|&c| Some(c) != self.rules.undeclared_write_in)
+            .collect();
+        let mut order = self.by_java_name(&all);
+        JavaRandom::new(seed).shuffle(&mut order);
+        self.permutation = Some(order.clone());
+        order
     }
 
     fn needs_operator(&self, tied: &[CandidateIdx], electing: bool, round: u32) -> RcvError {
@@ -1002,6 +1057,7 @@ impl<'a> Counter<'a> {
             rounds: Vec::new(),
             tie_breaks: Vec::new(),
             random: None,
+            permutation: None,
             moves: Vec::new(),
             residual_total: 0,
             inactive_scaled: 0,
@@ -1616,6 +1672,39 @@ mod tests {
         let count = count_rcv(&e, 1, &first).unwrap();
         assert_eq!(count.rounds[1].threshold, count.rounds[0].threshold);
         assert_eq!(count.winners, vec![0]);
+    }
+
+    /// `new Random(42)`: `nextInt(10)` is 0 and `nextInt(7)` is 6 (JDK); the
+    /// shuffle swaps from the end with those draws.
+    #[test]
+    fn java_next_int_and_shuffle_match_the_jdk() {
+        let mut r = JavaRandom::new(42);
+        assert_eq!(r.next_int(10), 0);
+        let mut r = JavaRandom::new(42);
+        let mut list = [0, 1, 2];
+        r.shuffle(&mut list);
+        let mut again = JavaRandom::new(42);
+        let (j2, j1) = (again.next_int(3), again.next_int(2));
+        let mut expected = [0, 1, 2];
+        expected.swap(2, j2 as usize);
+        expected.swap(1, j1 as usize);
+        assert_eq!(list, expected);
+    }
+
+    #[test]
+    fn generate_permutation_eliminates_the_latest_in_the_shuffled_order() {
+        // Names sorted: C0, C1, C2, C3; shuffled with Random(7).
+        let mut order = [0u32, 1, 2, 3];
+        JavaRandom::new(7).shuffle(&mut order);
+        let rules = RcvRules {
+            tie_break: TieBreakMode::Permutation { seed: 7 },
+            ..RcvRules::default()
+        };
+        // C0 leads; C1, C2, C3 tie for last.
+        let e = election(&[(&[&[0]], 3), (&[&[1]], 1), (&[&[2]], 1), (&[&[3]], 1)], 4);
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        let latest = *order.iter().rev().find(|c| **c != 0).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![latest]);
     }
 
     #[test]

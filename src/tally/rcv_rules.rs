@@ -43,6 +43,11 @@ pub enum TieBreakMode {
     /// RCTab's `random`: the tied candidates sorted by name, index
     /// `floor(r × n)` with `r` the next `java.util.Random(seed).nextDouble()`.
     Random { seed: i64 },
+    /// RCTab's `generatePermutation`: the candidates (undeclared write-ins
+    /// aside) sorted by name are shuffled once with `java.util.Random(seed)`
+    /// (`Collections.shuffle`); a tie elects the one earliest in that order and
+    /// eliminates the one latest.
+    Permutation { seed: i64 },
     /// RCTab's `stopCountingAndAsk`: a tie that needs breaking stops the count
     /// with an error (Christen has no operator to ask); a count without one
     /// completes.
