@@ -1707,6 +1707,25 @@ mod tests {
         assert_eq!(count.rounds[0].eliminated, vec![latest]);
     }
 
+    /// Under `continue_until_two` the threshold is worked out again every round
+    /// from that round's active votes, as RCTab's `Tabulator.tabulate` does for
+    /// one seat (`shouldRecomputeThreshold` unless the first round determines
+    /// it): after C's ballots exhaust, 9 active votes give 5.
+    #[test]
+    fn continue_until_two_recomputes_the_threshold_every_round() {
+        let rules = RcvRules {
+            continue_until_two: true,
+            ..RcvRules::default()
+        };
+        let e = election(&[(&[&[0]], 6), (&[&[1]], 3), (&[&[2]], 2)], 3);
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[0].elected, vec![0]);
+        assert_eq!(count.rounds[0].threshold, 60_000);
+        let last = count.rounds.last().unwrap();
+        assert_eq!(last.tally, vec![(0, 60_000), (1, 30_000)]);
+        assert_eq!(last.threshold, 50_000);
+    }
+
     #[test]
     fn more_seats_than_candidates_elects_them_all() {
         let e = election(&[(&[&[0]], 2), (&[&[1]], 1)], 2);
