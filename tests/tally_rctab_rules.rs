@@ -429,3 +429,51 @@ fn a_dominion_export_folder_is_read_with_its_manifests() {
     assert_eq!(round1["Undeclared Write-ins"], "1", "{doc}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
+
+/// A configuration naming the hand-made ES&S workbook of
+/// `tests/conformance/ess/`, with these candidate objects.
+fn ess_contest(name: &str, candidates: &str) -> PathBuf {
+    let dir = scratch(name);
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/ess/ess_cvr.xlsx");
+    std::fs::copy(fixture, dir.join("ess_cvr.xlsx")).unwrap();
+    let config = format!(
+        r#"{{"outputSettings": {{"contestName": "ES&S"}},
+            "cvrFileSources": [{{"filePath": "ess_cvr.xlsx", "provider": "ess", "contestId": "",
+              "firstVoteColumnIndex": "4", "firstVoteRowIndex": "2", "idColumnIndex": "1",
+              "precinctColumnIndex": "2", "overvoteDelimiter": "|", "overvoteLabel": "",
+              "undervoteLabel": "undervote", "undeclaredWriteInLabel": "Write-in",
+              "treatBlankAsUndeclaredWriteIn": false}}],
+            "candidates": [{candidates}],
+            "rules": {{"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                       "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                       "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "unlimited",
+                       "maxRankingsAllowed": "3"}}}}"#
+    );
+    let path = dir.join("ess_config.json");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+#[test]
+fn an_ess_workbook_is_read_with_its_source_settings() {
+    let config = ess_contest("ess", r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#);
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0];
+    assert_eq!(round1["tally"]["A"], "2", "{doc}");
+    assert_eq!(round1["tally"]["C"], "2", "{doc}");
+    assert_eq!(round1["tally"]["Undeclared Write-ins"], "1", "{doc}");
+    assert_eq!(round1["inactiveBallots"]["overvotes"], "1", "{doc}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn candidates_the_configuration_does_not_declare_are_refused() {
+    let config = ess_contest("unrecognized", r#"{"name": "A"}, {"name": "B"}"#);
+    let (code, out, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("\"C\""), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}

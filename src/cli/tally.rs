@@ -553,6 +553,13 @@ fn count_config_sources(
         let path = dir.join(&source.file_path);
         let read = if source.provider == "dominion" {
             read_dominion_folder(source, &path)
+        } else if source.provider == "ess" {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let max = config
+                .rules
+                .max_rankings_allowed
+                .map_or(config.candidates.len(), |m| m as usize);
+            rctab_sources::read_ess_source(source, &bytes, max)
         } else {
             let text =
                 std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;

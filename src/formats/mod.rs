@@ -25,6 +25,7 @@
 //!   and pooled.
 //! - [`dominion`]: Dominion Democracy Suite CVR exports (`CvrExport*.json` with
 //!   their manifests).
+//! - [`ess`]: ES&S cast vote record workbooks (`.xlsx`).
 //! - [`debian`]: Debian vote tally sheets.
 //! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
 //! - [`summary_csv`]: RCTab's round-by-round summary spreadsheet (writer).
@@ -37,6 +38,7 @@ pub mod debian;
 mod detect;
 pub mod dominion;
 mod election_file;
+pub mod ess;
 mod format;
 mod group;
 pub mod json;

@@ -478,6 +478,7 @@ impl RctabConfig {
         {
             declared.push(UNDECLARED_WRITE_INS.to_owned());
         }
+        check_recognized(&renamed, &declared)?;
         let mut election = cvr::reorder_candidates(
             &cvr::with_declared_candidates(&renamed, &declared),
             &declared,
@@ -520,6 +521,36 @@ impl RctabConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses ballots marking candidates the configuration does not declare, as
+/// RCTab does ("unrecognized candidates", `TabulatorSession`), naming them with
+/// how many ballots mark each.
+fn check_recognized(election: &Election, declared: &[String]) -> Result<(), String> {
+    let mut marked = vec![0u64; election.candidates.len()];
+    for ballot in &election.ballots {
+        for slot in &ballot.ranks {
+            for &c in slot {
+                marked[c as usize] += ballot.count;
+            }
+        }
+    }
+    let unknown: Vec<String> = election
+        .candidates
+        .iter()
+        .zip(&marked)
+        .filter(|(name, &n)| n > 0 && !declared.contains(name))
+        .map(|(name, n)| format!("\"{name}\" ({n} marks)"))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the CVRs mark candidates the configuration does not declare: {}; add them \
+             (or their aliases) to candidates",
+            unknown.join(", ")
+        ))
     }
 }
 

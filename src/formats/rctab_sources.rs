@@ -14,10 +14,15 @@
 //! - `clearBallot`: `contestId`, `undeclaredWriteInLabel`.
 //! - `dominion`: `filePath` is the export's folder; `contestId` (required),
 //!   `undeclaredWriteInLabel` (a candidate id); see [`super::dominion`].
-//! - `ess`, `hart` and any other provider: refused, naming it.
+//! - `ess` (an `.xlsx` workbook): `firstVoteColumnIndex`, `firstVoteRowIndex`
+//!   (both required), `overvoteDelimiter`, `undervoteLabel`,
+//!   `undeclaredWriteInLabel`, `treatBlankAsUndeclaredWriteIn`; see
+//!   [`super::ess`]. Its `overvoteLabel` is refused.
+//! - `hart` and any other provider: refused, naming it.
 
 use super::cdf::read_cdf_json;
 use super::dominion::{read_dominion, DominionExport};
+use super::ess::{read_ess_xlsx, EssOptions};
 use super::rctab_config::RctabCvrSource;
 use super::rctab_csv::{
     read_clear_ballot_csv, read_generic_csv, ClearBallotOptions, GenericCsvOptions,
@@ -66,10 +71,18 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
             ))
         }
         "dominion" => &["undeclaredWriteInLabel"],
-        "ess" | "hart" => {
+        "ess" => &[
+            "firstVoteColumnIndex",
+            "firstVoteRowIndex",
+            "overvoteDelimiter",
+            "undervoteLabel",
+            "undeclaredWriteInLabel",
+            "treatBlankAsUndeclaredWriteIn",
+        ],
+        "hart" => {
             return Err(format!(
                 "{}: provider \"{provider}\" is not read by Christen yet; convert the CVR to \
-                 cdf, genericCsv or dominion",
+                 cdf, genericCsv, dominion or ess",
                 source.file_path
             ))
         }
@@ -81,7 +94,7 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
         }
         other => {
             return Err(format!(
-                "{}: provider \"{other}\" is unknown; expected cdf, genericCsv, clearBallot or dominion",
+                "{}: provider \"{other}\" is unknown; expected cdf, genericCsv, clearBallot, dominion or ess",
                 source.file_path
             ))
         }
@@ -121,6 +134,32 @@ pub fn read_source(source: &RctabCvrSource, text: &str) -> Result<Election, Stri
         ),
     };
     read.map_err(|e| format!("{}: {e}", source.file_path))
+}
+
+/// Reads an `ess` source's workbook (after [`check_source`]), `max_rankings`
+/// rank columns.
+pub fn read_ess_source(
+    source: &RctabCvrSource,
+    bytes: &[u8],
+    max_rankings: usize,
+) -> Result<Election, String> {
+    check_source(source)?;
+    let (Some(column), Some(row)) = (source.first_vote_column, source.first_vote_row) else {
+        return Err(format!(
+            "{}: an ess source needs firstVoteColumnIndex and firstVoteRowIndex",
+            source.file_path
+        ));
+    };
+    let options = EssOptions {
+        first_vote_column: column,
+        first_vote_row: row,
+        max_rankings,
+        overvote_delimiter: source.overvote_delimiter.clone(),
+        undervote_label: source.undervote_label.clone(),
+        undeclared_write_in_label: source.undeclared_write_in_label.clone(),
+        treat_blank_as_undeclared_write_in: source.treat_blank_as_undeclared_write_in,
+    };
+    read_ess_xlsx(bytes, &options).map_err(|e| format!("{}: {e}", source.file_path))
 }
 
 /// Reads a `dominion` source from its export's files (after [`check_source`]).
@@ -191,8 +230,11 @@ mod tests {
         assert!(check_source(&s)
             .unwrap_err()
             .contains("treatBlankAsUndeclaredWriteIn"));
-        let e = check_source(&source("ess")).unwrap_err();
-        assert!(e.contains("\"ess\""), "{e}");
+        let e = check_source(&source("hart")).unwrap_err();
+        assert!(e.contains("\"hart\""), "{e}");
+        let mut s = source("ess");
+        s.overvote_label = Some("overvote".to_owned());
+        assert!(check_source(&s).unwrap_err().contains("overvoteLabel"));
         let e = check_source(&source("dominion")).unwrap_err();
         assert!(e.contains("contestId"), "{e}");
     }
