@@ -302,11 +302,11 @@ fn a_source_field_the_reader_would_ignore_is_refused_by_name() {
     assert!(err.contains("overvoteDelimiter"), "{err}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 
-    let sources = TWO_SOURCES.replacen(r#""provider": "cdf""#, r#""provider": "hart""#, 1);
-    let config = two_source_contest("hart", &sources);
+    let sources = TWO_SOURCES.replacen(r#""provider": "cdf""#, r#""provider": "sequoia""#, 1);
+    let config = two_source_contest("sequoia", &sources);
     let (code, _, err) = run_config_only(&config, &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("\"hart\""), "{err}");
+    assert!(err.contains("\"sequoia\""), "{err}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
 
@@ -475,5 +475,53 @@ fn candidates_the_configuration_does_not_declare_are_refused() {
     let (code, out, err) = run_config_only(&config, &[]);
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("\"C\""), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+/// A Hart CVR file: one ballot marking `options` (name, id, rank digits) in
+/// contest "c-1".
+fn hart_cvr(options: &[(&str, &str, &str)]) -> String {
+    let options: String = options
+        .iter()
+        .map(|(name, id, value)| {
+            format!("<Option><Name>{name}</Name><Id>{id}</Id><Value>{value}</Value></Option>")
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Cvr xmlns="http://tempuri.org/CVRDesign.xsd"><CvrGuid>g</CvrGuid>
+  <PrecinctSplit><Name>P</Name><Id>p</Id></PrecinctSplit>
+  <Contests><Contest><Name>Mayor</Name><Id>c-1</Id><Options>{options}</Options></Contest></Contests>
+</Cvr>"#
+    )
+}
+
+#[test]
+fn a_hart_folder_is_read_one_ballot_per_file() {
+    let sources = TWO_SOURCES.replacen(
+        r#"{"filePath": "cvr/precincts_1_2.json", "provider": "cdf", "contestId": "Mayor","#,
+        r#"{"filePath": "hart", "provider": "hart", "contestId": "c-1","#,
+        1,
+    );
+    let config = two_source_contest("hart", &sources);
+    let folder = config.parent().unwrap().join("hart");
+    std::fs::create_dir_all(&folder).unwrap();
+    // The same ballots as the CDF file of the other tests: A, A>B, C>B.
+    let ballots = [
+        hart_cvr(&[("A", "o-a", "1")]),
+        hart_cvr(&[("A", "o-a", "10"), ("B", "o-b", "01")]),
+        hart_cvr(&[("C", "o-c", "10"), ("B", "o-b", "01")]),
+    ];
+    for (i, text) in ballots.iter().enumerate() {
+        std::fs::write(folder.join(format!("cvr_{i}.xml")), text).unwrap();
+    }
+    std::fs::write(folder.join("cvr_0.xml.sig.xml"), "<Signature/>").unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "2", "{doc}");
+    assert_eq!(round1["C"], "2", "{doc}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }

@@ -553,6 +553,8 @@ fn count_config_sources(
         let path = dir.join(&source.file_path);
         let read = if source.provider == "dominion" {
             read_dominion_folder(source, &path)
+        } else if source.provider == "hart" {
+            read_hart_folder(source, &path)
         } else if source.provider == "ess" {
             let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let max = config
@@ -573,6 +575,38 @@ fn count_config_sources(
         seats: None,
     };
     count_input(args, input, Some(config)).map_err(fail)
+}
+
+/// Reads a Hart CVR folder: every `*.xml` file but the `*.sig.xml` signatures,
+/// in name order.
+fn read_hart_folder(
+    source: &formats::rctab_config::RctabCvrSource,
+    dir: &std::path::Path,
+) -> Result<tally::Election, String> {
+    let fail = |e: std::io::Error| format!("{}: {e}", dir.display());
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(fail)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            name.ends_with("xml") && !name.ends_with(".sig.xml")
+        })
+        .collect();
+    paths.sort();
+    let mut texts = Vec::with_capacity(paths.len());
+    for p in &paths {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        texts.push((name, text));
+    }
+    let files: Vec<(String, &str)> = texts.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
+    rctab_sources::read_hart_source(source, &files)
 }
 
 /// Reads a Dominion export folder: its two manifests and `CvrExport.json`, or

@@ -26,6 +26,7 @@
 //! - [`dominion`]: Dominion Democracy Suite CVR exports (`CvrExport*.json` with
 //!   their manifests).
 //! - [`ess`]: ES&S cast vote record workbooks (`.xlsx`).
+//! - [`hart`]: Hart Verity cast vote records (one XML file per ballot).
 //! - [`debian`]: Debian vote tally sheets.
 //! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
 //! - [`summary_csv`]: RCTab's round-by-round summary spreadsheet (writer).
@@ -41,6 +42,7 @@ mod election_file;
 pub mod ess;
 mod format;
 mod group;
+pub mod hart;
 pub mod json;
 mod lines;
 pub mod preflib;

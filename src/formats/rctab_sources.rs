@@ -18,11 +18,14 @@
 //!   (both required), `overvoteDelimiter`, `undervoteLabel`,
 //!   `undeclaredWriteInLabel`, `treatBlankAsUndeclaredWriteIn`; see
 //!   [`super::ess`]. Its `overvoteLabel` is refused.
-//! - `hart` and any other provider: refused, naming it.
+//! - `hart`: `filePath` is a folder of one XML file per ballot; `contestId`
+//!   (required), `undeclaredWriteInLabel` (an option id); see [`super::hart`].
+//! - Any other provider: refused, naming it.
 
 use super::cdf::read_cdf_json;
 use super::dominion::{read_dominion, DominionExport};
 use super::ess::{read_ess_xlsx, EssOptions};
+use super::hart::read_hart;
 use super::rctab_config::RctabCvrSource;
 use super::rctab_csv::{
     read_clear_ballot_csv, read_generic_csv, ClearBallotOptions, GenericCsvOptions,
@@ -79,13 +82,13 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
             "undeclaredWriteInLabel",
             "treatBlankAsUndeclaredWriteIn",
         ],
-        "hart" => {
+        "hart" if source.contest_id.is_none() => {
             return Err(format!(
-                "{}: provider \"{provider}\" is not read by Christen yet; convert the CVR to \
-                 cdf, genericCsv, dominion or ess",
+                "{}: a hart source needs its contestId (the Contest Id in the CVRs)",
                 source.file_path
             ))
         }
+        "hart" => &["undeclaredWriteInLabel"],
         "" => {
             return Err(format!(
                 "{}: the source names no provider",
@@ -94,7 +97,8 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
         }
         other => {
             return Err(format!(
-                "{}: provider \"{other}\" is unknown; expected cdf, genericCsv, clearBallot, dominion or ess",
+                "{}: provider \"{other}\" is unknown; expected cdf, genericCsv, clearBallot, dominion, \
+                 ess or hart",
                 source.file_path
             ))
         }
@@ -160,6 +164,21 @@ pub fn read_ess_source(
         treat_blank_as_undeclared_write_in: source.treat_blank_as_undeclared_write_in,
     };
     read_ess_xlsx(bytes, &options).map_err(|e| format!("{}: {e}", source.file_path))
+}
+
+/// Reads a `hart` source from its XML files `(name, text)` (after
+/// [`check_source`]).
+pub fn read_hart_source(
+    source: &RctabCvrSource,
+    files: &[(String, &str)],
+) -> Result<Election, String> {
+    check_source(source)?;
+    read_hart(
+        files,
+        source.contest_id.as_deref().unwrap_or_default(),
+        source.undeclared_write_in_label.as_deref(),
+    )
+    .map_err(|e| format!("{}: {e}", source.file_path))
 }
 
 /// Reads a `dominion` source from its export's files (after [`check_source`]).
@@ -231,7 +250,9 @@ mod tests {
             .unwrap_err()
             .contains("treatBlankAsUndeclaredWriteIn"));
         let e = check_source(&source("hart")).unwrap_err();
-        assert!(e.contains("\"hart\""), "{e}");
+        assert!(e.contains("contestId"), "{e}");
+        let e = check_source(&source("sequoia")).unwrap_err();
+        assert!(e.contains("\"sequoia\""), "{e}");
         let mut s = source("ess");
         s.overvote_label = Some("overvote".to_owned());
         assert!(check_source(&s).unwrap_err().contains("overvoteLabel"));
