@@ -8,7 +8,13 @@
 //! one of these is told from the file name and contents (`formats::FileKind`).
 //! Counts IRV and STV under RCTab's rule options (the rule
 //! flags below, `--rctab-config`, or a `rules` object in JSON input); and writes
-//! the Universal RCV Tabulation summary with `--urcvt`.
+//! the Universal RCV Tabulation summary with `--urcvt` and RCTab's summary
+//! spreadsheet with `--summary-csv FILE`.
+//!
+//! `christen tally --rctab-config contest.json` with no file reads every CVR
+//! source the configuration names (paths relative to it; `formats::rctab_sources`
+//! says which fields each provider honours) and counts them as RCTab would:
+//! args → read → count → render.
 //!
 //! Prints a readable table by default; with `--json`, the same report object the
 //! API returns, with each candidate as `{id, name}`, `id` being its 1-based
