@@ -466,6 +466,11 @@ fn an_ess_workbook_is_read_with_its_source_settings() {
     assert_eq!(round1["tally"]["C"], "2", "{doc}");
     assert_eq!(round1["tally"]["Undeclared Write-ins"], "1", "{doc}");
     assert_eq!(round1["inactiveBallots"]["overvotes"], "1", "{doc}");
+    // The workbook named on the command line is told to be ES&S's by its name.
+    let workbook = config.parent().unwrap().join("ess_cvr.xlsx");
+    let (code, out2, err) = run_config_only(&config, &["--urcvt", workbook.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(urcvt(&out2)["results"], doc["results"]);
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
 
@@ -523,5 +528,17 @@ fn a_hart_folder_is_read_one_ballot_per_file() {
     assert_eq!(round1["A"], "2", "{doc}");
     assert_eq!(round1["B"], "2", "{doc}");
     assert_eq!(round1["C"], "2", "{doc}");
+
+    // The folder alone on the command line is told to be Hart's and read with
+    // the configuration's hart settings: A 2, B 0, C 1.
+    let (code, out, err) = run_config_only(&config, &["--urcvt", folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    assert_eq!(doc["results"][0]["tally"]["A"], "2", "{doc}");
+    assert_eq!(doc["results"][0]["tally"]["C"], "1", "{doc}");
+    let (code, _, err) =
+        run_config_only(&config, &["--format", "dominion", folder.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("CandidateManifest.json"), "{err}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }

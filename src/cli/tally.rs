@@ -262,9 +262,68 @@ pub enum FormatArg {
     RctabJson,
     /// Debian vote tally sheet.
     Debian,
+    /// ES&S cast vote record workbook (`.xlsx`); its columns from the
+    /// `--rctab-config`'s ess source.
+    Ess,
+    /// Dominion CVR export folder (manifests and `CvrExport*.json`).
+    Dominion,
+    /// Hart CVR folder (one XML file per ballot).
+    Hart,
+}
+
+/// The vendors' exports, read as RCTab's providers of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vendor {
+    Ess,
+    Dominion,
+    Hart,
+}
+
+impl Vendor {
+    const fn provider(self) -> &'static str {
+        match self {
+            Vendor::Ess => "ess",
+            Vendor::Dominion => "dominion",
+            Vendor::Hart => "hart",
+        }
+    }
+
+    /// A Dominion export folder (it has `CandidateManifest.json`), a folder of
+    /// XML files (Hart), or an `.xlsx` workbook (ES&S).
+    fn detect(file: &str) -> Option<Vendor> {
+        let path = std::path::Path::new(file);
+        if path.is_dir() {
+            if path.join("CandidateManifest.json").is_file() {
+                return Some(Vendor::Dominion);
+            }
+            let has_xml = std::fs::read_dir(path)
+                .ok()?
+                .filter_map(Result::ok)
+                .any(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .to_lowercase()
+                        .ends_with(".xml")
+                });
+            return has_xml.then_some(Vendor::Hart);
+        }
+        file.to_lowercase()
+            .ends_with(".xlsx")
+            .then_some(Vendor::Ess)
+    }
 }
 
 impl FormatArg {
+    /// The vendor export this value names, if it names one.
+    const fn vendor(self) -> Option<Vendor> {
+        match self {
+            FormatArg::Ess => Some(Vendor::Ess),
+            FormatArg::Dominion => Some(Vendor::Dominion),
+            FormatArg::Hart => Some(Vendor::Hart),
+            _ => None,
+        }
+    }
+
     /// The kind of file this value names; `None` for `auto`.
     pub const fn kind(self) -> Option<FileKind> {
         match self {
@@ -278,6 +337,7 @@ impl FormatArg {
             FormatArg::ClearBallot => Some(FileKind::ClearBallot),
             FormatArg::RctabJson => Some(FileKind::RctabJson),
             FormatArg::Debian => Some(FileKind::Debian),
+            FormatArg::Ess | FormatArg::Dominion | FormatArg::Hart => None,
         }
     }
 
@@ -285,8 +345,11 @@ impl FormatArg {
     pub fn names() -> Vec<&'static str> {
         FormatArg::value_variants()
             .iter()
-            .filter_map(|v| v.kind())
-            .map(FileKind::name)
+            .filter_map(|v| {
+                v.kind()
+                    .map(FileKind::name)
+                    .or(v.vendor().map(Vendor::provider))
+            })
             .collect()
     }
 }
@@ -397,6 +460,14 @@ fn tally_file(args: &TallyArgs) -> Result<String, String> {
             )
         }
         _ => {}
+    }
+    let vendor = match args.format {
+        FormatArg::Auto => Vendor::detect(args.file()),
+        other => other.vendor(),
+    };
+    if let Some(vendor) = vendor {
+        return count_vendor(args, vendor, config.as_ref())
+            .map_err(|e| format!("{}: {e}", args.file()));
     }
     let bytes = read_input(args.file()).map_err(|e| format!("{}: {e}", args.file()))?;
     let kind = file_kind(args, &bytes)?;
@@ -581,6 +652,43 @@ fn count_config_sources(
         seats: None,
     };
     count_input(args, input, Some(config)).map_err(fail)
+}
+
+/// Reads a vendor's export named on the command line, with the settings of the
+/// configuration's source of that provider, if any, and counts it.
+fn count_vendor(
+    args: &TallyArgs,
+    vendor: Vendor,
+    config: Option<&RctabConfig>,
+) -> Result<String, String> {
+    let mut source = config
+        .and_then(|c| c.sources.iter().find(|s| s.provider == vendor.provider()))
+        .cloned()
+        .unwrap_or_else(|| formats::rctab_config::RctabCvrSource {
+            provider: vendor.provider().to_owned(),
+            ..Default::default()
+        });
+    source.file_path = args.file().to_owned();
+    let path = std::path::Path::new(args.file());
+    let election = match vendor {
+        Vendor::Dominion => read_dominion_folder(&source, path)?,
+        Vendor::Hart => read_hart_folder(&source, path)?,
+        Vendor::Ess => {
+            let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+            let max = config.map_or(formats::cvr::MAX_RANK as usize, |c| {
+                c.rules
+                    .max_rankings_allowed
+                    .map_or(c.candidates.len(), |m| m as usize)
+            });
+            rctab_sources::read_ess_source(&source, &bytes, max)?
+        }
+    };
+    let input = RulesInput {
+        election,
+        rules: None,
+        seats: None,
+    };
+    count_input(args, input, config)
 }
 
 /// Reads a Hart CVR folder: every `*.xml` file but the `*.sig.xml` signatures,
@@ -1055,7 +1163,11 @@ mod tests {
         assert_eq!(kinds, FileKind::ALL);
         for v in FormatArg::value_variants() {
             let clap_name = v.to_possible_value().map(|p| p.get_name().to_owned());
-            let name = v.kind().map_or("auto", FileKind::name);
+            let name = v
+                .kind()
+                .map(FileKind::name)
+                .or(v.vendor().map(Vendor::provider))
+                .unwrap_or("auto");
             assert_eq!(clap_name.as_deref(), Some(name));
         }
     }

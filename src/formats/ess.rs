@@ -67,7 +67,16 @@ pub fn read_ess_xlsx(bytes: &[u8], options: &EssOptions) -> Result<Election, Rea
         options.first_vote_column as u32 - 1,
     );
     let end_row = range.end().map_or(0, |(r, _)| r);
-    let mut ranks: Vec<Vec<CandidateIdx>> = Vec::with_capacity(options.max_rankings);
+    // Past the sheet's last column every rank cell is blank: read no further,
+    // unless blanks count as write-ins.
+    let columns = if options.treat_blank_as_undeclared_write_in {
+        options.max_rankings
+    } else {
+        options
+            .max_rankings
+            .min((last_col + 1).saturating_sub(first_col) as usize)
+    };
+    let mut ranks: Vec<Vec<CandidateIdx>> = Vec::with_capacity(columns);
     for row in first_row..=end_row {
         let present = (0..=last_col).any(|c| {
             range
@@ -78,7 +87,7 @@ pub fn read_ess_xlsx(bytes: &[u8], options: &EssOptions) -> Result<Election, Rea
             continue;
         }
         ranks.clear();
-        for r in 0..options.max_rankings as u32 {
+        for r in 0..columns as u32 {
             let text = range
                 .get_value((row, first_col + r))
                 .map(cell_text)
