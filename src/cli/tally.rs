@@ -8,7 +8,13 @@
 //! one of these is told from the file name and contents (`formats::FileKind`).
 //! Counts IRV and STV under RCTab's rule options (the rule
 //! flags below, `--rctab-config`, or a `rules` object in JSON input); and writes
-//! the Universal RCV Tabulation summary with `--urcvt`.
+//! the Universal RCV Tabulation summary with `--urcvt` and RCTab's summary
+//! spreadsheet with `--summary-csv FILE`.
+//!
+//! `christen tally --rctab-config contest.json` with no file reads every CVR
+//! source the configuration names (paths relative to it; `formats::rctab_sources`
+//! says which fields each provider honours) and counts them as RCTab would:
+//! args → read → count → render.
 //!
 //! Prints a readable table by default; with `--json`, the same report object the
 //! API returns, with each candidate as `{id, name}`, `id` being its 1-based
@@ -23,7 +29,9 @@ use clap::ValueEnum;
 
 use crate::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config, RctabConfig};
 use crate::formats::rctab_csv::{ClearBallotOptions, GenericCsvOptions};
-use crate::formats::{self, cvr, urcvt, ElectionFile, FileKind, Format, FormatError};
+use crate::formats::{
+    self, rctab_sources, summary_csv, urcvt, ElectionFile, FileKind, Format, FormatError,
+};
 use crate::tally::rcv::{self, RcvRules};
 use crate::tally::{
     self, CandidateRef, DecidedBy, Method, Options, Report, Round, TallyError, TransferKind, Votes,
@@ -32,9 +40,10 @@ use crate::tally::{
 /// Arguments of `christen tally`.
 #[derive(Debug, clap::Args)]
 pub struct TallyArgs {
-    /// Counting method: plurality, irv, stv, schulze, ranked_pairs, borda or copeland.
+    /// Counting method: plurality, irv, stv, schulze, ranked_pairs, borda or copeland
+    /// (default with --rctab-config: irv for one seat, stv for more).
     #[arg(long, short = 'm')]
-    pub method: Method,
+    pub method: Option<Method>,
     /// Seats to fill (default: the file's, for BLT; otherwise 1).
     #[arg(long)]
     pub seats: Option<u32>,
@@ -51,10 +60,36 @@ pub struct TallyArgs {
     /// rcvis reads (IRV and STV).
     #[arg(long, conflicts_with = "json")]
     pub urcvt: bool,
+    /// Also write RCTab's round-by-round summary spreadsheet (CSV) to this file
+    /// (IRV and STV).
+    #[arg(long, value_name = "FILE")]
+    pub summary_csv: Option<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Ballot file, or `-` for standard input.
-    pub file: String,
+    /// Ballot file, or `-` for standard input; with --rctab-config and no file,
+    /// every CVR file the configuration's cvrFileSources name.
+    pub file: Option<String>,
+}
+
+impl TallyArgs {
+    /// The ballot file named (`-` when only a configuration is given).
+    fn file(&self) -> &str {
+        self.file.as_deref().unwrap_or("-")
+    }
+
+    /// `--method`, or for an RCTab configuration IRV (one seat) or STV.
+    fn method(&self, seats: u32) -> Result<Method, String> {
+        match (self.method, &self.rules.rctab_config) {
+            (Some(m), _) => Ok(m),
+            (None, Some(_)) if seats > 1 => Ok(Method::Stv),
+            (None, Some(_)) => Ok(Method::Irv),
+            (None, None) => Err(
+                "give --method (plurality, irv, stv, schulze, ranked_pairs, \
+                 borda or copeland)"
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// RCTab's rule options for IRV and STV (see `tally::rcv`). Giving any of them,
@@ -227,9 +262,68 @@ pub enum FormatArg {
     RctabJson,
     /// Debian vote tally sheet.
     Debian,
+    /// ES&S cast vote record workbook (`.xlsx`); its columns from the
+    /// `--rctab-config`'s ess source.
+    Ess,
+    /// Dominion CVR export folder (manifests and `CvrExport*.json`).
+    Dominion,
+    /// Hart CVR folder (one XML file per ballot).
+    Hart,
+}
+
+/// The vendors' exports, read as RCTab's providers of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vendor {
+    Ess,
+    Dominion,
+    Hart,
+}
+
+impl Vendor {
+    const fn provider(self) -> &'static str {
+        match self {
+            Vendor::Ess => "ess",
+            Vendor::Dominion => "dominion",
+            Vendor::Hart => "hart",
+        }
+    }
+
+    /// A Dominion export folder (it has `CandidateManifest.json`), a folder of
+    /// XML files (Hart), or an `.xlsx` workbook (ES&S).
+    fn detect(file: &str) -> Option<Vendor> {
+        let path = std::path::Path::new(file);
+        if path.is_dir() {
+            if path.join("CandidateManifest.json").is_file() {
+                return Some(Vendor::Dominion);
+            }
+            let has_xml = std::fs::read_dir(path)
+                .ok()?
+                .filter_map(Result::ok)
+                .any(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .to_lowercase()
+                        .ends_with(".xml")
+                });
+            return has_xml.then_some(Vendor::Hart);
+        }
+        file.to_lowercase()
+            .ends_with(".xlsx")
+            .then_some(Vendor::Ess)
+    }
 }
 
 impl FormatArg {
+    /// The vendor export this value names, if it names one.
+    const fn vendor(self) -> Option<Vendor> {
+        match self {
+            FormatArg::Ess => Some(Vendor::Ess),
+            FormatArg::Dominion => Some(Vendor::Dominion),
+            FormatArg::Hart => Some(Vendor::Hart),
+            _ => None,
+        }
+    }
+
     /// The kind of file this value names; `None` for `auto`.
     pub const fn kind(self) -> Option<FileKind> {
         match self {
@@ -243,6 +337,7 @@ impl FormatArg {
             FormatArg::ClearBallot => Some(FileKind::ClearBallot),
             FormatArg::RctabJson => Some(FileKind::RctabJson),
             FormatArg::Debian => Some(FileKind::Debian),
+            FormatArg::Ess | FormatArg::Dominion | FormatArg::Hart => None,
         }
     }
 
@@ -250,8 +345,11 @@ impl FormatArg {
     pub fn names() -> Vec<&'static str> {
         FormatArg::value_variants()
             .iter()
-            .filter_map(|v| v.kind())
-            .map(FileKind::name)
+            .filter_map(|v| {
+                v.kind()
+                    .map(FileKind::name)
+                    .or(v.vendor().map(Vendor::provider))
+            })
             .collect()
     }
 }
@@ -344,7 +442,6 @@ fn print(out: &str) -> ExitCode {
 /// Reads the file `args` name and counts it: the text to print, or the message
 /// saying why it cannot be counted.
 fn tally_file(args: &TallyArgs) -> Result<String, String> {
-    let bytes = read_input(&args.file).map_err(|e| format!("{}: {e}", args.file))?;
     let config = match &args.rules.rctab_config {
         Some(path) => Some(
             std::fs::read_to_string(path)
@@ -354,13 +451,37 @@ fn tally_file(args: &TallyArgs) -> Result<String, String> {
         ),
         None => None,
     };
+    match (&args.file, &args.rules.rctab_config, &config) {
+        (None, Some(path), Some(config)) => return count_config_sources(args, path, config),
+        (None, _, _) => {
+            return Err(
+                "give a ballot file (- for standard input), or --rctab-config with cvrFileSources"
+                    .to_owned(),
+            )
+        }
+        _ => {}
+    }
+    let vendor = match args.format {
+        FormatArg::Auto => Vendor::detect(args.file()),
+        other => other.vendor(),
+    };
+    if let Some(vendor) = vendor {
+        return count_vendor(args, vendor, config.as_ref())
+            .map_err(|e| format!("{}: {e}", args.file()));
+    }
+    let bytes = read_input(args.file()).map_err(|e| format!("{}: {e}", args.file()))?;
     let kind = file_kind(args, &bytes)?;
     match kind.format() {
-        Some(format) if config.is_none() && !args.rules.any() && !args.urcvt => {
+        Some(format)
+            if config.is_none()
+                && !args.rules.any()
+                && !args.urcvt
+                && args.summary_csv.is_none() =>
+        {
             count_plain(args, format, &bytes)
         }
         _ => count_with_rules(args, kind, &bytes, config.as_ref())
-            .map_err(|e| format!("{}: {e}", args.file)),
+            .map_err(|e| format!("{}: {e}", args.file())),
     }
 }
 
@@ -381,14 +502,14 @@ fn file_kind(args: &TallyArgs, bytes: &[u8]) -> Result<FileKind, String> {
     if let Some(kind) = args.format.kind() {
         return Ok(kind);
     }
-    if let Some(kind) = FileKind::detect(&args.file, bytes) {
+    if let Some(kind) = FileKind::detect(args.file(), bytes) {
         return Ok(kind);
     }
-    utf8(&args.file, bytes)?;
+    utf8(args.file(), bytes)?;
     Err(format!(
         "{}: cannot tell the file format from its name or contents; give --format {} \
          (the default, auto, guesses)",
-        args.file,
+        args.file(),
         FormatArg::names().join("|")
     ))
 }
@@ -408,7 +529,7 @@ fn utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, String> {
 /// Counts a plain ballot file (PrefLib, BLT, JSON, canonical CSV) by docs/ARCHITECTURE.md's
 /// rules, with a progress bar for a large file on a terminal.
 fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String, String> {
-    let text = utf8(&args.file, bytes)?;
+    let text = utf8(args.file(), bytes)?;
     let bar = progress_bar(text.len());
     let mut progress = |done: usize| {
         if let Some(b) = &bar {
@@ -418,7 +539,7 @@ fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String,
     let result = count_text(
         text,
         format,
-        args.method,
+        args.method(args.seats.unwrap_or(1))?,
         args.seats,
         args.seed,
         &mut progress,
@@ -426,7 +547,7 @@ fn count_plain(args: &TallyArgs, format: Format, bytes: &[u8]) -> Result<String,
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let (file, report) = result.map_err(|e| format!("{}: {e}", args.file))?;
+    let (file, report) = result.map_err(|e| format!("{}: {e}", args.file()))?;
     let out = render(args.json, &file, &report)?;
     // The process ends next: freeing a million-ballot election group by group
     // would only slow the exit down.
@@ -479,7 +600,180 @@ fn count_with_rules(
     bytes: &[u8],
     config: Option<&RctabConfig>,
 ) -> Result<String, String> {
-    let mut input = read_for_rules(kind, bytes, config)?;
+    let input = read_for_rules(kind, bytes, config)?;
+    count_input(args, input, config)
+}
+
+/// Reads every CVR source `config` (read from `config_path`) names, paths
+/// relative to the configuration's folder, and counts them together.
+fn count_config_sources(
+    args: &TallyArgs,
+    config_path: &str,
+    config: &RctabConfig,
+) -> Result<String, String> {
+    let fail = |e: String| format!("{config_path}: {e}");
+    if config.sources.is_empty() {
+        return Err(fail("the configuration names no cvrFileSources".to_owned()));
+    }
+    for source in &config.sources {
+        rctab_sources::check_source(source).map_err(fail)?;
+    }
+    let dir = std::path::Path::new(config_path)
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    let mut election = tally::Election {
+        candidates: Vec::new(),
+        withdrawn: Vec::new(),
+        ballots: Vec::new(),
+    };
+    for source in &config.sources {
+        let path = dir.join(&source.file_path);
+        let read = if source.provider == "dominion" {
+            read_dominion_folder(source, &path)
+        } else if source.provider == "hart" {
+            read_hart_folder(source, &path)
+        } else if source.provider == "ess" {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let max = config
+                .rules
+                .max_rankings_allowed
+                .map_or(config.candidates.len(), |m| m as usize);
+            rctab_sources::read_ess_source(source, &bytes, max)
+        } else {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            rctab_sources::read_source(source, &text)
+        };
+        rctab_sources::merge_into(&mut election, read.map_err(fail)?);
+    }
+    let input = RulesInput {
+        election,
+        rules: None,
+        seats: None,
+    };
+    count_input(args, input, Some(config)).map_err(fail)
+}
+
+/// Reads a vendor's export named on the command line, with the settings of the
+/// configuration's source of that provider, if any, and counts it.
+fn count_vendor(
+    args: &TallyArgs,
+    vendor: Vendor,
+    config: Option<&RctabConfig>,
+) -> Result<String, String> {
+    let mut source = config
+        .and_then(|c| c.sources.iter().find(|s| s.provider == vendor.provider()))
+        .cloned()
+        .unwrap_or_else(|| formats::rctab_config::RctabCvrSource {
+            provider: vendor.provider().to_owned(),
+            ..Default::default()
+        });
+    source.file_path = args.file().to_owned();
+    let path = std::path::Path::new(args.file());
+    let election = match vendor {
+        Vendor::Dominion => read_dominion_folder(&source, path)?,
+        Vendor::Hart => read_hart_folder(&source, path)?,
+        Vendor::Ess => {
+            let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+            let max = config.map_or(formats::cvr::MAX_RANK as usize, |c| {
+                c.rules
+                    .max_rankings_allowed
+                    .map_or(c.candidates.len(), |m| m as usize)
+            });
+            rctab_sources::read_ess_source(&source, &bytes, max)?
+        }
+    };
+    let input = RulesInput {
+        election,
+        rules: None,
+        seats: None,
+    };
+    count_input(args, input, config)
+}
+
+/// Reads a Hart CVR folder: every `*.xml` file but the `*.sig.xml` signatures,
+/// in name order.
+fn read_hart_folder(
+    source: &formats::rctab_config::RctabCvrSource,
+    dir: &std::path::Path,
+) -> Result<tally::Election, String> {
+    let fail = |e: std::io::Error| format!("{}: {e}", dir.display());
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(fail)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            name.ends_with("xml") && !name.ends_with(".sig.xml")
+        })
+        .collect();
+    paths.sort();
+    let mut texts = Vec::with_capacity(paths.len());
+    for p in &paths {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        texts.push((name, text));
+    }
+    let files: Vec<(String, &str)> = texts.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
+    rctab_sources::read_hart_source(source, &files)
+}
+
+/// Reads a Dominion export folder: its two manifests and `CvrExport.json`, or
+/// `CvrExport_1.json`, `CvrExport_2.json`, … while they exist.
+fn read_dominion_folder(
+    source: &formats::rctab_config::RctabCvrSource,
+    dir: &std::path::Path,
+) -> Result<tally::Election, String> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let candidates = read("CandidateManifest.json")?;
+    let contests = read("ContestManifest.json")?;
+    let mut names: Vec<String> = Vec::new();
+    if dir.join("CvrExport.json").is_file() {
+        names.push("CvrExport.json".to_owned());
+    } else {
+        while dir
+            .join(format!("CvrExport_{}.json", names.len() + 1))
+            .is_file()
+        {
+            names.push(format!("CvrExport_{}.json", names.len() + 1));
+        }
+    }
+    if names.is_empty() {
+        return Err(format!(
+            "{}: neither CvrExport.json nor CvrExport_1.json exists",
+            dir.display()
+        ));
+    }
+    let texts = names
+        .iter()
+        .map(|n| read(n))
+        .collect::<Result<Vec<String>, String>>()?;
+    let export = formats::dominion::DominionExport {
+        candidate_manifest: &candidates,
+        contest_manifest: &contests,
+        exports: names
+            .into_iter()
+            .zip(texts.iter().map(String::as_str))
+            .collect(),
+    };
+    rctab_sources::read_dominion_source(source, &export)
+}
+
+/// Counts `input` under the rules given by flags, `config` or the file,
+/// printing table, JSON or URCVT.
+fn count_input(
+    args: &TallyArgs,
+    mut input: RulesInput,
+    config: Option<&RctabConfig>,
+) -> Result<String, String> {
     if let Some(c) = config {
         let (election, rules, seats) = apply_config(c, &input.election)?;
         input.election = election;
@@ -503,7 +797,11 @@ fn count_with_rules(
             ..tally::Rules::default()
         },
     };
-    let report = tally::count(&input.election, args.method, &options).map_err(|e| e.to_string())?;
+    let method = args.method(options.seats)?;
+    let report = tally::count(&input.election, method, &options).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.summary_csv {
+        write_summary(path, method, &input.election, &options, config)?;
+    }
     let file = ElectionFile {
         election: input.election,
         title: config.map(|c| c.contest_name.clone()),
@@ -616,25 +914,42 @@ fn read_plain_for_rules(text: &str, format: Format) -> Result<RulesInput, String
     })
 }
 
-/// `election` with `config`'s candidates, in its order (and undeclared write-ins
-/// when its source names a label), with its rules and seats.
+/// `election` ready to count under `c` (see [`RctabConfig::prepare`]), with its
+/// rules and seats.
 fn apply_config(
     c: &RctabConfig,
     election: &tally::Election,
 ) -> Result<(tally::Election, RcvRules, u32), String> {
-    let mut declared = c.candidates.clone();
-    if c.sources
-        .first()
-        .is_some_and(|s| s.undeclared_write_in_label.is_some())
-    {
-        declared.push(cvr::UNDECLARED_WRITE_INS.to_owned());
-    }
-    let election = cvr::reorder_candidates(
-        &cvr::with_declared_candidates(election, &declared),
-        &declared,
-    );
-    let (rules, seats) = c.rules.to_rcv_rules(&election)?;
-    Ok((election, rules, seats))
+    c.prepare(election)
+}
+
+/// Writes RCTab's summary spreadsheet of the count to `path`.
+fn write_summary(
+    path: &str,
+    method: Method,
+    election: &tally::Election,
+    options: &Options,
+    config: Option<&RctabConfig>,
+) -> Result<(), String> {
+    let seats = match method {
+        Method::Irv => 1,
+        Method::Stv => options.seats,
+        other => return Err(format!("--summary-csv: counts IRV and STV, not {other:?}")),
+    };
+    let rules = options.rules.rcv.clone().unwrap_or_default();
+    let count = rcv::count_rcv(election, seats, &rules).map_err(|e| e.to_string())?;
+    let meta = summary_csv::SummaryMeta {
+        contest: config.map(|c| c.contest_name.clone()).unwrap_or_default(),
+        jurisdiction: config.map(|c| c.jurisdiction.clone()).unwrap_or_default(),
+        office: config.map(|c| c.office.clone()).unwrap_or_default(),
+        date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
+        generated_by: format!("Christen {}", env!("CARGO_PKG_VERSION")),
+    };
+    std::fs::write(
+        path,
+        summary_csv::write_summary_csv(&count, election, &meta),
+    )
+    .map_err(|e| format!("{path}: {e}"))
 }
 
 /// The URCVT JSON summary, with the contest details of `config`.
@@ -848,7 +1163,11 @@ mod tests {
         assert_eq!(kinds, FileKind::ALL);
         for v in FormatArg::value_variants() {
             let clap_name = v.to_possible_value().map(|p| p.get_name().to_owned());
-            let name = v.kind().map_or("auto", FileKind::name);
+            let name = v
+                .kind()
+                .map(FileKind::name)
+                .or(v.vendor().map(Vendor::provider))
+                .unwrap_or("auto");
             assert_eq!(clap_name.as_deref(), Some(name));
         }
     }

@@ -210,3 +210,60 @@ pub fn with_declared_candidates<S: AsRef<str>>(election: &Election, names: &[S])
     }
     out
 }
+
+/// `election` with each candidate renamed by `rename` (`None`: kept), candidates
+/// that end up with one name merged into the first of them. A ballot marking
+/// two merged candidates at one rank marks that candidate once there. Used for
+/// RCTab's candidate aliases.
+pub fn rename_candidates(election: &Election, rename: impl Fn(&str) -> Option<String>) -> Election {
+    let mut names: Vec<String> = Vec::with_capacity(election.candidates.len());
+    let map: Vec<CandidateIdx> = election
+        .candidates
+        .iter()
+        .map(|c| {
+            let name = rename(c).unwrap_or_else(|| c.clone());
+            match names.iter().position(|n| *n == name) {
+                Some(i) => i as CandidateIdx,
+                None => {
+                    names.push(name);
+                    (names.len() - 1) as CandidateIdx
+                }
+            }
+        })
+        .collect();
+    if names.len() == election.candidates.len() && names == election.candidates {
+        return election.clone();
+    }
+    let mut withdrawn: Vec<CandidateIdx> = election
+        .withdrawn
+        .iter()
+        .map(|&c| map[c as usize])
+        .collect();
+    withdrawn.sort_unstable();
+    withdrawn.dedup();
+    Election {
+        candidates: names,
+        withdrawn,
+        ballots: election
+            .ballots
+            .iter()
+            .map(|b| Ballot {
+                ranks: b
+                    .ranks
+                    .iter()
+                    .map(|slot| {
+                        let mut out: Vec<CandidateIdx> = Vec::with_capacity(slot.len());
+                        for &c in slot {
+                            let c = map[c as usize];
+                            if !out.contains(&c) {
+                                out.push(c);
+                            }
+                        }
+                        out
+                    })
+                    .collect(),
+                count: b.count,
+            })
+            .collect(),
+    }
+}

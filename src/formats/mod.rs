@@ -21,8 +21,15 @@
 //! - [`rctab_csv`]: RCTab generic CSV and Clear Ballot CSV cast vote records.
 //! - [`rctab_config`]: RCTab contest configurations and the RCTab-style
 //!   `ballots.json` (rank slots with skips and overvotes, RCTab `rules`).
+//! - [`rctab_sources`]: the CVR sources an RCTab configuration names, read
+//!   and pooled.
+//! - [`dominion`]: Dominion Democracy Suite CVR exports (`CvrExport*.json` with
+//!   their manifests).
+//! - [`ess`]: ES&S cast vote record workbooks (`.xlsx`).
+//! - [`hart`]: Hart Verity cast vote records (one XML file per ballot).
 //! - [`debian`]: Debian vote tally sheets.
 //! - [`urcvt`]: the Universal RCV Tabulation JSON summary (writer and reader).
+//! - [`summary_csv`]: RCTab's round-by-round summary spreadsheet (writer).
 
 pub mod blt;
 pub mod cdf;
@@ -30,15 +37,20 @@ pub mod csv;
 pub mod cvr;
 pub mod debian;
 mod detect;
+pub mod dominion;
 mod election_file;
+pub mod ess;
 mod format;
 mod group;
+pub mod hart;
 pub mod json;
 mod lines;
 pub mod preflib;
 pub mod rctab_config;
 pub mod rctab_csv;
+pub mod rctab_sources;
 pub mod read_error;
+pub mod summary_csv;
 pub mod urcvt;
 
 pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};

@@ -7,10 +7,10 @@
 
 use serde_json::{Map, Value};
 
-use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use super::cvr::{self, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
 use super::read_error::{json_syntax, Location, ReadError};
 use crate::tally::rcv::{
-    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
+    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, WinnerMode, MAX_DECIMALS,
 };
 use crate::tally::{CandidateIdx, Election};
 
@@ -58,6 +58,12 @@ pub struct RctabCvrSource {
     pub first_vote_row: Option<usize>,
     pub undeclared_write_in_label: Option<String>,
     pub overvote_label: Option<String>,
+    pub undervote_label: Option<String>,
+    pub skipped_rank_label: Option<String>,
+    pub overvote_delimiter: Option<String>,
+    pub id_column: Option<usize>,
+    pub precinct_column: Option<usize>,
+    pub treat_blank_as_undeclared_write_in: bool,
 }
 
 /// A contest configuration.
@@ -71,6 +77,9 @@ pub struct RctabConfig {
     /// tie-breaks follow), excluded ones included.
     pub candidates: Vec<String>,
     pub excluded: Vec<String>,
+    /// `(alias, name)`: a CVR naming `alias` means the candidate `name` (each
+    /// candidate's `aliases`, and its `code` where RCTab 1.x configs give one).
+    pub aliases: Vec<(String, String)>,
     pub sources: Vec<RctabCvrSource>,
     pub rules: RctabRules,
 }
@@ -200,11 +209,13 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
     let root = doc
         .as_object()
         .ok_or_else(|| err(CONFIG, "$", "expected a configuration object"))?;
+    check_fields(root)?;
     let output = root.get("outputSettings").and_then(Value::as_object);
     let out = |key: &str| output.and_then(|o| text(o, key)).unwrap_or_default();
 
     let mut candidates = Vec::new();
     let mut excluded = Vec::new();
+    let mut aliases = Vec::new();
     let list = root
         .get("candidates")
         .and_then(Value::as_array)
@@ -226,6 +237,11 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
         if flag(CONFIG, obj, "excluded", &path)? {
             excluded.push(name.clone());
         }
+        for alias in candidate_aliases(obj, &path)? {
+            if alias != name {
+                aliases.push((alias, name.clone()));
+            }
+        }
         candidates.push(name);
     }
 
@@ -245,12 +261,42 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
                 first_vote_row: number::<usize>(CONFIG, obj, "firstVoteRowIndex", &path)?,
                 undeclared_write_in_label: text(obj, "undeclaredWriteInLabel"),
                 overvote_label: text(obj, "overvoteLabel"),
+                undervote_label: text(obj, "undervoteLabel"),
+                skipped_rank_label: text(obj, "skippedRankLabel"),
+                overvote_delimiter: text(obj, "overvoteDelimiter"),
+                id_column: number::<usize>(CONFIG, obj, "idColumnIndex", &path)?,
+                precinct_column: number::<usize>(CONFIG, obj, "precinctColumnIndex", &path)?,
+                treat_blank_as_undeclared_write_in: flag(
+                    CONFIG,
+                    obj,
+                    "treatBlankAsUndeclaredWriteIn",
+                    &path,
+                )?,
             });
         }
     }
     let rules = root
         .get("rules")
         .ok_or_else(|| err(CONFIG, "$", "expected a \"rules\" object"))?;
+    if let Some(legacy) = rules.as_object() {
+        // RCTab 1.x configs give the labels once, in `rules`.
+        for source in &mut sources {
+            source.overvote_label = source
+                .overvote_label
+                .take()
+                .or(text(legacy, "overvoteLabel"));
+            source.undervote_label = source
+                .undervote_label
+                .take()
+                .or(text(legacy, "undervoteLabel"));
+            source.undeclared_write_in_label = source
+                .undeclared_write_in_label
+                .take()
+                .or(text(legacy, "undeclaredWriteInLabel"));
+            source.treat_blank_as_undeclared_write_in |=
+                flag(CONFIG, legacy, "treatBlankAsUndeclaredWriteIn", "$.rules")?;
+        }
+    }
     Ok(RctabConfig {
         contest_name: out("contestName"),
         contest_date: out("contestDate"),
@@ -258,9 +304,254 @@ pub fn read_rctab_config(input: &str) -> Result<RctabConfig, ReadError> {
         office: out("contestOffice"),
         candidates,
         excluded,
+        aliases,
         sources,
         rules: parse_rctab_rules(CONFIG, rules, "$.rules")?,
     })
+}
+
+/// The fields of an RCTab contest configuration (`RawContestConfig.java`, RCTab
+/// 1.3 and 2.0) that Christen reads, by object. Any other field is refused by
+/// name rather than silently ignored; so is a field below whose value asks for
+/// something Christen does not do (rules in `RctabRules::to_rcv_rules`, per-source fields in `rctab_sources`).
+const ROOT_FIELDS: &[&str] = &[
+    "tabulatorVersion",
+    "outputSettings",
+    "cvrFileSources",
+    "candidates",
+    "rules",
+];
+const OUTPUT_FIELDS: &[&str] = &[
+    "contestName",
+    "outputDirectory",
+    "contestDate",
+    "contestJurisdiction",
+    "contestOffice",
+    "tabulateByPrecinct",
+    "tabulateByBatch",
+    "generateCdfJson",
+];
+const SOURCE_FIELDS: &[&str] = &[
+    "filePath",
+    "contestId",
+    "firstVoteColumnIndex",
+    "firstVoteRowIndex",
+    "idColumnIndex",
+    "precinctColumnIndex",
+    "batchColumnIndex",
+    "overvoteDelimiter",
+    "provider",
+    "overvoteLabel",
+    "undervoteLabel",
+    "skippedRankLabel",
+    "undeclaredWriteInLabel",
+    "treatBlankAsUndeclaredWriteIn",
+];
+const CANDIDATE_FIELDS: &[&str] = &["name", "code", "aliases", "excluded"];
+const RULES_FIELDS: &[&str] = &[
+    "tiebreakMode",
+    "overvoteRule",
+    "winnerElectionMode",
+    "randomSeed",
+    "numberOfWinners",
+    "multiSeatBottomsUpPercentageThreshold",
+    "decimalPlacesForVoteArithmetic",
+    "minimumVoteThreshold",
+    "maxSkippedRanksAllowed",
+    "maxRankingsAllowed",
+    "nonIntegerWinningThreshold",
+    "doesFirstRoundDetermineThreshold",
+    "hareQuota",
+    "batchElimination",
+    "continueUntilTwoCandidatesRemain",
+    "exhaustOnDuplicateCandidate",
+    "stopTabulationEarlyAfterRound",
+    "rulesDescription",
+    // RCTab 1.x kept these in `rules`; 1.3 moved them to each CVR source.
+    "treatBlankAsUndeclaredWriteIn",
+    "overvoteLabel",
+    "undervoteLabel",
+    "undeclaredWriteInLabel",
+];
+
+/// Refuses fields RCTab does not define.
+fn check_fields(root: &Map<String, Value>) -> Result<(), ReadError> {
+    known(root, ROOT_FIELDS, "$")?;
+    if let Some(Value::Object(output)) = root.get("outputSettings") {
+        known(output, OUTPUT_FIELDS, "$.outputSettings")?;
+        // The other output settings (outputDirectory, tabulateByPrecinct,
+        // tabulateByBatch, generateCdfJson) name files RCTab writes beside the
+        // results; they do not change the count, and Christen writes only what
+        // its own flags ask for (--urcvt).
+        for key in ["tabulateByPrecinct", "tabulateByBatch", "generateCdfJson"] {
+            flag(CONFIG, output, key, "$.outputSettings")?;
+        }
+    }
+    let lists = [
+        ("cvrFileSources", SOURCE_FIELDS),
+        ("candidates", CANDIDATE_FIELDS),
+    ];
+    for (list, fields) in lists {
+        if let Some(Value::Array(items)) = root.get(list) {
+            for (i, item) in items.iter().enumerate() {
+                if let Value::Object(obj) = item {
+                    known(obj, fields, &format!("$.{list}[{i}]"))?;
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(rules)) = root.get("rules") {
+        known(rules, RULES_FIELDS, "$.rules")?;
+    }
+    Ok(())
+}
+
+fn known(obj: &Map<String, Value>, fields: &[&str], path: &str) -> Result<(), ReadError> {
+    match obj.keys().find(|k| !fields.contains(&k.as_str())) {
+        Some(key) => Err(err(
+            CONFIG,
+            &format!("{path}.{key}"),
+            format!(
+                "\"{key}\" is not an RCTab configuration field Christen knows; expected one of {}",
+                fields.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A candidate's other names: its `aliases` (RCTab 1.3 and later) and `code`
+/// (RCTab 1.x, the name its CVRs used).
+fn candidate_aliases(obj: &Map<String, Value>, path: &str) -> Result<Vec<String>, ReadError> {
+    let mut out: Vec<String> = text(obj, "code").into_iter().collect();
+    match obj.get("aliases") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for (k, alias) in list.iter().enumerate() {
+                match alias {
+                    Value::String(a) if !a.trim().is_empty() => out.push(a.trim().to_owned()),
+                    Value::String(_) => {}
+                    _ => {
+                        return Err(err(
+                            CONFIG,
+                            &format!("{path}.aliases[{k}]"),
+                            "expected a candidate name",
+                        ))
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return Err(err(
+                CONFIG,
+                &format!("{path}.aliases"),
+                "expected a list of names",
+            ))
+        }
+    }
+    Ok(out)
+}
+
+impl RctabConfig {
+    /// `election` (as a CVR reader gave it) made ready to count under this
+    /// configuration, with the rules and seats: aliases renamed to their
+    /// candidate; the declared candidates (and undeclared write-ins, when a
+    /// source names a label) in configuration order; excluded candidates
+    /// withdrawn, so every ballot passes over them as RCTab's
+    /// `Tabulator.isCandidateContinuing` does for `CandidateStatus.EXCLUDED`.
+    /// A ballot ranking someone beyond `maxRankingsAllowed` is an error, as
+    /// RCTab refuses such a CVR ("Rank exceeds max rankings allowed in config",
+    /// `ClearBallotCvrReader`).
+    pub fn prepare(&self, election: &Election) -> Result<(Election, RcvRules, u32), String> {
+        let renamed = cvr::rename_candidates(election, |name| {
+            self.aliases
+                .iter()
+                .find(|(alias, _)| alias == name)
+                .map(|(_, real)| real.clone())
+        });
+        let mut declared = self.candidates.clone();
+        if self
+            .sources
+            .iter()
+            .any(|s| s.undeclared_write_in_label.is_some())
+            || renamed.candidates.iter().any(|c| c == UNDECLARED_WRITE_INS)
+        {
+            declared.push(UNDECLARED_WRITE_INS.to_owned());
+        }
+        check_recognized(&renamed, &declared)?;
+        let mut election = cvr::reorder_candidates(
+            &cvr::with_declared_candidates(&renamed, &declared),
+            &declared,
+        );
+        for name in &self.excluded {
+            if let Some(i) = election.candidates.iter().position(|c| c == name) {
+                let i = i as CandidateIdx;
+                if !election.withdrawn.contains(&i) {
+                    election.withdrawn.push(i);
+                }
+            }
+        }
+        election.withdrawn.sort_unstable();
+        self.check_max_rankings(&election)?;
+        let (rules, seats) = self.rules.to_rcv_rules(&election)?;
+        Ok((election, rules, seats))
+    }
+
+    /// `maxRankingsAllowed` ("max": the number of declared candidates) against
+    /// every ballot's last marked rank.
+    fn check_max_rankings(&self, election: &Election) -> Result<(), String> {
+        let max = match self.rules.max_rankings_allowed {
+            Some(m) => m as usize,
+            None => self.candidates.len(),
+        };
+        for ballot in &election.ballots {
+            if let Some(last) = ballot.ranks.iter().rposition(|slot| !slot.is_empty()) {
+                if last + 1 > max {
+                    let names: Vec<&str> = ballot.ranks[last]
+                        .iter()
+                        .map(|&c| election.candidates[c as usize].as_str())
+                        .collect();
+                    return Err(format!(
+                        "a ballot ranks {} at rank {}, beyond maxRankingsAllowed {max}; \
+                         RCTab refuses such a CVR",
+                        names.join(" and "),
+                        last + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses ballots marking candidates the configuration does not declare, as
+/// RCTab does ("unrecognized candidates", `TabulatorSession`), naming them with
+/// how many ballots mark each.
+fn check_recognized(election: &Election, declared: &[String]) -> Result<(), String> {
+    let mut marked = vec![0u64; election.candidates.len()];
+    for ballot in &election.ballots {
+        for slot in &ballot.ranks {
+            for &c in slot {
+                marked[c as usize] += ballot.count;
+            }
+        }
+    }
+    let unknown: Vec<String> = election
+        .candidates
+        .iter()
+        .zip(&marked)
+        .filter(|(name, &n)| n > 0 && !declared.contains(name))
+        .map(|(name, n)| format!("\"{name}\" ({n} marks)"))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the CVRs mark candidates the configuration does not declare: {}; add them \
+             (or their aliases) to candidates",
+            unknown.join(", ")
+        ))
+    }
 }
 
 /// The RCTab-style `ballots.json` of the conformance data.
@@ -447,30 +738,36 @@ impl RctabRules {
             "random" => TieBreakMode::Random { seed },
             "useCandidateOrder" => TieBreakMode::CandidateOrder,
             "previousRoundCountsThenRandom" => TieBreakMode::PreviousRoundsThenRandom { seed },
+            // Counted; only a tie that needs breaking stops the count.
+            "generatePermutation" => TieBreakMode::Permutation { seed },
+            "stopCountingAndAsk" => TieBreakMode::Ask,
+            "previousRoundCountsThenAsk" => TieBreakMode::PreviousRoundsThenAsk,
             other => return Err(format!("tiebreakMode \"{other}\" is not supported")),
         };
-        match self.winner_election_mode.as_str() {
-            "singleWinnerMajority" if self.number_of_winners == 1 => {}
-            "multiWinnerAllowMultipleWinnersPerRound" => {}
+        // RCTab's winner election modes (`ContestConfig.WinnerElectionMode`).
+        let winner_mode = match self.winner_election_mode.as_str() {
+            "singleWinnerMajority" if self.number_of_winners == 1 => WinnerMode::default(),
+            "multiWinnerAllowMultipleWinnersPerRound" => WinnerMode::MultipleWinnersPerRound,
+            "multiWinnerAllowOnlyOneWinnerPerRound" => WinnerMode::OneWinnerPerRound,
+            "bottomsUp" => WinnerMode::BottomsUp,
+            other @ ("bottomsUpUsingPercentageThreshold" | "multiPassIrv") => {
+                return Err(format!(
+                    "winnerElectionMode \"{other}\" is not supported yet"
+                ))
+            }
             other => {
                 return Err(format!(
                     "winnerElectionMode \"{other}\" with {} winners is not supported",
                     self.number_of_winners
                 ))
             }
-        }
-        if self.hare_quota {
-            return Err("hareQuota is not supported".to_owned());
-        }
-        if self.does_first_round_determine_threshold {
-            return Err("doesFirstRoundDetermineThreshold is not supported".to_owned());
-        }
-        if self.minimum_vote_threshold > 0 {
-            return Err("minimumVoteThreshold is not supported".to_owned());
-        }
-        if self.stop_tabulation_early_after_round.is_some() {
-            return Err("stopTabulationEarlyAfterRound is not supported".to_owned());
-        }
+        };
+        let threshold = match (self.hare_quota, self.non_integer_winning_threshold) {
+            (false, false) => ThresholdRule::DroopWhole,
+            (false, true) => ThresholdRule::DroopFractional,
+            (true, false) => ThresholdRule::HareWhole,
+            (true, true) => ThresholdRule::HareFractional,
+        };
         if self.decimal_places_for_vote_arithmetic > MAX_DECIMALS {
             return Err(format!(
                 "decimalPlacesForVoteArithmetic {} is more than {MAX_DECIMALS}",
@@ -488,11 +785,7 @@ impl RctabRules {
             },
             batch_elimination: self.batch_elimination,
             continue_until_two: self.continue_until_two_candidates_remain,
-            threshold: if self.non_integer_winning_threshold {
-                ThresholdRule::DroopFractional
-            } else {
-                ThresholdRule::DroopWhole
-            },
+            threshold,
             decimals: self.decimal_places_for_vote_arithmetic,
             tie_break,
             undeclared_write_in: election
@@ -500,6 +793,10 @@ impl RctabRules {
                 .iter()
                 .position(|c| c == UNDECLARED_WRITE_INS)
                 .map(|i| i as CandidateIdx),
+            winner_mode,
+            minimum_votes: self.minimum_vote_threshold,
+            first_round_threshold: self.does_first_round_determine_threshold,
+            stop_after_round: self.stop_tabulation_early_after_round,
         };
         Ok((rules, self.number_of_winners.max(1)))
     }
@@ -539,10 +836,10 @@ mod tests {
             Location::JsonPath("$.ballots[0][0][0]".to_owned())
         );
         let b = read_rctab_ballots_json(
-            r#"{"candidates": ["A"], "rules": {"hareQuota": true}, "ballots": []}"#,
+            r#"{"candidates": ["A"], "rules": {"winnerElectionMode": "multiPassIrv"}, "ballots": []}"#,
         )
         .unwrap();
         let err = b.rules.unwrap().to_rcv_rules(&b.election).unwrap_err();
-        assert!(err.contains("hareQuota"), "{err}");
+        assert!(err.contains("multiPassIrv"), "{err}");
     }
 }

@@ -97,8 +97,10 @@ pub struct Urcvt {
     pub summary: UrcvtSummary,
 }
 
-/// Formats `units / scale` (scale a power of ten) as an exact decimal without
-/// trailing zeros: `72501 / 10000` → `7.2501`, `80000 / 10000` → `8`.
+/// Formats `units / scale` (scale a power of ten) as an exact decimal, whole
+/// amounts without a point and others with every place of the scale, as RCTab
+/// prints a fractional `BigDecimal`: `72501 / 10000` → `7.2501`, `23330 /
+/// 10000` → `2.3330`, `80000 / 10000` → `8`.
 pub fn decimal(units: u128, scale: u128) -> String {
     let whole = units / scale;
     let frac = units % scale;
@@ -106,8 +108,30 @@ pub fn decimal(units: u128, scale: u128) -> String {
         return whole.to_string();
     }
     let width = scale.to_string().len() - 1;
-    let digits = format!("{frac:0width$}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
+    format!("{whole}.{frac:0width$}")
+}
+
+/// `value` (a decimal string) with its fraction, if any, padded with zeros to
+/// `places` places.
+fn pad(value: &mut String, places: usize) {
+    if let Some((_, frac)) = value.split_once('.') {
+        let missing = places.saturating_sub(frac.len());
+        value.extend(std::iter::repeat_n('0', missing));
+    }
+}
+
+/// Every fractional amount of `doc` written to `places` places, as RCTab writes
+/// them (its `decimalPlacesForVoteArithmetic`).
+fn pad_amounts(doc: &mut Urcvt, places: usize) {
+    for r in &mut doc.results {
+        r.tally.values_mut().for_each(|v| pad(v, places));
+        r.inactive_ballots.values_mut().for_each(|v| pad(v, places));
+        pad(&mut r.threshold, places);
+        for t in &mut r.tally_results {
+            t.transfers.values_mut().for_each(|v| pad(v, places));
+        }
+    }
+    pad(&mut doc.summary.final_threshold, places);
 }
 
 /// Parses an exact decimal (`7.2501`, `8`) into units of `1 / scale` (scale a power
@@ -258,7 +282,7 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
             threshold: r.threshold.to_string(),
         })
         .collect();
-    Urcvt {
+    let mut doc = Urcvt {
         config,
         json_format_version: "1".to_owned(),
         results,
@@ -273,7 +297,11 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
             total_num_ballots: report.ballots_counted.to_string(),
             undervotes: serde_json::Value::from(report.blank_ballots),
         },
+    };
+    if let Some(rules) = &report.rules.rcv {
+        pad_amounts(&mut doc, rules.decimals as usize);
     }
+    doc
 }
 
 /// Candidate names by number (empty for an unknown number).
@@ -371,6 +399,7 @@ mod tests {
         assert_eq!(decimal(72_501, 10_000), "7.2501");
         assert_eq!(decimal(80_000, 10_000), "8");
         assert_eq!(decimal(6_559, 10_000), "0.6559");
+        assert_eq!(decimal(23_330, 10_000), "2.3330");
         assert_eq!(parse_decimal("7.2501", 10_000), Some(72_501));
         assert_eq!(parse_decimal("8", 10_000), Some(80_000));
         assert_eq!(parse_decimal("0.50", 10), Some(5));

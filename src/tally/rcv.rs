@@ -19,7 +19,9 @@
 //! Ballots marking nobody are undervotes, reported apart. Marks beyond
 //! `max_rankings` are ignored.
 //!
-//! Single winner: threshold `floor(active / 2) + 1`, recomputed every round. Several
+//! Single winner: threshold `floor(active / 2) + 1`, recomputed every round (also
+//! under `continue_until_two`, as RCTab's `Tabulator.tabulate` does; with
+//! `first_round_threshold`, round 1's holds). Several
 //! seats: the Droop threshold from round 1's active votes, whole
 //! (`floor(V / (S + 1)) + 1`) or fractional (`floor(V / (S + 1))` to `decimals`
 //! places plus `10^-decimals`); every candidate reaching it is elected in that round
@@ -28,11 +30,20 @@
 //! leftovers are *residual surplus*). After the last seat one more round shows the
 //! final surpluses.
 //!
+//! With `hare_quota` (RCTab's `hareQuota`) the divisor is `S`, rounded up; no
+//! threshold is below `minimum_votes`. [`WinnerMode`] chooses how many of those
+//! reaching it are elected in a round (all, or the one with most votes), or
+//! (`BottomsUp`) elects nobody until as many candidates remain as seats, with no
+//! surpluses. More seats than candidates: every candidate is elected.
+//! `stop_after_round` ends the count after that round, winners or not.
+//!
 //! Eliminations, one kind per round: undeclared write-ins first while they hold
-//! votes (nobody is elected while they do); then, with `batch_elimination`, the
+//! votes (nobody is elected while they do); then every candidate below
+//! `minimum_votes`; then, with `batch_elimination`, the
 //! largest set of lowest candidates whose combined votes are below the next
 //! candidate's (only when it has more than one candidate); else the lowest, ties
-//! broken by [`TieBreakMode`].
+//! broken by [`TieBreakMode`]. A tie under the modes that ask an operator
+//! (RCTab's `stopCountingAndAsk`) ends the count with [`RcvError::TieNeedsOperator`].
 //!
 //! Arithmetic is exact fixed point with `decimals` places (integers scaled by
 //! `10^decimals`); nothing is floating point.
@@ -42,7 +53,7 @@ use serde::{Deserialize, Serialize};
 use super::error::TallyError;
 use super::method::Method;
 pub use super::rcv_rules::{
-    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, MAX_DECIMALS,
+    DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, WinnerMode, MAX_DECIMALS,
 };
 use super::report::{
     DecidedBy, Inactive, Report, Round, Tally, TieBreak, TiePurpose, Transfer, TransferKind,
@@ -110,6 +121,18 @@ pub struct RcvRound {
     /// Votes moved out of this round's elected and eliminated candidates (they
     /// move during the next round's count).
     pub transfers: Vec<RcvTransfer>,
+    /// Candidates whose votes this round carry `decimals` places in RCTab's
+    /// reports (`BigDecimal` scale): those holding a ballot revalued by a
+    /// surplus (STV), even at a whole value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scaled: Vec<CandidateIdx>,
+    /// The same for the inactive buckets: bit `1 << reason` of [`InactiveReason`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scaled_inactive: u8,
+}
+
+fn is_zero(bits: &u8) -> bool {
+    *bits == 0
 }
 
 /// A tie broken during the count.
@@ -156,6 +179,17 @@ pub enum RcvError {
     Stuck {
         round: u32,
     },
+    /// Every continuing candidate is below `minimum_votes`.
+    AllBelowMinimum {
+        round: u32,
+    },
+    /// A tie needed breaking under a tie-break mode that leaves it to an
+    /// operator (RCTab's `stopCountingAndAsk`, `previousRoundCountsThenAsk`).
+    TieNeedsOperator {
+        round: u32,
+        electing: bool,
+        tied: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for RcvError {
@@ -172,6 +206,29 @@ impl std::fmt::Display for RcvError {
                     "round {round}: no candidate can be elected or eliminated"
                 )
             }
+            RcvError::AllBelowMinimum { round } => write!(
+                f,
+                "round {round}: every candidate is below the minimum vote threshold"
+            ),
+            RcvError::TieNeedsOperator {
+                round,
+                electing,
+                tied,
+            } => write!(
+                f,
+                "round {round}: {} are tied {}, and the tie-break mode leaves the choice \
+                 to an operator (RCTab asks one); choose a tie-break mode that decides it \
+                 (random, useCandidateOrder, previousRoundCountsThenRandom, generatePermutation)",
+                tied.iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if *electing {
+                    "to be elected"
+                } else {
+                    "for elimination"
+                }
+            ),
         }
     }
 }
@@ -202,12 +259,78 @@ impl JavaRandom {
 
     /// `floor(nextDouble() × n)`, computed exactly: `nextDouble()` is
     /// `((next(26) << 27) + next(27)) / 2^53`.
+    /// `nextInt(bound)`, `bound` ≥ 1: the high 31 bits scaled for a power of
+    /// two, else drawn again while they would bias the remainder.
+    pub fn next_int(&mut self, bound: u32) -> u32 {
+        let bound = bound as i64;
+        let mut r = self.next(31) as i64;
+        let m = bound - 1;
+        if bound & m == 0 {
+            return ((bound * r) >> 31) as u32;
+        }
+        let mut u = r;
+        loop {
+            r = u % bound;
+            // Java's `u - r + m < 0` in 32-bit arithmetic.
+            if (u - r + m) as i32 >= 0 {
+                return r as u32;
+            }
+            u = self.next(31) as i64;
+        }
+    }
+
+    /// `Collections.shuffle(list, random)` on a random-access list.
+    pub fn shuffle<T>(&mut self, list: &mut [T]) {
+        for i in (2..=list.len()).rev() {
+            let j = self.next_int(i as u32) as usize;
+            list.swap(i - 1, j);
+        }
+    }
+
     pub fn next_index(&mut self, n: usize) -> usize {
         let hi = self.next(26);
         let lo = self.next(27);
         let x = (hi << 27) + lo; // < 2^53
         ((x as u128 * n as u128) >> 53) as usize
     }
+}
+
+/// Java's `String.hashCode` (UTF-16 code units, wrapping `i32`).
+fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+}
+
+/// The iteration order of `new java.util.HashSet<>(list)` over candidates named
+/// `names`, `list` giving the insertion order: the table holds
+/// `max((int) (n / .75f) + 1, 16)` rounded up to a power of two buckets; a name
+/// goes to bucket `(h ^ (h >>> 16)) & (buckets - 1)`; buckets are visited in
+/// order, each in insertion order (OpenJDK `HashMap`; a bucket of eight or more
+/// names would be reorganised, which a tie of real candidates does not reach).
+fn java_hash_set_order(list: &[CandidateIdx], names: &[String]) -> Vec<CandidateIdx> {
+    let wanted = ((list.len() as f32 / 0.75f32) as usize + 1).max(16);
+    java_hash_order(list, names, wanted.next_power_of_two() as u32)
+}
+
+/// The iteration order of a `java.util.HashMap` keyed by the names of `list`,
+/// put in that order into a default map (16 buckets, doubled whenever it is
+/// more than three quarters full): RCTab's order for a round's tallies.
+pub(crate) fn java_hash_map_order(list: &[CandidateIdx], names: &[String]) -> Vec<CandidateIdx> {
+    let mut buckets = 16usize;
+    while list.len() * 4 > buckets * 3 {
+        buckets *= 2;
+    }
+    java_hash_order(list, names, buckets as u32)
+}
+
+fn java_hash_order(list: &[CandidateIdx], names: &[String], buckets: u32) -> Vec<CandidateIdx> {
+    let bucket = |c: CandidateIdx| {
+        let h = java_string_hash(&names[c as usize]) as u32;
+        (h ^ (h >> 16)) & (buckets - 1)
+    };
+    let mut order = list.to_vec();
+    order.sort_by_key(|&c| bucket(c));
+    order
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +353,8 @@ struct Group {
     value: u64,
     recipient: Option<CandidateIdx>,
     inactive: Option<InactiveReason>,
+    /// Revalued by a surplus (its value has `decimals` places in RCTab).
+    scaled: bool,
 }
 
 impl Group {
@@ -293,10 +418,14 @@ struct Counter<'a> {
     rounds: Vec<RcvRound>,
     tie_breaks: Vec<RcvTieBreak>,
     random: Option<JavaRandom>,
+    /// The `generatePermutation` order, once drawn.
+    permutation: Option<Vec<CandidateIdx>>,
     /// Transfers recorded while counting the current round: (from, to, amount).
     moves: Vec<(CandidateIdx, Destination, u128)>,
     /// Rounding leftovers of every surplus so far (STV).
     residual_total: u128,
+    /// Inactive buckets holding a revalued ballot (see [`RcvRound::scaled_inactive`]).
+    inactive_scaled: u8,
 }
 
 impl Counter<'_> {
@@ -323,7 +452,7 @@ impl Counter<'_> {
     }
 
     fn uses_surpluses(&self) -> bool {
-        self.seats > 1
+        self.seats > 1 && self.rules.winner_mode != WinnerMode::BottomsUp
     }
 
     fn overvote(&self, slot: &[CandidateIdx]) -> Overvote {
@@ -449,6 +578,9 @@ impl Counter<'_> {
                 group.recipient = None;
                 group.inactive = Some(reason);
                 self.inactive[reason as usize] += weight;
+                if group.scaled {
+                    self.inactive_scaled |= 1 << reason as u8;
+                }
                 Destination::Exhausted
             }
         };
@@ -459,59 +591,66 @@ impl Counter<'_> {
         }
     }
 
+    /// The winning threshold of `round` (RCTab `Tabulator.tabulate` and
+    /// `calculateAndSetWinningThreshold`): several seats, or one seat with
+    /// `first_round_threshold`, keep round 1's; otherwise it is worked out
+    /// from the round's active votes. Never below `minimum_votes`.
     fn threshold(&self, active: u128, round: u32) -> u128 {
         let prev = self.rounds.last().map(|r| r.threshold);
-        if round > 1 && self.seats > 1 {
+        if round > 1 && (self.seats > 1 || self.rules.first_round_threshold) {
             return prev.unwrap_or(0);
         }
-        let divisor = self.seats as u128 + 1;
-        if self.rules.threshold == ThresholdRule::DroopFractional {
-            active / divisor + 1
-        } else {
-            (active / self.one / divisor) * self.one + self.one
-        }
+        let (one, seats) = (self.one, self.seats as u128);
+        let threshold = match self.rules.threshold {
+            ThresholdRule::DroopFractional => active / (seats + 1) + 1,
+            ThresholdRule::DroopWhole => (active / one / (seats + 1)) * one + one,
+            ThresholdRule::HareWhole => active.div_ceil(one * seats) * one,
+            ThresholdRule::HareFractional => active.div_ceil(seats),
+        };
+        threshold.max(u128::from(self.rules.minimum_votes) * one)
     }
 
-    /// Breaks a tie among `tied` (candidate order), returning the chosen one.
-    fn break_tie(&mut self, tied: &[CandidateIdx], electing: bool, round: u32) -> CandidateIdx {
-        let mut decided_by = RcvDecidedBy::Random;
-        let chosen = match self.rules.tie_break {
+    /// Breaks a tie among `tied` (candidate order), returning the chosen one, or
+    /// an error where the mode leaves the choice to an operator.
+    fn break_tie(
+        &mut self,
+        tied: &[CandidateIdx],
+        electing: bool,
+        round: u32,
+    ) -> Result<CandidateIdx, RcvError> {
+        let (chosen, decided_by) = match self.rules.tie_break {
             TieBreakMode::CandidateOrder => {
-                decided_by = RcvDecidedBy::CandidateOrder;
-                if electing {
+                let c = if electing {
                     tied[0]
                 } else {
                     tied[tied.len() - 1]
+                };
+                (c, RcvDecidedBy::CandidateOrder)
+            }
+            TieBreakMode::Random { .. } => (
+                self.random_choice(&self.by_java_name(tied)),
+                RcvDecidedBy::Random,
+            ),
+            TieBreakMode::Ask => return Err(self.needs_operator(tied, electing, round)),
+            TieBreakMode::Permutation { seed } => {
+                let order = self.permutation(seed);
+                let at = |c: &CandidateIdx| order.iter().position(|o| o == c).unwrap_or(usize::MAX);
+                let c = if electing {
+                    tied.iter().min_by_key(|c| at(c))
+                } else {
+                    tied.iter().max_by_key(|c| at(c))
+                };
+                (c.copied().unwrap_or(tied[0]), RcvDecidedBy::CandidateOrder)
+            }
+            TieBreakMode::PreviousRoundsThenRandom { .. } | TieBreakMode::PreviousRoundsThenAsk => {
+                match self.previous_rounds(tied, electing) {
+                    Ok((c, r)) => (c, RcvDecidedBy::EarlierRound { round: r }),
+                    Err(_) if self.rules.tie_break == TieBreakMode::PreviousRoundsThenAsk => {
+                        return Err(self.needs_operator(tied, electing, round))
+                    }
+                    Err(still_tied) => (self.random_choice(&still_tied), RcvDecidedBy::Random),
                 }
             }
-            TieBreakMode::PreviousRoundsThenRandom { .. } => {
-                let mut contention: Vec<CandidateIdx> = tied.to_vec();
-                let mut found = None;
-                for r in self.rounds.iter().rev() {
-                    let votes = |c: CandidateIdx| {
-                        r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v)
-                    };
-                    let best = if electing {
-                        contention.iter().map(|&c| votes(c)).max()
-                    } else {
-                        contention.iter().map(|&c| votes(c)).min()
-                    };
-                    let Some(best) = best else { break };
-                    contention.retain(|&c| votes(c) == best);
-                    if contention.len() == 1 {
-                        found = Some((contention[0], r.round));
-                        break;
-                    }
-                }
-                match found {
-                    Some((c, r)) => {
-                        decided_by = RcvDecidedBy::EarlierRound { round: r };
-                        c
-                    }
-                    None => self.random_choice(tied),
-                }
-            }
-            TieBreakMode::Random { .. } => self.random_choice(tied),
         };
         self.tie_breaks.push(RcvTieBreak {
             round,
@@ -520,22 +659,86 @@ impl Counter<'_> {
             chosen,
             decided_by,
         });
-        chosen
+        Ok(chosen)
     }
 
-    fn random_choice(&mut self, tied: &[CandidateIdx]) -> CandidateIdx {
-        let mut by_name = tied.to_vec();
-        by_name.sort_by(|&a, &b| {
-            self.names[a as usize]
-                .cmp(&self.names[b as usize])
-                .then(a.cmp(&b))
+    /// RCTab's `generatePermutation` order (`Tabulator.tabulate`): every
+    /// candidate but the undeclared write-ins, sorted by name, shuffled once.
+    fn permutation(&mut self, seed: i64) -> Vec<CandidateIdx> {
+        if let Some(order) = &self.permutation {
+            return order.clone();
+        }
+        let all: Vec<CandidateIdx> = (0..self.names.len() as CandidateIdx)
+            .filter(|&c| Some(c) != self.rules.undeclared_write_in)
+            .collect();
+        let mut order = self.by_java_name(&all);
+        JavaRandom::new(seed).shuffle(&mut order);
+        self.permutation = Some(order.clone());
+        order
+    }
+
+    fn needs_operator(&self, tied: &[CandidateIdx], electing: bool, round: u32) -> RcvError {
+        RcvError::TieNeedsOperator {
+            round,
+            electing,
+            tied: tied
+                .iter()
+                .map(|&c| self.names[c as usize].clone())
+                .collect(),
+        }
+    }
+
+    /// RCTab's `previousRoundCountsThenRandom` (`Tiebreak.doPreviousRounds`):
+    /// from the latest earlier round back, keep the tied candidates with the
+    /// fewest (eliminating) or most (electing) votes, until one is left: `Ok`
+    /// with it and the round that decided. Still tied in every earlier round:
+    /// `Err` with those still in contention, in the order RCTab draws from —
+    /// sorted by name when there was no earlier round, else the iteration order
+    /// of the `java.util.HashSet` RCTab regroups them through each round.
+    fn previous_rounds(
+        &self,
+        tied: &[CandidateIdx],
+        electing: bool,
+    ) -> Result<(CandidateIdx, u32), Vec<CandidateIdx>> {
+        let mut contention = self.by_java_name(tied);
+        for r in self.rounds.iter().rev() {
+            let votes =
+                |c: CandidateIdx| r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v);
+            let order = java_hash_set_order(&contention, self.names);
+            let best = if electing {
+                order.iter().map(|&c| votes(c)).max()
+            } else {
+                order.iter().map(|&c| votes(c)).min()
+            };
+            let Some(best) = best else { break };
+            contention = order.into_iter().filter(|&c| votes(c) == best).collect();
+            if contention.len() == 1 {
+                return Ok((contention[0], r.round));
+            }
+        }
+        Err(contention)
+    }
+
+    /// `tied` sorted as Java sorts the names (`Collections.sort` on `String`:
+    /// UTF-16 code units), candidate number breaking equal names.
+    fn by_java_name(&self, tied: &[CandidateIdx]) -> Vec<CandidateIdx> {
+        let mut sorted = tied.to_vec();
+        sorted.sort_by(|&a, &b| {
+            let (x, y) = (&self.names[a as usize], &self.names[b as usize]);
+            x.encode_utf16().cmp(y.encode_utf16()).then(a.cmp(&b))
         });
+        sorted
+    }
+
+    /// RCTab's `Tiebreak.doRandom`: index `floor(nextDouble() × n)` of `ordered`,
+    /// with one `java.util.Random(seed)` for the whole count.
+    fn random_choice(&mut self, ordered: &[CandidateIdx]) -> CandidateIdx {
         let seed = match self.rules.tie_break {
             TieBreakMode::PreviousRoundsThenRandom { seed } | TieBreakMode::Random { seed } => seed,
-            TieBreakMode::CandidateOrder => 0,
+            _ => 0,
         };
         let random = self.random.get_or_insert_with(|| JavaRandom::new(seed));
-        by_name[random.next_index(by_name.len())]
+        ordered[random.next_index(ordered.len())]
     }
 
     fn identify_winners(
@@ -544,18 +747,25 @@ impl Counter<'_> {
         tally: &[u128],
         threshold: u128,
         round: u32,
-    ) -> Vec<CandidateIdx> {
+    ) -> Result<Vec<CandidateIdx>, RcvError> {
         if let Some(uwi) = self.rules.undeclared_write_in {
             if shown.contains(&uwi) && tally[uwi as usize] > 0 {
-                return Vec::new();
+                return Ok(Vec::new());
             }
         }
         let unfilled = self.seats as usize - self.winners().min(self.seats as usize);
         let mut selected: Vec<CandidateIdx> = Vec::new();
         if unfilled > 0 {
-            if shown.len() == unfilled {
+            // As many continuing candidates as seats to fill, or fewer (more
+            // seats than candidates): every one is elected (RCTab
+            // `Tabulator.identifyWinners`).
+            if shown.len() <= unfilled {
                 selected = shown.to_vec();
-            } else {
+            } else if self.rules.first_round_threshold && shown.len() - 1 == self.seats as usize {
+                // Nobody may reach round 1's threshold: on the penultimate
+                // round the most votes win.
+                selected = Self::top(shown, tally);
+            } else if self.rules.winner_mode != WinnerMode::BottomsUp {
                 selected = shown
                     .iter()
                     .copied()
@@ -565,24 +775,37 @@ impl Counter<'_> {
                     .collect();
             }
         }
-        let no_winner_two_left =
-            self.seats == 1 && selected.is_empty() && shown.len() == 2 && unfilled == 1;
-        if no_winner_two_left {
-            let max = shown.iter().map(|&c| tally[c as usize]).max().unwrap_or(0);
-            let top: Vec<CandidateIdx> = shown
-                .iter()
-                .copied()
-                .filter(|&c| tally[c as usize] == max)
-                .collect();
+        let one_only = self.rules.winner_mode == WinnerMode::OneWinnerPerRound
+            || self.rules.first_round_threshold;
+        let minimum = u128::from(self.rules.minimum_votes) * self.one;
+        let no_winner_two_left = self.seats == 1
+            && selected.is_empty()
+            && shown.len() == 2
+            && unfilled == 1
+            && shown.iter().all(|&c| tally[c as usize] >= minimum);
+        if (one_only && selected.len() > 1) || no_winner_two_left {
+            // One winner only: the most votes, a tie broken (RCTab
+            // `Tabulator.identifyWinners`).
+            let top = Self::top(shown, tally);
             selected = if top.len() > 1 {
-                vec![self.break_tie(&top, true, round)]
+                vec![self.break_tie(&top, true, round)?]
             } else {
                 top
             };
         }
         // Most votes first; equal votes in candidate order.
         selected.sort_by(|&a, &b| tally[b as usize].cmp(&tally[a as usize]).then(a.cmp(&b)));
-        selected
+        Ok(selected)
+    }
+
+    /// The candidates of `shown` with the most votes.
+    fn top(shown: &[CandidateIdx], tally: &[u128]) -> Vec<CandidateIdx> {
+        let max = shown.iter().map(|&c| tally[c as usize]).max().unwrap_or(0);
+        shown
+            .iter()
+            .copied()
+            .filter(|&c| tally[c as usize] == max)
+            .collect()
     }
 
     /// Candidates of `shown` grouped by votes, fewest first.
@@ -633,38 +856,68 @@ impl Counter<'_> {
         shown: &[CandidateIdx],
         tally: &[u128],
         round: u32,
-    ) -> Vec<CandidateIdx> {
+    ) -> Result<Vec<CandidateIdx>, RcvError> {
         if let Some(uwi) = self.rules.undeclared_write_in {
             if shown.contains(&uwi) && tally[uwi as usize] > 0 {
-                return vec![uwi];
+                return Ok(vec![uwi]);
             }
         }
         let groups = Self::ascending(shown, tally);
+        // Everyone below minimumVoteThreshold at once (RCTab
+        // `Tabulator.dropCandidatesBelowThreshold`).
+        let minimum = u128::from(self.rules.minimum_votes) * self.one;
+        let below: Vec<CandidateIdx> = groups
+            .iter()
+            .take_while(|(v, _)| *v < minimum)
+            .flat_map(|(_, cands)| cands.iter().copied())
+            .collect();
+        if !below.is_empty() {
+            if below.len() == shown.len() {
+                return Err(RcvError::AllBelowMinimum { round });
+            }
+            let mut below = below;
+            below.sort_unstable();
+            return Ok(below);
+        }
         if self.rules.batch_elimination {
             let mut batch = self.batch(&groups);
             if batch.len() > 1 {
                 batch.sort_unstable();
-                return batch;
+                return Ok(batch);
             }
         }
-        match groups.first() {
+        Ok(match groups.first() {
             None => Vec::new(),
             Some((_, lowest)) if lowest.len() == 1 => vec![lowest[0]],
             Some((_, lowest)) => {
                 let lowest = lowest.clone();
-                vec![self.break_tie(&lowest, false, round)]
+                vec![self.break_tie(&lowest, false, round)?]
             }
-        }
+        })
     }
 
     fn should_continue(&self, round: u32) -> bool {
         let n = self.status.len();
-        if self.rules.continue_until_two && self.seats == 1 {
+        if self
+            .rules
+            .stop_after_round
+            .is_some_and(|last| round >= last)
+        {
+            return false;
+        }
+        let everyone_won = !self.status.contains(&Status::Continuing)
+            && self.winners() > 0
+            && self.seats as usize > n - self.eliminated();
+        if everyone_won {
+            // More seats than candidates: once every candidate is elected the
+            // count ends (RCTab `Tabulator.shouldContinueTabulating`).
+            false
+        } else if self.rules.continue_until_two && self.seats == 1 {
             self.eliminated() + self.winners() + 1 < n
                 || self.status.contains(&Status::Eliminated(round))
         } else {
             self.winners() < self.seats as usize
-                || (self.seats > 1 && self.status.contains(&Status::Won(round)))
+                || (self.uses_surpluses() && self.status.contains(&Status::Won(round)))
         }
     }
 }
@@ -761,6 +1014,7 @@ fn load_groups(
             max_rank,
             count: *count,
             value: one as u64,
+            scaled: false,
             recipient: None,
             inactive: None,
         });
@@ -803,8 +1057,10 @@ impl<'a> Counter<'a> {
             rounds: Vec::new(),
             tie_breaks: Vec::new(),
             random: None,
+            permutation: None,
             moves: Vec::new(),
             residual_total: 0,
+            inactive_scaled: 0,
         }
     }
 }
@@ -819,16 +1075,17 @@ impl Counter<'_> {
             .filter(|&c| self.continuing(c))
             .collect();
         let (mut tally, inactive) = self.tally_round();
+        let mut scaled = self.scaled_piles(&shown);
         let active: u128 = shown.iter().map(|&c| tally[c as usize]).sum();
         let threshold = self.threshold(active, round);
-        let winners = self.identify_winners(&shown, &tally, threshold, round);
+        let winners = self.identify_winners(&shown, &tally, threshold, round)?;
         let mut eliminated = Vec::new();
         if !winners.is_empty() {
             self.elect(&winners, &tally, threshold, round);
         } else if self.winners() < self.seats as usize
             || (self.rules.continue_until_two && self.eliminated() < n.saturating_sub(2))
         {
-            eliminated = self.eliminate(&shown, &tally, round);
+            eliminated = self.eliminate(&shown, &tally, round)?;
             if eliminated.is_empty() {
                 return Err(RcvError::Stuck { round });
             }
@@ -838,6 +1095,8 @@ impl Counter<'_> {
         }
         let (shown, residual_moves) =
             self.show_earlier_winners(shown, &mut tally, threshold, round);
+        scaled.extend(self.scaled_earlier_winners(round, threshold));
+        scaled.sort_unstable();
         self.file_transfers(residual_moves);
         self.rounds.push(RcvRound {
             round,
@@ -853,8 +1112,55 @@ impl Counter<'_> {
             undervotes: inactive[InactiveReason::Undervote as usize],
             residual_surplus: self.residual_total,
             transfers: Vec::new(),
+            scaled,
+            scaled_inactive: self.inactive_scaled,
         });
         Ok(())
+    }
+
+    /// Of `shown` (continuing), those holding a revalued ballot (STV only).
+    fn scaled_piles(&self, shown: &[CandidateIdx]) -> Vec<CandidateIdx> {
+        if !self.uses_surpluses() {
+            return Vec::new();
+        }
+        shown
+            .iter()
+            .copied()
+            .filter(|&c| {
+                self.piles[c as usize]
+                    .iter()
+                    .any(|&g| self.groups[g as usize].scaled)
+            })
+            .collect()
+    }
+
+    /// Earlier winners whose shown votes carry `decimals` places, as RCTab
+    /// computes them (`Tabulator.updateWinnerTallies`): the round after the
+    /// election, the sum of revalued ballots, unless a residual set it to the
+    /// threshold; later, as the round before.
+    fn scaled_earlier_winners(&self, round: u32, threshold: u128) -> Vec<CandidateIdx> {
+        if !self.uses_surpluses() {
+            return Vec::new();
+        }
+        let threshold_scaled = matches!(
+            self.rules.threshold,
+            ThresholdRule::DroopFractional | ThresholdRule::HareFractional
+        );
+        let prev = self.rounds.last();
+        (0..self.status.len() as CandidateIdx)
+            .filter(|&c| match self.status[c as usize] {
+                Status::Won(r) if r + 1 == round => {
+                    let kept = self.kept[c as usize];
+                    if kept > threshold {
+                        threshold_scaled
+                    } else {
+                        kept > 0
+                    }
+                }
+                Status::Won(r) if r + 1 < round => prev.is_some_and(|p| p.scaled.contains(&c)),
+                _ => false,
+            })
+            .collect()
     }
 
     /// Marks `winners` elected in `round`; with surpluses (STV), revalues the
@@ -884,6 +1190,7 @@ impl Counter<'_> {
             kept += (value - transfer) * g.count as u128;
             // Values only fall from `one` (at most 10^9): a u64 holds them.
             g.value = transfer as u64;
+            g.scaled = true;
             held += g.weight();
         }
         self.held[w as usize] = held;
@@ -1205,6 +1512,226 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// `String.hashCode` values from the JDK: "hello" is 99162322; "Aa" and "BB"
+    /// collide at 2112.
+    #[test]
+    fn java_string_hash_matches_the_jdk() {
+        assert_eq!(java_string_hash("hello"), 99_162_322);
+        assert_eq!(java_string_hash("Aa"), 2112);
+        assert_eq!(java_string_hash("BB"), 2112);
+        assert_eq!(java_string_hash(""), 0);
+    }
+
+    #[test]
+    fn java_hash_set_order_follows_buckets_then_insertion() {
+        // "A" hashes to 65 (bucket 1), "P" to 80 (bucket 0) of 16.
+        let names = vec![
+            "A".to_owned(),
+            "P".to_owned(),
+            "Aa".to_owned(),
+            "BB".to_owned(),
+        ];
+        assert_eq!(java_hash_set_order(&[0, 1], &names), vec![1, 0]);
+        // Same bucket: insertion order.
+        assert_eq!(java_hash_set_order(&[3, 2], &names), vec![3, 2]);
+        assert_eq!(java_hash_set_order(&[2, 3], &names), vec![2, 3]);
+    }
+
+    fn names_election(names: &[&str], ballots: &[(&[&[u32]], u64)]) -> Election {
+        let mut e = election(ballots, names.len());
+        e.candidates = names.iter().map(|n| n.to_string()).collect();
+        e
+    }
+
+    /// A and P tie for elimination in round 2 and had equal votes in round 1:
+    /// RCTab draws among them in `HashSet` order (P, A), so the first draw of
+    /// `Random(0)` (0.7309…) picks index 1, A. In round 1 it draws from the
+    /// name-sorted list (A, P): P.
+    #[test]
+    fn previous_rounds_then_random_draws_as_rctab() {
+        let rules = RcvRules {
+            tie_break: TieBreakMode::PreviousRoundsThenRandom { seed: 0 },
+            ..RcvRules::default()
+        };
+        let e = names_election(
+            &["A", "P", "X", "Y"],
+            &[(&[&[0]], 2), (&[&[1]], 2), (&[&[2]], 4), (&[&[3]], 1)],
+        );
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![3]);
+        assert_eq!(count.rounds[1].eliminated, vec![0]);
+        assert_eq!(count.tie_breaks[0].decided_by, RcvDecidedBy::Random);
+
+        let e = names_election(
+            &["A", "P", "X"],
+            &[(&[&[0]], 2), (&[&[1]], 2), (&[&[2]], 3)],
+        );
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![1]);
+    }
+
+    #[test]
+    fn ask_modes_fail_only_when_a_tie_needs_breaking() {
+        for tie_break in [TieBreakMode::Ask, TieBreakMode::PreviousRoundsThenAsk] {
+            let rules = RcvRules {
+                tie_break,
+                ..RcvRules::default()
+            };
+            let clear = election(&[(&[&[0]], 3), (&[&[1]], 2), (&[&[2], &[0]], 1)], 3);
+            assert_eq!(count_rcv(&clear, 1, &rules).unwrap().winners, vec![0]);
+            let tied = election(&[(&[&[0]], 2), (&[&[1]], 1), (&[&[2]], 1)], 3);
+            match count_rcv(&tied, 1, &rules) {
+                Err(RcvError::TieNeedsOperator { round: 1, tied, .. }) => {
+                    assert_eq!(tied, ["C1", "C2"])
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Decided by an earlier round: no operator needed.
+        let rules = RcvRules {
+            tie_break: TieBreakMode::PreviousRoundsThenAsk,
+            ..RcvRules::default()
+        };
+        let e = election(
+            &[(&[&[0]], 6), (&[&[1]], 2), (&[&[2]], 3), (&[&[3], &[1]], 1)],
+            4,
+        );
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[1].eliminated, vec![1]);
+    }
+
+    /// RCTab's rule options for several seats and thresholds (its
+    /// `Tabulator.calculateAndSetWinningThreshold`, `identifyWinners`,
+    /// `dropCandidatesBelowThreshold`, `shouldContinueTabulating`).
+    #[test]
+    fn hare_quota_minimum_votes_and_early_stop() {
+        let e = election(&[(&[&[0]], 5), (&[&[1]], 3), (&[&[2]], 1), (&[&[3]], 1)], 4);
+        let hare = RcvRules {
+            threshold: ThresholdRule::HareWhole,
+            ..RcvRules::default()
+        };
+        assert_eq!(count_rcv(&e, 2, &hare).unwrap().rounds[0].threshold, 50_000);
+        let droop = count_rcv(&e, 2, &RcvRules::default()).unwrap();
+        assert_eq!(droop.rounds[0].threshold, 40_000);
+
+        let minimum = RcvRules {
+            minimum_votes: 2,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &minimum).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![2, 3]);
+        let high = RcvRules {
+            minimum_votes: 9,
+            ..RcvRules::default()
+        };
+        assert!(matches!(
+            count_rcv(&e, 1, &high),
+            Err(RcvError::AllBelowMinimum { round: 1 })
+        ));
+
+        let early = RcvRules {
+            stop_after_round: Some(1),
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &early).unwrap();
+        assert_eq!(count.rounds.len(), 1);
+        assert!(count.winners.is_empty());
+    }
+
+    #[test]
+    fn one_winner_per_round_bottoms_up_and_first_round_threshold() {
+        // Droop for two seats of 10: 4. A and B both reach it.
+        let e = election(&[(&[&[0], &[2]], 5), (&[&[1]], 4), (&[&[2]], 1)], 3);
+        let all = count_rcv(&e, 2, &RcvRules::default()).unwrap();
+        assert_eq!(all.rounds[0].elected, vec![0, 1]);
+        let one = RcvRules {
+            winner_mode: WinnerMode::OneWinnerPerRound,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 2, &one).unwrap();
+        assert_eq!(count.rounds[0].elected, vec![0]);
+        assert_eq!(count.winners, vec![0, 1]);
+
+        let bottoms_up = RcvRules {
+            winner_mode: WinnerMode::BottomsUp,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 2, &bottoms_up).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![2]);
+        assert_eq!(count.rounds[1].elected, vec![0, 1]);
+        assert_eq!(count.rounds.len(), 2);
+
+        // One seat; round 1's threshold (4 of 6) holds after C's ballots exhaust.
+        let e = election(&[(&[&[0]], 3), (&[&[1]], 2), (&[&[2]], 1)], 3);
+        let first = RcvRules {
+            first_round_threshold: true,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&e, 1, &first).unwrap();
+        assert_eq!(count.rounds[1].threshold, count.rounds[0].threshold);
+        assert_eq!(count.winners, vec![0]);
+    }
+
+    /// `new Random(42)`: `nextInt(10)` is 0 and `nextInt(7)` is 6 (JDK); the
+    /// shuffle swaps from the end with those draws.
+    #[test]
+    fn java_next_int_and_shuffle_match_the_jdk() {
+        let mut r = JavaRandom::new(42);
+        assert_eq!(r.next_int(10), 0);
+        let mut r = JavaRandom::new(42);
+        let mut list = [0, 1, 2];
+        r.shuffle(&mut list);
+        let mut again = JavaRandom::new(42);
+        let (j2, j1) = (again.next_int(3), again.next_int(2));
+        let mut expected = [0, 1, 2];
+        expected.swap(2, j2 as usize);
+        expected.swap(1, j1 as usize);
+        assert_eq!(list, expected);
+    }
+
+    #[test]
+    fn generate_permutation_eliminates_the_latest_in_the_shuffled_order() {
+        // Names sorted: C0, C1, C2, C3; shuffled with Random(7).
+        let mut order = [0u32, 1, 2, 3];
+        JavaRandom::new(7).shuffle(&mut order);
+        let rules = RcvRules {
+            tie_break: TieBreakMode::Permutation { seed: 7 },
+            ..RcvRules::default()
+        };
+        // C0 leads; C1, C2, C3 tie for last.
+        let e = election(&[(&[&[0]], 3), (&[&[1]], 1), (&[&[2]], 1), (&[&[3]], 1)], 4);
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        let latest = *order.iter().rev().find(|c| **c != 0).unwrap();
+        assert_eq!(count.rounds[0].eliminated, vec![latest]);
+    }
+
+    /// Under `continue_until_two` the threshold is worked out again every round
+    /// from that round's active votes, as RCTab's `Tabulator.tabulate` does for
+    /// one seat (`shouldRecomputeThreshold` unless the first round determines
+    /// it): after C's ballots exhaust, 9 active votes give 5.
+    #[test]
+    fn continue_until_two_recomputes_the_threshold_every_round() {
+        let rules = RcvRules {
+            continue_until_two: true,
+            ..RcvRules::default()
+        };
+        let e = election(&[(&[&[0]], 6), (&[&[1]], 3), (&[&[2]], 2)], 3);
+        let count = count_rcv(&e, 1, &rules).unwrap();
+        assert_eq!(count.rounds[0].elected, vec![0]);
+        assert_eq!(count.rounds[0].threshold, 60_000);
+        let last = count.rounds.last().unwrap();
+        assert_eq!(last.tally, vec![(0, 60_000), (1, 30_000)]);
+        assert_eq!(last.threshold, 50_000);
+    }
+
+    #[test]
+    fn more_seats_than_candidates_elects_them_all() {
+        let e = election(&[(&[&[0]], 2), (&[&[1]], 1)], 2);
+        let count = count_rcv(&e, 3, &RcvRules::default()).unwrap();
+        assert_eq!(count.winners, vec![0, 1]);
+        assert_eq!(count.rounds.len(), 1);
     }
 
     #[test]

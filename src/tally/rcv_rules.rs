@@ -43,6 +43,18 @@ pub enum TieBreakMode {
     /// RCTab's `random`: the tied candidates sorted by name, index
     /// `floor(r × n)` with `r` the next `java.util.Random(seed).nextDouble()`.
     Random { seed: i64 },
+    /// RCTab's `generatePermutation`: the candidates (undeclared write-ins
+    /// aside) sorted by name are shuffled once with `java.util.Random(seed)`
+    /// (`Collections.shuffle`); a tie elects the one earliest in that order and
+    /// eliminates the one latest.
+    Permutation { seed: i64 },
+    /// RCTab's `stopCountingAndAsk`: a tie that needs breaking stops the count
+    /// with an error (Christen has no operator to ask); a count without one
+    /// completes.
+    Ask,
+    /// RCTab's `previousRoundCountsThenAsk`: as `PreviousRoundsThenRandom`, but a
+    /// tie equal in every earlier round stops the count with an error.
+    PreviousRoundsThenAsk,
 }
 
 impl Default for TieBreakMode {
@@ -60,6 +72,31 @@ pub enum ThresholdRule {
     DroopWhole,
     /// `floor(V / (S + 1))` to `decimals` places, plus `10^-decimals`.
     DroopFractional,
+    /// RCTab's `hareQuota`: `ceil(V / S)` whole votes.
+    HareWhole,
+    /// `hareQuota` with `nonIntegerWinningThreshold`: `ceil(V / S)` to `decimals`
+    /// places.
+    HareFractional,
+}
+
+/// How winners are found (RCTab's `winnerElectionMode`, several seats).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WinnerMode {
+    /// Everyone reaching the threshold in a round is elected in it
+    /// (`singleWinnerMajority`, `multiWinnerAllowMultipleWinnersPerRound`).
+    #[default]
+    MultipleWinnersPerRound,
+    /// Of those reaching it, only the one with the most votes
+    /// (`multiWinnerAllowOnlyOneWinnerPerRound`).
+    OneWinnerPerRound,
+    /// No threshold and no surplus: eliminate until as many candidates remain as
+    /// seats (`bottomsUp`).
+    BottomsUp,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// Rule options of a round-based count.
@@ -83,6 +120,19 @@ pub struct RcvRules {
     /// The candidate standing for undeclared write-ins, if any: eliminated first
     /// whenever it holds votes, never elected.
     pub undeclared_write_in: Option<CandidateIdx>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub winner_mode: WinnerMode,
+    /// RCTab's `minimumVoteThreshold` in whole votes (0: none): candidates below
+    /// it are eliminated together, and the winning threshold is never lower.
+    #[serde(skip_serializing_if = "is_default")]
+    pub minimum_votes: u64,
+    /// RCTab's `doesFirstRoundDetermineThreshold` (one seat): round 1's threshold
+    /// holds in every round.
+    #[serde(skip_serializing_if = "is_default")]
+    pub first_round_threshold: bool,
+    /// RCTab's `stopTabulationEarlyAfterRound`: no round after this one.
+    #[serde(skip_serializing_if = "is_default")]
+    pub stop_after_round: Option<u32>,
 }
 
 impl Default for RcvRules {
@@ -98,6 +148,10 @@ impl Default for RcvRules {
             decimals: 4,
             tie_break: TieBreakMode::default(),
             undeclared_write_in: None,
+            winner_mode: WinnerMode::default(),
+            minimum_votes: 0,
+            first_round_threshold: false,
+            stop_after_round: None,
         }
     }
 }

@@ -1,0 +1,189 @@
+//! ES&S cast vote record spreadsheets (`.xlsx`), as RCTab's `ess` provider reads
+//! them (`StreamingCvrReader`), with `calamine` reading the workbook.
+//!
+//! The first worksheet holds one ballot per row from `firstVoteRowIndex` on;
+//! the columns from `firstVoteColumnIndex` on, as many as `maxRankingsAllowed`,
+//! are ranks 1, 2, …, each cell naming a candidate (trimmed). A cell equal to
+//! the undervote label is no mark; a cell split by the overvote delimiter names
+//! several candidates at one rank (an overvote); the undeclared write-in label
+//! counts as undeclared write-ins, and so does a blank rank cell when
+//! `treatBlankAsUndeclaredWriteIn` is set. Rows without any cell are not ballots.
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+
+use super::cvr::{ElectionBuilder, UNDECLARED_WRITE_INS};
+use super::read_error::{Location, ReadError};
+use crate::tally::{CandidateIdx, Election};
+
+const FORMAT: &str = "ES&S xlsx CVR";
+
+/// The source settings the reader follows (RCTab's `cvrFileSources` fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EssOptions {
+    /// 1-based column of rank 1.
+    pub first_vote_column: usize,
+    /// 1-based row of the first ballot.
+    pub first_vote_row: usize,
+    /// Rank columns read (RCTab's `maxRankingsAllowed`).
+    pub max_rankings: usize,
+    pub overvote_delimiter: Option<String>,
+    pub undervote_label: Option<String>,
+    pub undeclared_write_in_label: Option<String>,
+    pub treat_blank_as_undeclared_write_in: bool,
+}
+
+/// A cell's text as a spreadsheet shows it: numbers without a trailing `.0`.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string(),
+    }
+}
+
+/// Reads the workbook `bytes`.
+pub fn read_ess_xlsx(bytes: &[u8], options: &EssOptions) -> Result<Election, ReadError> {
+    let input = |m: String| ReadError::new(FORMAT, Location::Input, m);
+    if options.first_vote_column == 0 || options.first_vote_row == 0 {
+        return Err(input(
+            "firstVoteColumnIndex and firstVoteRowIndex must be 1 or more".to_owned(),
+        ));
+    }
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| input(format!("expected an xlsx workbook: {e}")))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| input("expected a worksheet".to_owned()))?
+        .map_err(|e| input(format!("cannot read the first worksheet: {e}")))?;
+    let mut builder = ElectionBuilder::default();
+    let Some((_, last_col)) = range.end() else {
+        return Ok(builder.finish());
+    };
+    let (first_row, first_col) = (
+        options.first_vote_row as u32 - 1,
+        options.first_vote_column as u32 - 1,
+    );
+    let end_row = range.end().map_or(0, |(r, _)| r);
+    // Past the sheet's last column every rank cell is blank: read no further,
+    // unless blanks count as write-ins.
+    let columns = if options.treat_blank_as_undeclared_write_in {
+        options.max_rankings
+    } else {
+        options
+            .max_rankings
+            .min((last_col + 1).saturating_sub(first_col) as usize)
+    };
+    let mut ranks: Vec<Vec<CandidateIdx>> = Vec::with_capacity(columns);
+    for row in first_row..=end_row {
+        let present = (0..=last_col).any(|c| {
+            range
+                .get_value((row, c))
+                .is_some_and(|d| !matches!(d, Data::Empty))
+        });
+        if !present {
+            continue;
+        }
+        ranks.clear();
+        for r in 0..columns as u32 {
+            let text = range
+                .get_value((row, first_col + r))
+                .map(cell_text)
+                .unwrap_or_default();
+            ranks.push(read_cell(text.trim(), options, &mut builder));
+        }
+        builder.add_slots(ranks.clone(), 1);
+    }
+    Ok(builder.finish())
+}
+
+/// The candidates one rank cell marks.
+fn read_cell(text: &str, options: &EssOptions, builder: &mut ElectionBuilder) -> Vec<CandidateIdx> {
+    if text.is_empty() {
+        return if options.treat_blank_as_undeclared_write_in {
+            vec![builder.candidate(UNDECLARED_WRITE_INS)]
+        } else {
+            Vec::new()
+        };
+    }
+    let parts: Vec<&str> = match options.overvote_delimiter.as_deref() {
+        Some(d) if !d.is_empty() => text.split(d).collect(),
+        _ => vec![text],
+    };
+    let mut slot = Vec::with_capacity(parts.len());
+    for part in parts {
+        if options.undervote_label.as_deref() == Some(part) {
+            continue;
+        }
+        let name = if options.undeclared_write_in_label.as_deref() == Some(part) {
+            UNDECLARED_WRITE_INS
+        } else {
+            part
+        };
+        slot.push(builder.candidate(name));
+    }
+    slot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORKBOOK: &[u8] = include_bytes!("../../tests/conformance/ess/ess_cvr.xlsx");
+
+    fn options() -> EssOptions {
+        EssOptions {
+            first_vote_column: 4,
+            first_vote_row: 2,
+            max_rankings: 3,
+            overvote_delimiter: Some("|".to_owned()),
+            undervote_label: Some("undervote".to_owned()),
+            undeclared_write_in_label: Some("Write-in".to_owned()),
+            treat_blank_as_undeclared_write_in: false,
+        }
+    }
+
+    #[test]
+    fn reads_ranks_overvotes_undervotes_and_write_ins() {
+        let e = read_ess_xlsx(WORKBOOK, &options()).unwrap();
+        assert_eq!(e.candidates, ["A", "B", "C", UNDECLARED_WRITE_INS]);
+        let ranks: Vec<(Vec<Vec<CandidateIdx>>, u64)> = e
+            .ballots
+            .iter()
+            .map(|b| (b.ranks.clone(), b.count))
+            .collect();
+        assert_eq!(
+            ranks,
+            [
+                (vec![vec![0], vec![1]], 1),
+                (vec![vec![0]], 1),
+                (vec![vec![2], vec![1]], 1),
+                (vec![vec![1, 2], vec![0]], 1),
+                (vec![vec![3]], 1),
+                (vec![vec![], vec![2]], 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn fewer_rank_columns_and_blank_write_ins_follow_the_settings() {
+        let o = EssOptions {
+            max_rankings: 1,
+            treat_blank_as_undeclared_write_in: true,
+            ..options()
+        };
+        let e = read_ess_xlsx(WORKBOOK, &o).unwrap();
+        // Rank 2 is not read; ballot 6's rank 1 is the undervote label (no mark).
+        let total: u64 = e.ballots.iter().map(|b| b.count).sum();
+        assert_eq!(total, 6);
+        assert!(e.ballots.iter().all(|b| b.ranks.len() <= 1));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_workbook_is_an_error() {
+        let e = read_ess_xlsx(b"id,A\n1,1\n", &options()).unwrap_err();
+        assert!(e.to_string().contains("xlsx"), "{e}");
+    }
+}

@@ -1,0 +1,544 @@
+//! `christen tally --rctab-config` counting as RCTab does: excluded candidates,
+//! candidate aliases, `maxRankingsAllowed` on input, more seats than candidates,
+//! and the tie-break modes that ask an operator.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// A fresh directory for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("christen-rctab-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Runs `christen tally --method M --format rctab-json --rctab-config CONFIG --urcvt -`
+/// with `ballots` on standard input: exit code, stdout, stderr.
+fn tally_with_config(
+    name: &str,
+    method: &str,
+    config: &str,
+    ballots: &str,
+) -> (i32, String, String) {
+    let dir = scratch(name);
+    let config_path = dir.join("contest_config.json");
+    std::fs::write(&config_path, config).expect("write config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_christen"))
+        .args([
+            "tally",
+            "--method",
+            method,
+            "--format",
+            "rctab-json",
+            "--urcvt",
+        ])
+        .arg("--rctab-config")
+        .arg(&config_path)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start christen");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(ballots.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("run christen");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A contest configuration with these candidate objects and rules.
+fn config(candidates: &str, rules: &str) -> String {
+    format!(
+        r#"{{"outputSettings": {{"contestName": "Test"}}, "cvrFileSources": [],
+            "candidates": [{candidates}],
+            "rules": {{"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                       "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                       "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "unlimited",
+                       "maxRankingsAllowed": "max" {rules}}}}}"#
+    )
+}
+
+fn urcvt(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// Who the URCVT summary says was elected, in order.
+fn elected(doc: &serde_json::Value) -> Vec<String> {
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["tallyResults"].as_array().unwrap().iter())
+        .filter_map(|t| t["elected"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// C leads on first choices; every C ballot ranks B next.
+const C_THEN_B: &str = r#"{"candidates": ["A", "B", "C"], "ballots": [
+    {"ranks": [["C"], ["B"]], "count": 4}, {"ranks": [["A"]], "count": 3},
+    {"ranks": [["B"]], "count": 2}]}"#;
+
+#[test]
+fn an_excluded_candidate_is_passed_over_on_every_ballot() {
+    let plain = config(r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#, "");
+    let (code, out, err) = tally_with_config("plain", "irv", &plain, C_THEN_B);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(elected(&urcvt(&out)), ["C"]);
+
+    let excluded = config(
+        r#"{"name": "A"}, {"name": "B"}, {"name": "C", "excluded": true}"#,
+        "",
+    );
+    let (code, out, err) = tally_with_config("excluded", "irv", &excluded, C_THEN_B);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    assert_eq!(elected(&doc), ["B"]);
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["B"], "6", "{doc}");
+    assert!(round1.get("C").is_none(), "C is not counted: {doc}");
+}
+
+#[test]
+fn aliases_count_for_their_candidate() {
+    let ballots = r#"{"candidates": ["Alice Smith", "A. Smith", "Bob"], "ballots": [
+        {"ranks": [["Alice Smith"]], "count": 2}, {"ranks": [["A. Smith"]], "count": 2},
+        {"ranks": [["Bob"]], "count": 3}]}"#;
+    let cfg = config(
+        r#"{"name": "Alice Smith", "aliases": ["A. Smith"]}, {"name": "Bob"}"#,
+        "",
+    );
+    let (code, out, err) = tally_with_config("aliases", "irv", &cfg, ballots);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    assert_eq!(doc["results"][0]["tally"]["Alice Smith"], "4", "{doc}");
+    assert_eq!(elected(&doc), ["Alice Smith"]);
+}
+
+#[test]
+fn a_ranking_beyond_max_rankings_allowed_is_refused() {
+    let cfg = config(
+        r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#,
+        r#", "maxRankingsAllowed": "1""#,
+    );
+    let (code, out, err) = tally_with_config("maxrank", "irv", &cfg, C_THEN_B);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("maxRankingsAllowed 1") && err.contains("rank 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn more_seats_than_candidates_elects_every_candidate() {
+    let cfg = config(
+        r#"{"name": "A"}, {"name": "B"}"#,
+        r#", "numberOfWinners": "3", "winnerElectionMode": "multiWinnerAllowMultipleWinnersPerRound""#,
+    );
+    let ballots = r#"{"candidates": ["A", "B"], "ballots": [[["A"]], [["A"]], [["B"]]]}"#;
+    let (code, out, err) = tally_with_config("seats", "stv", &cfg, ballots);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    assert_eq!(elected(&doc), ["A", "B"]);
+    assert_eq!(doc["results"].as_array().unwrap().len(), 1, "{doc}");
+}
+
+#[test]
+fn stop_counting_and_ask_counts_until_a_tie_needs_breaking() {
+    let cfg = config(
+        r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#,
+        r#", "tiebreakMode": "stopCountingAndAsk""#,
+    );
+    // No tie: counted.
+    let (code, out, err) = tally_with_config("ask-none", "irv", &cfg, C_THEN_B);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(elected(&urcvt(&out)), ["C"]);
+    // A and B tie for last place in round 1.
+    let tied = r#"{"candidates": ["A", "B", "C"], "ballots": [
+        {"ranks": [["C"]], "count": 4}, {"ranks": [["A"]], "count": 2},
+        {"ranks": [["B"]], "count": 2}]}"#;
+    let (code, out, err) = tally_with_config("ask-tie", "irv", &cfg, tied);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("round 1") && err.contains("\"A\", \"B\"") && err.contains("operator"),
+        "{err}"
+    );
+}
+
+/// A NIST CDF (JSON) report of `ballots`, each a list of candidate names in
+/// rank order, for the contest "Mayor" with candidates A, B and C.
+fn cdf(ballots: &[&[&str]]) -> String {
+    let cvrs: Vec<String> = ballots
+        .iter()
+        .enumerate()
+        .map(|(i, ranking)| {
+            let selections: Vec<String> = ranking
+                .iter()
+                .enumerate()
+                .map(|(r, name)| {
+                    format!(
+                        r#"{{"ContestSelectionId": "cs-{}", "SelectionPosition": [{{"HasIndication": "yes", "NumberVotes": 1, "Rank": {}}}]}}"#,
+                        name.to_lowercase(),
+                        r + 1
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"CurrentSnapshotId": "s{i}", "CVRSnapshot": [{{"@id": "s{i}", "CVRContest": [{{"ContestId": "mayor", "CVRContestSelection": [{}]}}]}}]}}"#,
+                selections.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"@type": "CVR.CastVoteRecordReport", "CVR": [{}],
+           "Election": [{{"@id": "e", "Candidate": [{{"@id": "ca", "Name": "A"}}, {{"@id": "cb", "Name": "B"}}, {{"@id": "cc", "Name": "C"}}],
+             "Contest": [{{"@id": "mayor", "Name": "Mayor", "ContestSelection": [
+               {{"@id": "cs-a", "CandidateIds": ["ca"]}}, {{"@id": "cs-b", "CandidateIds": ["cb"]}}, {{"@id": "cs-c", "CandidateIds": ["cc"]}}]}}]}}]}}"#,
+        cvrs.join(",")
+    )
+}
+
+fn run_config_only(config_path: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_christen"))
+        .arg("tally")
+        .arg("--rctab-config")
+        .arg(config_path)
+        .args(extra)
+        .output()
+        .expect("run christen");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A configuration naming a CDF file and a generic CSV file, in a folder
+/// below the configuration's: `sources` is the `cvrFileSources` JSON.
+fn two_source_contest(name: &str, sources: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir_all(dir.join("cvr")).unwrap();
+    std::fs::write(
+        dir.join("cvr/precincts_1_2.json"),
+        cdf(&[&["A", "B"], &["A"], &["C", "B"]]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cvr/mail.csv"),
+        "Response ID,precinct_id,A,B,C,Write-In\nm1,p9,,1,,\nm2,p9,,1,2,\nm3,p9,2,,1,\nm4,p9,,,,1\n",
+    )
+    .unwrap();
+    let config = format!(
+        r#"{{"tabulatorVersion": "TEST",
+            "outputSettings": {{"contestName": "Mayor", "outputDirectory": "output", "contestDate": "2026-11-03",
+                                "contestJurisdiction": "Town", "contestOffice": "Mayor",
+                                "tabulateByPrecinct": false, "generateCdfJson": false}},
+            "cvrFileSources": {sources},
+            "candidates": [{{"name": "A", "excluded": false, "aliases": []}},
+                           {{"name": "B", "excluded": false, "aliases": []}},
+                           {{"name": "C", "excluded": false, "aliases": []}}],
+            "rules": {{"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                       "winnerElectionMode": "singleWinnerMajority", "randomSeed": "", "numberOfWinners": "1",
+                       "decimalPlacesForVoteArithmetic": "4", "minimumVoteThreshold": "0",
+                       "maxSkippedRanksAllowed": "unlimited", "maxRankingsAllowed": "max",
+                       "nonIntegerWinningThreshold": false, "hareQuota": false, "batchElimination": false,
+                       "continueUntilTwoCandidatesRemain": false, "exhaustOnDuplicateCandidate": false}}}}"#
+    );
+    let path = dir.join("contest_config.json");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+const TWO_SOURCES: &str = r#"[
+    {"filePath": "cvr/precincts_1_2.json", "provider": "cdf", "contestId": "Mayor",
+     "firstVoteColumnIndex": "", "firstVoteRowIndex": "", "idColumnIndex": "", "precinctColumnIndex": "",
+     "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "",
+     "treatBlankAsUndeclaredWriteIn": false},
+    {"filePath": "cvr/mail.csv", "provider": "genericCsv", "contestId": "",
+     "firstVoteColumnIndex": "3", "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "2",
+     "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "Write-In",
+     "treatBlankAsUndeclaredWriteIn": false}]"#;
+
+#[test]
+fn a_config_alone_reads_every_source_relative_to_itself() {
+    let config = two_source_contest("sources", TWO_SOURCES);
+    // Run from elsewhere: paths are the configuration's, not the working directory's.
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    // Round 1: A 2 (CDF) + 0, B 0 + 2 (CSV), C 1 + 1, write-in 1 (CSV).
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "2", "{doc}");
+    assert_eq!(round1["C"], "2", "{doc}");
+    assert_eq!(round1["Undeclared Write-ins"], "1", "{doc}");
+    assert_eq!(doc["config"]["contest"], "Mayor");
+    assert_eq!(elected(&doc).len(), 1, "{doc}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn a_source_field_the_reader_would_ignore_is_refused_by_name() {
+    let sources = TWO_SOURCES.replacen(
+        r#""overvoteDelimiter": """#,
+        r#""overvoteDelimiter": "|""#,
+        1,
+    );
+    let config = two_source_contest("delimiter", &sources);
+    let (code, out, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("overvoteDelimiter"), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+
+    let sources = TWO_SOURCES.replacen(r#""provider": "cdf""#, r#""provider": "sequoia""#, 1);
+    let config = two_source_contest("sequoia", &sources);
+    let (code, _, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"sequoia\""), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn unknown_and_unsupported_config_fields_are_refused_by_name() {
+    let config = two_source_contest("unknown", TWO_SOURCES);
+    let text = std::fs::read_to_string(&config).unwrap();
+    for (from, to, named) in [
+        (
+            r#""winnerElectionMode": "singleWinnerMajority""#,
+            r#""winnerElectionMode": "bottomsUpUsingPercentageThreshold""#,
+            "bottomsUpUsingPercentageThreshold",
+        ),
+        (
+            r#""hareQuota": false"#,
+            r#""hareQuota": false, "surpriseRule": "1""#,
+            "surpriseRule",
+        ),
+        (
+            r#""winnerElectionMode": "singleWinnerMajority""#,
+            r#""winnerElectionMode": "multiPassIrv""#,
+            "multiPassIrv",
+        ),
+    ] {
+        std::fs::write(&config, text.replacen(from, to, 1)).unwrap();
+        let (code, _, err) = run_config_only(&config, &[]);
+        assert_eq!(code, 2);
+        assert!(err.contains(named), "{named}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn summary_csv_is_written_beside_the_report() {
+    let config = two_source_contest("summary", TWO_SOURCES);
+    let csv_path = config.parent().unwrap().join("summary.csv");
+    let (code, out, err) = run_config_only(&config, &["--summary-csv", csv_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Elected"), "{out}");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "Contest Information");
+    assert_eq!(lines[3], "Type of Election,Single-Winner");
+    assert_eq!(lines[4], "Contest,Mayor");
+    assert!(lines[1].starts_with("Generated By,Christen "), "{csv}");
+    assert!(
+        csv.contains("\nRounds,Round 1 Votes,% of vote,transfer,"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nA,2,28.57%,"), "{csv}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+/// One Dominion session (current, in one card) marking `marks` (candidate id,
+/// rank) in contest 7.
+fn dominion_session(record: u32, marks: &[(u32, u32)]) -> String {
+    let marks: Vec<String> = marks
+        .iter()
+        .map(|(c, r)| format!(r#"{{"CandidateId": {c}, "Rank": {r}, "IsAmbiguous": false}}"#))
+        .collect();
+    format!(
+        r#"{{"TabulatorId": 5, "BatchId": 1, "RecordId": {record},
+            "Original": {{"IsCurrent": true, "BallotTypeId": 1, "PrecinctPortionId": 1,
+              "Cards": [{{"Id": {record}, "Contests": [{{"Id": 7, "Marks": [{}]}}]}}]}}}}"#,
+        marks.join(",")
+    )
+}
+
+#[test]
+fn a_dominion_export_folder_is_read_with_its_manifests() {
+    let sources = r#"[
+        {"filePath": "dominion", "provider": "dominion", "contestId": "7",
+         "firstVoteColumnIndex": "", "firstVoteRowIndex": "", "idColumnIndex": "", "precinctColumnIndex": "",
+         "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "",
+         "treatBlankAsUndeclaredWriteIn": false},
+        {"filePath": "cvr/mail.csv", "provider": "genericCsv", "contestId": "",
+         "firstVoteColumnIndex": "3", "firstVoteRowIndex": "2", "idColumnIndex": "1", "precinctColumnIndex": "2",
+         "overvoteDelimiter": "", "overvoteLabel": "", "undervoteLabel": "", "undeclaredWriteInLabel": "Write-In",
+         "treatBlankAsUndeclaredWriteIn": false}]"#;
+    let config = two_source_contest("dominion", sources);
+    let folder = config.parent().unwrap().join("dominion");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("CandidateManifest.json"),
+        r#"{"List": [{"Description": "A", "Id": 1, "ContestId": 7}, {"Description": "B", "Id": 2, "ContestId": 7},
+                     {"Description": "C", "Id": 3, "ContestId": 7}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("ContestManifest.json"),
+        r#"{"List": [{"Description": "Mayor", "Id": 7, "VoteFor": 1, "NumOfRanks": 3}]}"#,
+    )
+    .unwrap();
+    // Two export files: A, A>B, then C>B.
+    std::fs::write(
+        folder.join("CvrExport_1.json"),
+        format!(
+            r#"{{"Sessions": [{}, {}]}}"#,
+            dominion_session(1, &[(1, 1)]),
+            dominion_session(2, &[(1, 1), (2, 2)])
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("CvrExport_2.json"),
+        format!(
+            r#"{{"Sessions": [{}]}}"#,
+            dominion_session(3, &[(3, 1), (2, 2)])
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    // The same ballots as the CDF file of the other test: A 2, B 2, C 2, write-in 1.
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "2", "{doc}");
+    assert_eq!(round1["C"], "2", "{doc}");
+    assert_eq!(round1["Undeclared Write-ins"], "1", "{doc}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+/// A configuration naming the hand-made ES&S workbook of
+/// `tests/conformance/ess/`, with these candidate objects.
+fn ess_contest(name: &str, candidates: &str) -> PathBuf {
+    let dir = scratch(name);
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/ess/ess_cvr.xlsx");
+    std::fs::copy(fixture, dir.join("ess_cvr.xlsx")).unwrap();
+    let config = format!(
+        r#"{{"outputSettings": {{"contestName": "ES&S"}},
+            "cvrFileSources": [{{"filePath": "ess_cvr.xlsx", "provider": "ess", "contestId": "",
+              "firstVoteColumnIndex": "4", "firstVoteRowIndex": "2", "idColumnIndex": "1",
+              "precinctColumnIndex": "2", "overvoteDelimiter": "|", "overvoteLabel": "",
+              "undervoteLabel": "undervote", "undeclaredWriteInLabel": "Write-in",
+              "treatBlankAsUndeclaredWriteIn": false}}],
+            "candidates": [{candidates}],
+            "rules": {{"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                       "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                       "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "unlimited",
+                       "maxRankingsAllowed": "3"}}}}"#
+    );
+    let path = dir.join("ess_config.json");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+#[test]
+fn an_ess_workbook_is_read_with_its_source_settings() {
+    let config = ess_contest("ess", r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#);
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0];
+    assert_eq!(round1["tally"]["A"], "2", "{doc}");
+    assert_eq!(round1["tally"]["C"], "2", "{doc}");
+    assert_eq!(round1["tally"]["Undeclared Write-ins"], "1", "{doc}");
+    assert_eq!(round1["inactiveBallots"]["overvotes"], "1", "{doc}");
+    // The workbook named on the command line is told to be ES&S's by its name.
+    let workbook = config.parent().unwrap().join("ess_cvr.xlsx");
+    let (code, out2, err) = run_config_only(&config, &["--urcvt", workbook.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(urcvt(&out2)["results"], doc["results"]);
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+#[test]
+fn candidates_the_configuration_does_not_declare_are_refused() {
+    let config = ess_contest("unrecognized", r#"{"name": "A"}, {"name": "B"}"#);
+    let (code, out, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("\"C\""), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+/// A Hart CVR file: one ballot marking `options` (name, id, rank digits) in
+/// contest "c-1".
+fn hart_cvr(options: &[(&str, &str, &str)]) -> String {
+    let options: String = options
+        .iter()
+        .map(|(name, id, value)| {
+            format!("<Option><Name>{name}</Name><Id>{id}</Id><Value>{value}</Value></Option>")
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Cvr xmlns="http://tempuri.org/CVRDesign.xsd"><CvrGuid>g</CvrGuid>
+  <PrecinctSplit><Name>P</Name><Id>p</Id></PrecinctSplit>
+  <Contests><Contest><Name>Mayor</Name><Id>c-1</Id><Options>{options}</Options></Contest></Contests>
+</Cvr>"#
+    )
+}
+
+#[test]
+fn a_hart_folder_is_read_one_ballot_per_file() {
+    let sources = TWO_SOURCES.replacen(
+        r#"{"filePath": "cvr/precincts_1_2.json", "provider": "cdf", "contestId": "Mayor","#,
+        r#"{"filePath": "hart", "provider": "hart", "contestId": "c-1","#,
+        1,
+    );
+    let config = two_source_contest("hart", &sources);
+    let folder = config.parent().unwrap().join("hart");
+    std::fs::create_dir_all(&folder).unwrap();
+    // The same ballots as the CDF file of the other tests: A, A>B, C>B.
+    let ballots = [
+        hart_cvr(&[("A", "o-a", "1")]),
+        hart_cvr(&[("A", "o-a", "10"), ("B", "o-b", "01")]),
+        hart_cvr(&[("C", "o-c", "10"), ("B", "o-b", "01")]),
+    ];
+    for (i, text) in ballots.iter().enumerate() {
+        std::fs::write(folder.join(format!("cvr_{i}.xml")), text).unwrap();
+    }
+    std::fs::write(folder.join("cvr_0.xml.sig.xml"), "<Signature/>").unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "2", "{doc}");
+    assert_eq!(round1["C"], "2", "{doc}");
+
+    // The folder alone on the command line is told to be Hart's and read with
+    // the configuration's hart settings: A 2, B 0, C 1.
+    let (code, out, err) = run_config_only(&config, &["--urcvt", folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    assert_eq!(doc["results"][0]["tally"]["A"], "2", "{doc}");
+    assert_eq!(doc["results"][0]["tally"]["C"], "1", "{doc}");
+    let (code, _, err) =
+        run_config_only(&config, &["--format", "dominion", folder.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("CandidateManifest.json"), "{err}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
