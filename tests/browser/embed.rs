@@ -52,7 +52,8 @@ document.getElementById("widget").addEventListener("christen:update", function (
 <script>
 addEventListener("message", function (e) {{
   if (e.origin === "{app}" && e.data && e.data.type === "christen:embed") {{
-    document.getElementById("frame-out").textContent = "winners=" + e.data.winners.join("|");
+    var out = document.getElementById("frame-out");
+    out.textContent += (out.textContent ? " then " : "") + "winners=" + e.data.winners.join("|");
   }}
 }});
 </script>
@@ -114,7 +115,10 @@ fn embedded_results_render_update_live_respect_frame_ancestors_and_pass_axe() {
     let browser = Browser::launch();
     browser.goto(&format!("{allowed}/"));
     let within = Duration::from_secs(30);
-    let framed = browser.wait_for_text("#frame-out", WINNER_BEFORE, within);
+    // The frame's reports accumulate: the widget below casts new ballots as
+    // soon as it renders, and the live embed page follows them (the stream),
+    // so its first report may already be followed by the new winner.
+    let framed = browser.wait_for_text("#frame-out", &format!("winners={WINNER_BEFORE}"), within);
     println!("iframe on the allowed origin: {framed}");
     // What the Shadow DOM showed at the first render (the page notes it).
     browser.wait_for_text("#widget-first", &format!("Winner: {WINNER_BEFORE}"), within);
@@ -132,6 +136,8 @@ fn embedded_results_render_update_live_respect_frame_ancestors_and_pass_axe() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(!latest.contains(&format!("Winner: {WINNER_BEFORE}")));
+    // The framed embed page updates itself too (no reload; the stream).
+    browser.wait_for_text("#frame-out", &format!("winners={WINNER_AFTER}"), within);
     browser.screenshot("embed.png");
 
     // Another origin: the browser refuses to frame the page, so nothing reports.
