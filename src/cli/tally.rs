@@ -64,6 +64,11 @@ pub struct TallyArgs {
     /// (IRV and STV).
     #[arg(long, value_name = "FILE")]
     pub summary_csv: Option<String>,
+    /// The contest to count in cast vote records holding several (NIST CDF,
+    /// Clear Ballot, Hart): its name or id, instead of the configuration
+    /// source's contestId.
+    #[arg(long)]
+    pub contest: Option<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
     /// Ballot file, or `-` for standard input; with --rctab-config and no file,
@@ -252,7 +257,7 @@ pub enum FormatArg {
     Blt,
     Json,
     Csv,
-    /// NIST CDF JSON cast vote records.
+    /// NIST CDF cast vote records (JSON or XML).
     Cdf,
     /// RCTab generic CSV cast vote records.
     RctabCsv,
@@ -600,7 +605,7 @@ fn count_with_rules(
     bytes: &[u8],
     config: Option<&RctabConfig>,
 ) -> Result<String, String> {
-    let input = read_for_rules(kind, bytes, config)?;
+    let input = read_for_rules(kind, bytes, config, args.contest.as_deref())?;
     count_input(args, input, config)
 }
 
@@ -669,6 +674,9 @@ fn count_vendor(
             ..Default::default()
         });
     source.file_path = args.file().to_owned();
+    if let Some(contest) = &args.contest {
+        source.contest_id = Some(contest.clone());
+    }
     let path = std::path::Path::new(args.file());
     let election = match vendor {
         Vendor::Dominion => read_dominion_folder(&source, path)?,
@@ -823,20 +831,19 @@ fn count_input(
 }
 
 /// Reads `bytes` as `kind`, with the CVR reading options of `config`'s first
-/// source.
+/// source, `contest` (if given) instead of its contestId.
 fn read_for_rules(
     kind: FileKind,
     bytes: &[u8],
     config: Option<&RctabConfig>,
+    contest: Option<&str>,
 ) -> Result<RulesInput, String> {
     let text = || std::str::from_utf8(bytes).map_err(|_| "expected UTF-8 text".to_string());
     let source = config.and_then(|c| c.sources.first());
+    let contest = contest.or(source.and_then(|s| s.contest_id.as_deref()));
     let election = match kind {
         FileKind::Debian => formats::debian::read_debian_tally(bytes).map_err(|e| e.to_string())?,
-        FileKind::Cdf => {
-            formats::cdf::read_cdf_json(text()?, source.and_then(|s| s.contest_id.as_deref()))
-                .map_err(|e| e.to_string())?
-        }
+        FileKind::Cdf => formats::cdf_xml::read_cdf(text()?, contest).map_err(|e| e.to_string())?,
         FileKind::RctabCsv => formats::rctab_csv::read_generic_csv(
             text()?,
             &GenericCsvOptions {
@@ -848,7 +855,7 @@ fn read_for_rules(
         FileKind::ClearBallot => formats::rctab_csv::read_clear_ballot_csv(
             text()?,
             &ClearBallotOptions {
-                contest: source.and_then(|s| s.contest_id.clone()),
+                contest: contest.map(str::to_owned),
                 undeclared_write_in_label: source.and_then(|s| s.undeclared_write_in_label.clone()),
             },
         )

@@ -73,22 +73,54 @@ pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, Rea
     if !doc.is_object() {
         return Err(err("$", "expected a CastVoteRecordReport object"));
     }
-    let (candidate_names, contests) = candidates_and_contests(&doc)?;
-    let (contest_value, contest_path) = choose_contest(&contests, contest)?;
-    let contest_id = string(contest_value, "@id", contest_path)?;
     let mut builder = ElectionBuilder::default();
-    let selections = Selections::read(contest_value, contest_path, &candidate_names, &mut builder)?;
+    let chosen = ChosenContest::find(&doc, contest, &mut builder)?;
     let mut marks: Vec<(u32, CandidateIdx)> = Vec::new();
     for (i, cvr) in array(&doc, "CVR", "$")?.iter().enumerate() {
-        let Some((cvr_contest, kpath)) = cvr_contest(cvr, &format!("$.CVR[{i}]"), contest_id)?
-        else {
-            continue;
-        };
-        marks.clear();
-        selections.read_marks(cvr_contest, &kpath, contest_id, &mut builder, &mut marks)?;
-        builder.add_marks(&marks);
+        chosen.add_cvr(cvr, &format!("$.CVR[{i}]"), &mut builder, &mut marks)?;
     }
     Ok(builder.finish())
+}
+
+/// The contest being counted: its `@id` and its selections.
+pub(super) struct ChosenContest<'a> {
+    id: &'a str,
+    selections: Selections<'a>,
+}
+
+impl<'a> ChosenContest<'a> {
+    /// Finds the contest named `contest` (or the only one) among the `Election`s
+    /// of `doc`, adding its candidates to `builder` in order.
+    pub(super) fn find(
+        doc: &'a Value,
+        contest: Option<&str>,
+        builder: &mut ElectionBuilder,
+    ) -> Result<Self, ReadError> {
+        let (candidate_names, contests) = candidates_and_contests(doc)?;
+        let (contest_value, contest_path) = choose_contest(&contests, contest)?;
+        let id = string(contest_value, "@id", contest_path)?;
+        let selections = Selections::read(contest_value, contest_path, &candidate_names, builder)?;
+        Ok(ChosenContest { id, selections })
+    }
+
+    /// Adds one `CVR` (at JSON path `path`) as a ballot, unless it does not vote
+    /// in the contest. `marks` is scratch space.
+    pub(super) fn add_cvr(
+        &self,
+        cvr: &Value,
+        path: &str,
+        builder: &mut ElectionBuilder,
+        marks: &mut Vec<(u32, CandidateIdx)>,
+    ) -> Result<(), ReadError> {
+        let Some((cvr_contest, kpath)) = cvr_contest(cvr, path, self.id)? else {
+            return Ok(());
+        };
+        marks.clear();
+        self.selections
+            .read_marks(cvr_contest, &kpath, self.id, builder, marks)?;
+        builder.add_marks(marks);
+        Ok(())
+    }
 }
 
 /// The candidates of every election (`@id` → `Name`) and every contest with its

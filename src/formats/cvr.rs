@@ -4,6 +4,7 @@
 //! hash order.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use crate::tally::{Ballot, CandidateIdx, Election};
 
@@ -68,9 +69,17 @@ pub(crate) fn split_csv_line(line: &str) -> Result<Vec<String>, usize> {
 pub(crate) struct ElectionBuilder {
     candidates: Vec<String>,
     by_name: HashMap<String, CandidateIdx>,
-    groups: HashMap<Vec<Vec<CandidateIdx>>, usize>,
+    /// The first group (index into `ballots`) of each hash of rank slots;
+    /// `same_hash[i]` the next group with the hash of group `i`. The ranks
+    /// themselves are kept once, in `ballots`, not again as keys.
+    groups: HashMap<u64, u32>,
+    same_hash: Vec<u32>,
+    hasher: std::collections::hash_map::RandomState,
     ballots: Vec<Ballot>,
 }
+
+/// The end of a `same_hash` chain.
+const NO_GROUP: u32 = u32::MAX;
 
 impl ElectionBuilder {
     /// A builder that already knows `names`, in that order.
@@ -123,13 +132,20 @@ impl ElectionBuilder {
         if count == 0 {
             return;
         }
-        match self.groups.get(&ranks) {
-            Some(&at) => self.ballots[at].count += count,
-            None => {
-                self.groups.insert(ranks.clone(), self.ballots.len());
-                self.ballots.push(Ballot { ranks, count });
+        let hash = self.hasher.hash_one(&ranks);
+        let mut at = self.groups.get(&hash).copied().unwrap_or(NO_GROUP);
+        while at != NO_GROUP {
+            let group = &mut self.ballots[at as usize];
+            if group.ranks == ranks {
+                group.count += count;
+                return;
             }
+            at = self.same_hash[at as usize];
         }
+        let new = self.ballots.len() as u32;
+        let previous = self.groups.insert(hash, new).unwrap_or(NO_GROUP);
+        self.same_hash.push(previous);
+        self.ballots.push(Ballot { ranks, count });
     }
 
     /// Adds one ballot given as `(rank, candidate)` marks, ranks 1-based, in any order.

@@ -4,6 +4,8 @@
 //! The name's extension picks the family (`.soc .soi .toc .toi` PrefLib, `.blt
 //! .hil` BLT, `.json`, `.csv`); the contents pick the kind within a family, or the
 //! family itself when the name says nothing:
+//! - XML whose root is `CastVoteRecordReport`: NIST CDF in XML (whatever the
+//!   name; a Hart folder of XML is told apart by the CLI);
 //! - a line `Option 1--->: Name` before any `V:` vote: a Debian tally sheet;
 //! - JSON with a `CVR` array or `"@type": "CVR.CastVoteRecordReport"`: NIST CDF;
 //!   with `maxRank`, or ballots given as lists of rank slots (`[["A"], [], ["B"]]`)
@@ -29,7 +31,7 @@ pub enum FileKind {
     Blt,
     Json,
     Csv,
-    /// NIST CDF JSON cast vote records ([`super::cdf`]).
+    /// NIST CDF cast vote records, JSON or XML ([`super::cdf`]).
     Cdf,
     /// RCTab generic CSV cast vote records ([`super::rctab_csv`]).
     RctabCsv,
@@ -85,6 +87,9 @@ impl FileKind {
     /// be told.
     pub fn detect(path: &str, bytes: &[u8]) -> Option<FileKind> {
         let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+        if is_cdf_xml(head) {
+            return Some(FileKind::Cdf);
+        }
         let family = match Format::from_extension(path) {
             Some(format) => format,
             None if debian::looks_like_tally_sheet(head) => return Some(FileKind::Debian),
@@ -119,6 +124,28 @@ fn first_line(head: &[u8]) -> String {
 
 fn first_line_has_commas(head: &[u8]) -> bool {
     first_line(head).contains(',')
+}
+
+/// XML whose root element is a `CastVoteRecordReport` (NIST CDF); other XML,
+/// such as a Hart `<Cvr>`, is not.
+fn is_cdf_xml(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if !t.starts_with('<') {
+        return false;
+    }
+    // The root is the first element that is not a declaration, comment or
+    // doctype: `<?...`, `<!...`.
+    t.match_indices('<')
+        .map(|(i, _)| &t[i + 1..])
+        .find(|rest| !rest.starts_with('?') && !rest.starts_with('!'))
+        .is_some_and(|rest| {
+            let name: &str = rest
+                .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .next()
+                .unwrap_or_default();
+            name.rsplit(':').next() == Some("CastVoteRecordReport")
+        })
 }
 
 /// Which CSV: canonical, Clear Ballot or RCTab generic, by the header.
@@ -234,6 +261,10 @@ mod tests {
         let cdf = r#"{"@type": "CVR.CastVoteRecordReport", "Election": [], "CVR": []}"#;
         assert_eq!(kind("-", cdf), Some(FileKind::Cdf));
         assert_eq!(kind("cvr.json", cdf), Some(FileKind::Cdf));
+        let cdf_xml = "\u{feff}<?xml version=\"1.0\"?>\n<!-- c -->\n<cdf:CastVoteRecordReport xmlns:cdf=\"x\">";
+        assert_eq!(kind("cvr.xml", cdf_xml), Some(FileKind::Cdf));
+        assert_eq!(kind("-", cdf_xml), Some(FileKind::Cdf));
+        assert_eq!(kind("cvr.xml", "<?xml version=\"1.0\"?><Cvr></Cvr>"), None);
         let rctab = r#"{"candidates": ["A", "B"], "ballots": [[["A"], [], ["B"]]]}"#;
         assert_eq!(kind("-", rctab), Some(FileKind::RctabJson));
         let rctab_objects = r#"{"candidates": ["A"], "ballots": [{"ranks": [["A"]], "count": 2}]}"#;

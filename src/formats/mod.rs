@@ -17,7 +17,8 @@
 //! Cast vote records and result files of other tabulators (issue 6), each with
 //! its own options and a [`ReadError`] giving the line (or JSON path) and what
 //! was expected:
-//! - [`cdf`]: NIST SP 1500-103 CDF cast vote records, JSON form.
+//! - [`cdf`]: NIST SP 1500-103 CDF cast vote records, JSON form, and
+//!   [`cdf_xml`] the same in XML ([`cdf_xml::read_cdf`] reads either).
 //! - [`rctab_csv`]: RCTab generic CSV and Clear Ballot CSV cast vote records.
 //! - [`rctab_config`]: RCTab contest configurations and the RCTab-style
 //!   `ballots.json` (rank slots with skips and overvotes, RCTab `rules`).
@@ -33,6 +34,7 @@
 
 pub mod blt;
 pub mod cdf;
+pub mod cdf_xml;
 pub mod csv;
 pub mod cvr;
 pub mod debian;

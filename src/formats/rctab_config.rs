@@ -570,41 +570,185 @@ pub struct RctabBallots {
 /// `{"ranks": [...], "count": n}`. A name not among `candidates` is an error, except
 /// [`UNDECLARED_WRITE_INS`], which is added as a candidate when used.
 pub fn read_rctab_ballots_json(input: &str) -> Result<RctabBallots, ReadError> {
-    let doc: Value = serde_json::from_str(input).map_err(|e| json_syntax(BALLOTS, &e))?;
-    let root = doc.as_object().ok_or_else(|| {
-        err(
-            BALLOTS,
-            "$",
-            "expected an object with \"candidates\" and \"ballots\"",
-        )
-    })?;
-    let mut builder = declared_candidates(root)?;
+    let mut stream = BallotStream::default();
+    let mut de = serde_json::Deserializer::from_str(input);
+    let read =
+        serde::de::DeserializeSeed::deserialize(&mut stream, &mut de).and_then(|()| de.end());
+    if let Some(e) = stream.failed.take() {
+        return Err(e);
+    }
+    read.map_err(|e| json_syntax(BALLOTS, &e))?;
+    let root = &stream.root;
+    let mut builder = match stream.builder.take() {
+        Some(builder) => builder,
+        None => declared_candidates(root)?,
+    };
     let rules = match root.get("rules") {
         None | Some(Value::Null) => None,
         Some(rules) => Some(parse_rctab_rules(BALLOTS, rules, "$.rules")?),
     };
     let max_rank = read_max_rank(root.get("maxRank"))?;
-    let ballots = root
-        .get("ballots")
-        .and_then(Value::as_array)
-        .ok_or_else(|| err(BALLOTS, "$", "expected a \"ballots\" array"))?;
-    let mut parsed: Vec<(Vec<Vec<CandidateIdx>>, u64)> = Vec::with_capacity(ballots.len());
-    for (b, ballot) in ballots.iter().enumerate() {
-        let (slots, count, spath) = ballot_slots(ballot, &format!("$.ballots[{b}]"))?;
-        let mut ranks = Vec::with_capacity(slots.len());
-        for (r, slot) in slots.iter().enumerate() {
-            ranks.push(read_slot(slot, &format!("{spath}[{r}]"), &mut builder)?);
+    if !stream.streamed {
+        // `ballots` came before `candidates` (or not at all): read it now.
+        let ballots = root
+            .get("ballots")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err(BALLOTS, "$", "expected a \"ballots\" array"))?;
+        for (b, ballot) in ballots.iter().enumerate() {
+            add_ballot(ballot, b, &mut builder)?;
         }
-        parsed.push((ranks, count));
-    }
-    for (ranks, count) in parsed {
-        builder.add_slots(ranks, count);
     }
     Ok(RctabBallots {
         election: builder.finish(),
         rules,
         max_rank,
     })
+}
+
+/// Reads one ballot (number `b`) into its group.
+fn add_ballot(ballot: &Value, b: usize, builder: &mut ElectionBuilder) -> Result<(), ReadError> {
+    let (slots, count, spath) = ballot_slots(ballot, &format!("$.ballots[{b}]"))?;
+    let mut ranks = Vec::with_capacity(slots.len());
+    for (r, slot) in slots.iter().enumerate() {
+        ranks.push(read_slot(slot, &format!("{spath}[{r}]"), builder)?);
+    }
+    builder.add_slots(ranks, count);
+    Ok(())
+}
+
+/// The top level of a `ballots.json` read as a stream: every member but
+/// `ballots` kept as a value; `ballots`, once `candidates` is known, read one
+/// ballot at a time into the groups, so the million ballots of a large contest
+/// are never held as JSON values at once.
+#[derive(Default)]
+struct BallotStream {
+    root: Map<String, Value>,
+    builder: Option<ElectionBuilder>,
+    /// Whether `ballots` was read into `builder` as it streamed by.
+    streamed: bool,
+    /// The error that stopped the stream, when it is not a JSON syntax error.
+    failed: Option<ReadError>,
+}
+
+impl BallotStream {
+    fn fail<E: serde::de::Error>(&mut self, e: ReadError) -> E {
+        let message = e.to_string();
+        self.failed = Some(e);
+        E::custom(message)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut BallotStream {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut BallotStream {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object with \"candidates\" and \"ballots\"")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "ballots" && self.builder.is_some() && !self.streamed {
+                self.streamed = true;
+                map.next_value_seed(Ballots(&mut *self))?;
+                continue;
+            }
+            let value: Value = map.next_value()?;
+            let is_candidates = key == "candidates";
+            self.root.insert(key, value);
+            if is_candidates && !self.streamed {
+                match declared_candidates(&self.root) {
+                    Ok(builder) => self.builder = Some(builder),
+                    Err(e) => return Err(self.fail(e)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Err(self.fail(not_an_object()))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Err(self.fail(not_an_object()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Err(self.fail(not_an_object()))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Err(self.fail(not_an_object()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Err(self.fail(not_an_object()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Err(self.fail(not_an_object()))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Err(self.fail(not_an_object()))
+    }
+}
+
+fn not_an_object() -> ReadError {
+    err(
+        BALLOTS,
+        "$",
+        "expected an object with \"candidates\" and \"ballots\"",
+    )
+}
+
+/// The `ballots` array, read one ballot at a time.
+struct Ballots<'s>(&'s mut BallotStream);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Ballots<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Ballots<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a \"ballots\" array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let stream = self.0;
+        let mut b = 0;
+        while let Some(ballot) = seq.next_element::<Value>()? {
+            let Some(builder) = stream.builder.as_mut() else {
+                break;
+            };
+            if let Err(e) = add_ballot(&ballot, b, builder) {
+                return Err(stream.fail(e));
+            }
+            b += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Err(self
+            .0
+            .fail(err(BALLOTS, "$", "expected a \"ballots\" array")))
+    }
 }
 
 /// A builder holding the `candidates` names, in order.
@@ -805,6 +949,32 @@ impl RctabRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ballots_json_reads_alike_in_any_member_order() {
+        let streamed = r#"{"candidates": ["A", "B"], "ballots": [[["A"], ["B"]], {"ranks": [["B"]], "count": 2}, [["A"], ["B"]]], "maxRank": 2}"#;
+        let buffered = r#"{"maxRank": 2, "ballots": [[["A"], ["B"]], {"ranks": [["B"]], "count": 2}, [["A"], ["B"]]], "candidates": ["A", "B"]}"#;
+        let a = read_rctab_ballots_json(streamed).unwrap();
+        let b = read_rctab_ballots_json(buffered).unwrap();
+        assert_eq!(a.election, b.election);
+        assert_eq!(a.election.ballots.len(), 2);
+        assert_eq!(a.election.ballots[0].count, 2);
+        assert_eq!(a.max_rank, Some(2));
+        let bad = streamed.replace(r#"[["B"]], "count""#, r#"[["Z"]], "count""#);
+        let e = read_rctab_ballots_json(&bad).unwrap_err();
+        assert!(
+            matches!(&e.location, Location::JsonPath(p) if p == "$.ballots[1].ranks[0][0]"),
+            "{e}"
+        );
+        for text in [
+            "[1]",
+            "3",
+            r#"{"candidates": ["A"], "ballots": {}}"#,
+            r#"{"candidates": ["A"], "ballots": [[["A"]]"#,
+        ] {
+            assert!(read_rctab_ballots_json(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn ballots_json_keeps_skips_overvotes_and_duplicates() {

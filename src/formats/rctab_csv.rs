@@ -86,27 +86,38 @@ fn parse_rank(cell: &str) -> Option<u32> {
 }
 
 /// Reads an RCTab generic CSV cast vote record file.
+///
+/// Read as a stream, twice over the text, so that no more than one row is held
+/// at a time: first every row is split (so a malformed one is found first
+/// wherever it is) and, when the first vote column is not given, checked for the
+/// columns that could be the first vote column; then every row is counted.
 pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Election, ReadError> {
-    let mut rows = Vec::new();
-    for (line_no, line) in lines(input) {
-        rows.push((line_no, split(GENERIC, line_no, line)?));
-    }
-    let Some(((header_line, header), data)) = rows.split_first() else {
+    let mut rows = lines(input);
+    let Some((header_line, header)) = rows.next() else {
         return Err(ReadError::new(
             GENERIC,
             Location::Input,
             "expected a header row, found an empty file",
         ));
     };
-    let first = first_vote_column(options, *header_line, header, data)?;
+    let header = split(GENERIC, header_line, header)?;
+    let mut probe = VoteColumnProbe::new(header.len());
+    for (line_no, line) in rows {
+        let row = split(GENERIC, line_no, line)?;
+        if options.first_vote_column.is_none() {
+            probe.see(&row);
+        }
+    }
+    let first = first_vote_column(options, header_line, &header, &probe)?;
     let mut builder = ElectionBuilder::default();
-    let column_candidate = vote_columns(options, *header_line, header, first, &mut builder)?;
+    let column_candidate = vote_columns(options, header_line, &header, first, &mut builder)?;
     let mut marks = Vec::new();
-    for (line_no, row) in data {
+    for (line_no, line) in lines(input).skip(1) {
+        let row = split(GENERIC, line_no, line)?;
         if row.len() > header.len() {
             return Err(ReadError::new(
                 GENERIC,
-                Location::Line(*line_no),
+                Location::Line(line_no),
                 format!(
                     "expected at most {} fields (as many as the header), found {}",
                     header.len(),
@@ -123,7 +134,7 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
                 ReadError::new(
                     GENERIC,
                     Location::Cell {
-                        line: *line_no,
+                        line: line_no,
                         column: c + 1,
                     },
                     format!(
@@ -138,13 +149,51 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
     Ok(builder.finish())
 }
 
+/// Which columns every data row allows as the first vote column: from there
+/// on, each cell is blank or a rank no larger than the number of header
+/// columns left.
+struct VoteColumnProbe {
+    possible: Vec<bool>,
+}
+
+impl VoteColumnProbe {
+    fn new(columns: usize) -> Self {
+        VoteColumnProbe {
+            possible: vec![true; columns],
+        }
+    }
+
+    /// Rules out the columns `row` does not allow.
+    fn see(&mut self, row: &[String]) {
+        let columns = self.possible.len();
+        // From the right: whether a cell at or after c is neither blank nor a
+        // positive number, and the largest number at or after c.
+        let mut bad = false;
+        let mut largest = 0u64;
+        for c in (0..row.len().max(columns)).rev() {
+            if let Some(cell) = row.get(c) {
+                let cell = cell.trim();
+                if !cell.is_empty() {
+                    match cell.parse::<u64>() {
+                        Ok(r) if r >= 1 => largest = largest.max(r),
+                        _ => bad = true,
+                    }
+                }
+            }
+            if c < columns && (bad || largest > (columns - c) as u64) {
+                self.possible[c] = false;
+            }
+        }
+    }
+}
+
 /// The 0-based first vote column: the option's, or the first column that is not
 /// an id column and holds only blanks and rank numbers on every row.
 fn first_vote_column(
     options: &GenericCsvOptions,
     header_line: usize,
     header: &[String],
-    data: &[(usize, Vec<String>)],
+    probe: &VoteColumnProbe,
 ) -> Result<usize, ReadError> {
     match options.first_vote_column {
         Some(0) => {
@@ -159,17 +208,7 @@ fn first_vote_column(
         }
         Some(col) => Ok(col - 1),
         None => (0..header.len())
-            .find(|&c| {
-                let candidates = (header.len() - c) as u64;
-                !is_id_column(&header[c])
-                    && data.iter().all(|(_, row)| {
-                        row.iter().skip(c).all(|cell| {
-                            let cell = cell.trim();
-                            cell.is_empty()
-                                || cell.parse::<u64>().is_ok_and(|r| (1..=candidates).contains(&r))
-                        })
-                    })
-            })
+            .find(|&c| !is_id_column(&header[c]) && probe.possible[c])
             .ok_or_else(|| {
                 ReadError::new(
                     GENERIC,
@@ -377,6 +416,27 @@ mod tests {
     use super::*;
 
     const GENERIC: &str = "id,Alice,Bob,Write-In\nr1,1,2,\nr2,,1,2\nr3,1,1,\n";
+
+    #[test]
+    fn the_first_vote_column_is_the_first_every_row_allows() {
+        let first = |text: &str| {
+            read_generic_csv(text, &GenericCsvOptions::default())
+                .map(|e| e.candidates)
+                .map_err(|e| e.to_string())
+        };
+        // "3" is too high a rank with only two columns left from Bob on, so
+        // the votes start at the precinct column (which is not named like an id).
+        assert_eq!(
+            first("ballot id,precinct,Ann,Bob\nb1,3,,1\nb2,1,2,\n").unwrap(),
+            ["precinct", "Ann", "Bob"]
+        );
+        // A word anywhere from a column on rules it out.
+        assert_eq!(
+            first("ballot id,precinct,Ann,Bob\nb1,north,1,2\nb2,south,,1\n").unwrap(),
+            ["Ann", "Bob"]
+        );
+        assert!(first("id,Ann\nb1,x\n").unwrap_err().contains("none found"));
+    }
 
     #[test]
     fn generic_csv_reads_ranks_overvotes_and_write_ins() {

@@ -5,7 +5,7 @@
 //!
 //! Every source field RCTab defines is either used or, when set, refused with
 //! an error naming it — never silently ignored:
-//! - `cdf` (NIST CDF, JSON form): `contestId`.
+//! - `cdf` (NIST CDF, JSON or XML form): `contestId`.
 //! - `genericCsv`: `firstVoteColumnIndex`, `undeclaredWriteInLabel`,
 //!   `firstVoteRowIndex` 2 (one header row).
 //! - For every provider, `idColumnIndex`, `precinctColumnIndex` and
@@ -22,7 +22,7 @@
 //!   (required), `undeclaredWriteInLabel` (an option id); see [`super::hart`].
 //! - Any other provider: refused, naming it.
 
-use super::cdf::read_cdf_json;
+use super::cdf_xml::read_cdf;
 use super::dominion::{read_dominion, DominionExport};
 use super::ess::{read_ess_xlsx, EssOptions};
 use super::hart::read_hart;
@@ -121,7 +121,7 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
 pub fn read_source(source: &RctabCvrSource, text: &str) -> Result<Election, String> {
     check_source(source)?;
     let read = match source.provider.as_str() {
-        "cdf" => read_cdf_json(text, source.contest_id.as_deref()),
+        "cdf" => read_cdf(text, source.contest_id.as_deref()),
         "genericCsv" => read_generic_csv(
             text,
             &GenericCsvOptions {
