@@ -83,16 +83,6 @@ impl Flat {
         &self.items[self.start[g]..self.start[g + 1]]
     }
 
-    /// Where group g's items start and end in [`Flat::all_items`].
-    pub fn range(&self, g: usize) -> (usize, usize) {
-        (self.start[g], self.start[g + 1])
-    }
-
-    /// Every group's items, group after group.
-    pub fn all_items(&self) -> &[u32] {
-        &self.items
-    }
-
     /// Ballots in group g.
     pub fn count(&self, g: usize) -> u64 {
         self.count[g]
