@@ -97,7 +97,10 @@ fn digest(election: &Election, method: Method, options: &Options) -> String {
     if let Some(dir) = std::env::var_os("CHRISTEN_DUMP_PRESETS") {
         // Debugging aid: every answer in full, one file per case.
         let n = std::fs::read_dir(&dir).map_or(0, |d| d.count());
-        let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{n:04}.json")), &text);
+        let _ = std::fs::write(
+            std::path::Path::new(&dir).join(format!("{n:04}.json")),
+            &text,
+        );
     }
     let hash = Sha256::digest(text.as_bytes());
     hash[..8].iter().map(|b| format!("{b:02x}")).collect()
