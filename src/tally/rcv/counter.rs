@@ -164,10 +164,12 @@ impl Counter<'_> {
         }
     }
 
-    /// The winning threshold of `round` (RCTab `Tabulator.tabulate` and
-    /// `calculateAndSetWinningThreshold`): several seats, or one seat with
-    /// `first_round_threshold`, keep round 1's; otherwise it is worked out
-    /// from the round's active votes. Never below `minimum_votes`.
+    /// Who is elected in `round` among `shown` (RCTab
+    /// `Tabulator.identifyWinners`), most votes first: nobody while an
+    /// undeclared write-in holds votes; everyone left when they are no more
+    /// than the seats to fill; else those at `threshold` (one only under
+    /// `OneWinnerPerRound`); one seat with two tied candidates left and
+    /// `two_left_tie_elects`, one of them by the tie-break.
     fn identify_winners(
         &mut self,
         shown: &[CandidateIdx],
@@ -251,6 +253,8 @@ impl Counter<'_> {
         groups
     }
 
+    /// RCTab's batch elimination: the largest set of lowest candidates whose
+    /// votes together are below the next candidate's (`groups` ascending).
     fn batch(&self, groups: &[(u128, Vec<CandidateIdx>)]) -> Vec<CandidateIdx> {
         let mut running = 0u128;
         let mut seen: Vec<CandidateIdx> = Vec::new();
@@ -279,6 +283,9 @@ impl Counter<'_> {
         eliminations
     }
 
+    /// Whom `round` eliminates (module docs of `tally::rcv`): undeclared
+    /// write-ins holding votes, everyone below `minimum_votes`, a batch, or the
+    /// lowest, a tie broken.
     fn eliminate(
         &mut self,
         shown: &[CandidateIdx],
@@ -324,6 +331,8 @@ impl Counter<'_> {
         })
     }
 
+    /// Whether another round is counted after `round` (RCTab
+    /// `Tabulator.shouldContinueTabulating`).
     fn should_continue(&self, round: u32) -> bool {
         let n = self.status.len();
         if self

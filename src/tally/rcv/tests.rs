@@ -283,3 +283,106 @@ fn overvote_rules_differ_as_rctab_defines() {
     let c = count_rcv(&e, 1, &r(OvervoteRule::ExhaustIfMultipleContinuing)).unwrap();
     assert_eq!(c.rounds[0].overvotes, 10_000);
 }
+
+/// The API's `Rules` keep their JSON names while holding the engine's types.
+#[test]
+fn api_rules_keep_their_json_names() {
+    use crate::tally::Rules;
+    let json = serde_json::to_value(Rules::default()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"overvote": "exhaust_immediately", "skipped_ranks": "skip",
+                           "quota": "droop", "decimals": 5})
+    );
+    let back: Rules = serde_json::from_value(json).unwrap();
+    assert_eq!(back, Rules::default());
+    assert_eq!(back.overvote, OvervoteRule::ExhaustIfMultipleContinuing);
+    let other: Rules = serde_json::from_value(serde_json::json!({
+        "overvote": "exhaust_at_any_overvote", "skipped_ranks": 1, "quota": "hare_whole"
+    }))
+    .unwrap();
+    assert_eq!(other.overvote, OvervoteRule::ExhaustImmediately);
+    assert_eq!(other.skipped_ranks, Some(1));
+    assert_eq!(other.quota, ThresholdRule::HareWhole);
+    assert_eq!(
+        serde_json::to_value(&other).unwrap()["skipped_ranks"],
+        serde_json::json!(1)
+    );
+    assert!(serde_json::from_value::<Rules>(serde_json::json!({"overvote": "nope"})).is_err());
+    assert!(serde_json::from_value::<Rules>(serde_json::json!({"skipped_ranks": "x"})).is_err());
+}
+
+/// Two tied candidates left: RCTab elects one by the tie-break in that round;
+/// the API's IRV eliminates one, and the other wins the next round.
+#[test]
+fn two_left_tie_elects_or_eliminates() {
+    let e = election(&[(&[&[0]], 2), (&[&[1]], 2)], 2);
+    let rctab = RcvRules {
+        tie_break: TieBreakMode::CandidateOrder,
+        ..RcvRules::default()
+    };
+    let count = count_rcv(&e, 1, &rctab).unwrap();
+    assert_eq!(count.rounds.len(), 1);
+    assert_eq!(count.rounds[0].elected, vec![0]);
+    let api = RcvRules {
+        two_left_tie_elects: false,
+        ..rctab
+    };
+    let count = count_rcv(&e, 1, &api).unwrap();
+    assert_eq!(count.rounds.len(), 2);
+    assert_eq!(count.rounds[0].eliminated, vec![1]);
+    assert_eq!(count.rounds[1].elected, vec![0]);
+}
+
+/// Scottish stages move one surplus at a time at value × surplus ÷ votes, the
+/// candidate keeping the quota; RCTab's rules for its rounds are refused.
+#[test]
+fn one_at_a_time_surpluses_and_refused_rules() {
+    // 2 seats, 9 ballots: quota 4. A has 6 (surplus 2, to B and C alike).
+    let e = election(
+        &[
+            (&[&[0], &[1]], 3),
+            (&[&[0], &[2]], 3),
+            (&[&[1]], 2),
+            (&[&[2]], 1),
+        ],
+        3,
+    );
+    let rules = RcvRules {
+        surplus: SurplusRule::OneAtATime,
+        decimals: 5,
+        ..RcvRules::default()
+    };
+    let count = count_rcv(&e, 2, &rules).unwrap();
+    let one = 100_000;
+    assert_eq!(count.rounds[0].threshold, 4 * one);
+    assert_eq!(count.rounds[0].elected, vec![0]);
+    let t = &count.rounds[0].transfers[0];
+    assert_eq!(
+        t.surplus,
+        Some(RcvSurplus {
+            surplus: 2 * one,
+            value: 33_333
+        })
+    );
+    // Each of A's six ballots moves at 1 × 2 ÷ 6, truncated: 0.33333.
+    assert_eq!(
+        t.to,
+        vec![
+            (Destination::Candidate(1), 99_999),
+            (Destination::Candidate(2), 99_999),
+            (Destination::ResidualSurplus, 2)
+        ]
+    );
+    assert_eq!(count.rounds[1].tally[0], (0, 4 * one));
+    let refused = RcvRules {
+        batch_elimination: true,
+        ..rules
+    };
+    assert_eq!(
+        count_rcv(&e, 2, &refused).unwrap_err(),
+        RcvError::NotWithSurplusOneAtATime {
+            rule: "batch_elimination"
+        }
+    );
+}
