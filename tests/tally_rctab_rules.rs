@@ -675,3 +675,37 @@ fn multi_pass_irv_writes_one_summary_per_pass_as_rctab_names_them() {
     assert_eq!(winners, ["A", "B"], "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// RCTab's regression case `multi_seat_bottoms_up_with_threshold` (its CVR is
+/// an ES&S workbook; here the same 21 ballots as its expected report implies
+/// them: H's and D's ballots rank G next), in today's configuration form:
+/// 15% of 21 is 3.1500; F, E, H, D go one by one; in round 5 A, B, C and G are
+/// all above it and elected, listed as RCTab lists them; numWinners 0.
+#[test]
+fn rctab_multi_seat_bottoms_up_with_threshold_rounds() {
+    let candidates = ["A", "B", "C", "D", "E", "F", "G", "H"]
+        .map(|c| format!(r#"{{"name": "{c}"}}"#))
+        .join(", ");
+    let rules = r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold",
+        "numberOfWinners": "0", "multiSeatBottomsUpPercentageThreshold": "15",
+        "maxSkippedRanksAllowed": "1""#;
+    let ballots = r#"{"candidates": ["A", "B", "C", "D", "E", "F", "G", "H"], "ballots": [
+        {"ranks": [["A"]], "count": 5}, {"ranks": [["B"]], "count": 5},
+        {"ranks": [["C"]], "count": 4}, {"ranks": [["D"], ["G"]], "count": 3},
+        {"ranks": [["G"]], "count": 3}, {"ranks": [["H"], ["G"]], "count": 1}]}"#;
+    let (code, out, err) =
+        tally_with_config("pct-rctab", "irv", &config(&candidates, rules), ballots);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let rounds = doc["results"].as_array().unwrap();
+    let eliminated: Vec<&str> = rounds[..4]
+        .iter()
+        .map(|r| r["tallyResults"][0]["eliminated"].as_str().unwrap())
+        .collect();
+    assert_eq!(eliminated, ["F", "E", "H", "D"], "{doc}");
+    assert!(rounds.iter().all(|r| r["threshold"] == "3.1500"), "{doc}");
+    assert_eq!(rounds[4]["tally"]["G"], "7", "{doc}");
+    assert_eq!(elected(&doc), ["A", "B", "C", "G"]);
+    assert_eq!(doc["summary"]["numWinners"], 0, "{doc}");
+    assert_eq!(doc["summary"]["finalThreshold"], "3.1500", "{doc}");
+}

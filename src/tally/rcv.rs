@@ -773,11 +773,14 @@ impl Counter<'_> {
         }
         if let WinnerMode::BottomsUpPercentage { .. } = self.rules.winner_mode {
             // Everyone continuing, once each has more than the threshold; else
-            // nobody (RCTab `Tabulator.identifyWinners`, `allMeet`).
+            // nobody (RCTab `Tabulator.identifyWinners`, `allMeet`). Listed in
+            // the order RCTab reports them: its `winnerToRound` HashMap's.
             let all = shown.iter().all(|&c| tally[c as usize] > threshold);
-            let mut selected = if all { shown.to_vec() } else { Vec::new() };
-            selected.sort_by(|&a, &b| tally[b as usize].cmp(&tally[a as usize]).then(a.cmp(&b)));
-            return Ok(selected);
+            return Ok(if all {
+                java_hash_map_order(shown, self.names)
+            } else {
+                Vec::new()
+            });
         }
         let unfilled = self.seats as usize - self.winners().min(self.seats as usize);
         let mut selected: Vec<CandidateIdx> = Vec::new();

@@ -101,7 +101,8 @@ pub enum WinnerMode {
     /// (`BigDecimal.divide(…, decimals, RoundingMode.DOWN)`), and the product
     /// exact (`BigDecimal.multiply`); a candidate must have strictly more
     /// (`RoundTally.getCandidatesWithMoreVotesThan`). `percent` is whole,
-    /// 1 to 100, as RCTab validates it.
+    /// 1 to 100, as RCTab validates it. The round's winners are listed in
+    /// the iteration order of RCTab's `winnerToRound` `HashMap`, not by votes.
     BottomsUpPercentage { percent: u32 },
     /// RCTab's `multiPassIrv` (`MULTI_SEAT_SEQUENTIAL_WINNER_TAKES_ALL`): one
     /// single-winner count per seat, each with the earlier passes' winners
@@ -236,9 +237,10 @@ mod tests {
         assert_eq!(count.rounds[0].eliminated, vec![3]);
         assert_eq!(count.rounds[1].tally[2], (2, 30_000));
         assert_eq!(count.rounds[1].eliminated, vec![2]);
-        assert_eq!(count.rounds[2].elected, vec![1, 0]);
+        // RCTab lists them as its HashMap of names does: A, B.
+        assert_eq!(count.rounds[2].elected, vec![0, 1]);
         assert_eq!(count.rounds[2].tally, vec![(0, 50_000), (1, 60_000)]);
-        assert_eq!(count.winners, vec![1, 0]);
+        assert_eq!(count.winners, vec![0, 1]);
         // The seats play no part, nor do surpluses.
         assert_eq!(
             count_rcv(&election(), 3, &rules).unwrap().rounds,
