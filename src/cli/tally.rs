@@ -57,11 +57,13 @@ pub struct TallyArgs {
     #[arg(long)]
     pub json: bool,
     /// Print the Universal RCV Tabulation (URCVT) JSON summary that RCTab writes and
-    /// rcvis reads (IRV and STV).
+    /// rcvis reads (IRV and STV; RCTab's multiPassIrv: a JSON array, one summary
+    /// per pass).
     #[arg(long, conflicts_with = "json")]
     pub urcvt: bool,
     /// Also write RCTab's round-by-round summary spreadsheet (CSV) to this file
-    /// (IRV and STV).
+    /// (IRV and STV; multiPassIrv: one file per pass, `_1`, `_2`, … before the
+    /// extension, as RCTab numbers them).
     #[arg(long, value_name = "FILE")]
     pub summary_csv: Option<String>,
     /// The contest to count in cast vote records holding several (NIST CDF,
@@ -805,6 +807,14 @@ fn count_input(
             ..tally::Rules::default()
         },
     };
+    if let Some(rules) = options
+        .rules
+        .rcv
+        .as_ref()
+        .filter(|r| r.winner_mode.is_multi_pass())
+    {
+        return count_passes(args, &input.election, &options, rules, config);
+    }
     let method = args.method(options.seats)?;
     let report = tally::count(&input.election, method, &options).map_err(|e| e.to_string())?;
     if let Some(path) = &args.summary_csv {
@@ -828,6 +838,97 @@ fn count_input(
     // million-ballot election group by group would only slow the exit down.
     std::mem::forget(file);
     Ok(out)
+}
+
+/// RCTab's `multiPassIrv`: one IRV count per seat, each excluding the earlier
+/// passes' winners (`tally::sequential`). Prints every pass in order (the
+/// table under a `Pass N of S` heading; `--json` and `--urcvt` a JSON array,
+/// one element per pass); `--summary-csv FILE` writes one spreadsheet per
+/// pass, `_N` before the extension (`summary.csv`: `summary_1.csv`, …), as
+/// RCTab names its `…_summary_N.csv`.
+fn count_passes(
+    args: &TallyArgs,
+    election: &tally::Election,
+    options: &Options,
+    rules: &RcvRules,
+    config: Option<&RctabConfig>,
+) -> Result<String, String> {
+    let pass_options = Options {
+        seats: 1,
+        rules: tally::Rules {
+            rcv: Some(tally::sequential::pass_rules(rules)),
+            ..tally::Rules::default()
+        },
+        ..options.clone()
+    };
+    let reports = tally::sequential::run_passes(
+        election,
+        options.seats,
+        |e| tally::count(e, Method::Irv, &pass_options),
+        |r| r.winners.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut file = ElectionFile {
+        election: election.clone(),
+        title: config.map(|c| c.contest_name.clone()),
+        seats: Some(1),
+    };
+    let mut out = Vec::new();
+    for (i, report) in reports.iter().enumerate() {
+        if let Some(path) = &args.summary_csv {
+            let path = pass_path(path, i + 1);
+            write_summary(&path, Method::Irv, &file.election, &pass_options, config)?;
+        }
+        out.push(if args.urcvt {
+            urcvt_summary(report, &file.election, config)
+        } else if args.json {
+            render(
+                true,
+                &file,
+                &report
+                    .clone()
+                    .with_refs(&file.election.candidates, |c| c + 1),
+            )?
+        } else {
+            format!(
+                "Pass {} of {} (multiPassIrv)\n{}",
+                i + 1,
+                reports.len(),
+                table(
+                    &file,
+                    &report
+                        .clone()
+                        .with_refs(&file.election.candidates, |c| c + 1)
+                )
+            )
+        });
+        file.election
+            .withdrawn
+            .extend(report.winners.iter().copied());
+        file.election.withdrawn.sort_unstable();
+    }
+    Ok(if args.urcvt || args.json {
+        let trimmed: Vec<&str> = out.iter().map(|s| s.trim_end()).collect();
+        format!("[\n{}\n]\n", trimmed.join(",\n"))
+    } else {
+        out.join("\n")
+    })
+}
+
+/// `path` with `_N` before its extension (RCTab's sequential suffix).
+fn pass_path(path: &str, pass: usize) -> String {
+    let p = std::path::Path::new(path);
+    match (p.file_stem(), p.extension()) {
+        (Some(stem), Some(ext)) => p
+            .with_file_name(format!(
+                "{}_{pass}.{}",
+                stem.to_string_lossy(),
+                ext.to_string_lossy()
+            ))
+            .to_string_lossy()
+            .into_owned(),
+        _ => format!("{path}_{pass}"),
+    }
 }
 
 /// Reads `bytes` as `kind`, with the CVR reading options of `config`'s first

@@ -30,6 +30,7 @@ mod prepared;
 pub mod rcv;
 mod report;
 mod rules;
+pub mod sequential;
 #[cfg(test)]
 mod tests;
 mod types;

@@ -7,7 +7,7 @@ use super::ballots::{load_groups, scan, Group};
 use super::record::{Destination, InactiveReason, RcvCount, RcvError, RcvRound, RcvTransfer};
 use super::rules::{RcvRules, ThresholdRule, WinnerMode, MAX_DECIMALS};
 use super::threshold::threshold;
-use super::ties::TieBreaker;
+use super::ties::{java_hash_map_order, TieBreaker};
 use crate::tally::types::{CandidateIdx, Election};
 
 /// Where a candidate stands.
@@ -19,6 +19,7 @@ pub(super) enum Status {
 }
 /// The state of a count.
 pub(super) struct Counter<'a> {
+    pub names: &'a [String],
     pub rules: &'a RcvRules,
     pub seats: u32,
     pub one: u128,
@@ -80,7 +81,7 @@ impl Counter<'_> {
     }
 
     fn uses_surpluses(&self) -> bool {
-        self.seats > 1 && self.rules.winner_mode != WinnerMode::BottomsUp
+        self.seats > 1 && !self.rules.winner_mode.is_bottoms_up()
     }
 
     /// Counts one round: returns each candidate's votes (indexed by candidate) and
@@ -182,6 +183,17 @@ impl Counter<'_> {
                 return Ok(Vec::new());
             }
         }
+        if let WinnerMode::BottomsUpPercentage { .. } = self.rules.winner_mode {
+            // Everyone continuing, once each has more than the threshold; else
+            // nobody (RCTab `Tabulator.identifyWinners`, `allMeet`). Listed in
+            // the order RCTab reports them: its `winnerToRound` HashMap's.
+            let all = shown.iter().all(|&c| tally[c as usize] > threshold);
+            return Ok(if all {
+                java_hash_map_order(shown, self.names)
+            } else {
+                Vec::new()
+            });
+        }
         let unfilled = self.seats as usize - self.winners().min(self.seats as usize);
         let mut selected: Vec<CandidateIdx> = Vec::new();
         if unfilled > 0 {
@@ -194,7 +206,7 @@ impl Counter<'_> {
                 // Nobody may reach round 1's threshold: on the penultimate
                 // round the most votes win.
                 selected = Self::top(shown, tally);
-            } else if self.rules.winner_mode != WinnerMode::BottomsUp {
+            } else if !self.rules.winner_mode.is_bottoms_up() {
                 selected = shown
                     .iter()
                     .copied()
@@ -352,6 +364,9 @@ impl Counter<'_> {
         } else if self.rules.continue_until_two && self.seats == 1 {
             self.eliminated() + self.winners() + 1 < n
                 || self.status.contains(&Status::Eliminated(round))
+        } else if let WinnerMode::BottomsUpPercentage { .. } = self.rules.winner_mode {
+            // Done once anyone is elected (RCTab `shouldContinueTabulating`).
+            self.winners() == 0
         } else {
             self.winners() < self.seats as usize
                 || (self.uses_surpluses() && self.status.contains(&Status::Won(round)))
@@ -420,6 +435,9 @@ fn initial_status(
     if rules.decimals > MAX_DECIMALS {
         return Err(RcvError::TooManyDecimals(rules.decimals));
     }
+    if rules.winner_mode == WinnerMode::MultiPass {
+        return Err(RcvError::MultiPass);
+    }
     let n = election.candidates.len();
     let mut status = vec![Status::Continuing; n];
     for &w in &election.withdrawn {
@@ -455,6 +473,7 @@ impl<'a> Counter<'a> {
     ) -> Self {
         let n = election.candidates.len();
         Counter {
+            names: &election.candidates,
             rules,
             seats,
             one,
@@ -495,6 +514,10 @@ impl Counter<'_> {
             self.elect(&winners, &tally, threshold, round);
         } else if self.winners() < self.seats as usize
             || (self.rules.continue_until_two && self.eliminated() < n.saturating_sub(2))
+            || matches!(
+                self.rules.winner_mode,
+                WinnerMode::BottomsUpPercentage { .. }
+            )
         {
             eliminated = self.eliminate(&shown, &tally, round)?;
             if eliminated.is_empty() {

@@ -53,7 +53,9 @@
 //! threshold is below `minimum_votes`. [`WinnerMode`] chooses how many of those
 //! reaching it are elected in a round (all, or the one with most votes), or
 //! (`BottomsUp`) elects nobody until as many candidates remain as seats, with no
-//! surpluses. More seats than candidates: every candidate is elected.
+//! surpluses, or (`BottomsUpPercentage`) until every continuing candidate has
+//! more than a percentage of the round's active votes (threshold recomputed
+//! every round). More seats than candidates: every candidate is elected.
 //! `stop_after_round` ends the count after that round, winners or not.
 //!
 //! Eliminations, one kind per round: undeclared write-ins first while they hold

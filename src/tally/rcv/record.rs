@@ -8,6 +8,8 @@
 use crate::tally::report::Round;
 use serde::{Deserialize, Serialize};
 
+#[cfg(doc)]
+use super::rules::WinnerMode;
 use super::rules::MAX_DECIMALS;
 use crate::tally::report::TieBreak;
 use crate::tally::types::CandidateIdx;
@@ -130,6 +132,9 @@ pub enum RcvError {
     AllBelowMinimum {
         round: u32,
     },
+    /// [`WinnerMode::MultiPass`]: one count per seat, by
+    /// `tally::sequential::count_passes`.
+    MultiPass,
     /// A tie needed breaking under a tie-break mode that leaves it to an
     /// operator (RCTab's `stopCountingAndAsk`, `previousRoundCountsThenAsk`).
     TieNeedsOperator {
@@ -147,6 +152,9 @@ impl std::fmt::Display for RcvError {
                 write!(f, "decimal places must be at most {MAX_DECIMALS}, not {d}")
             }
             RcvError::UnknownCandidate(c) => write!(f, "candidate number {c} does not exist"),
+            RcvError::MultiPass => f.write_str(
+                "multiPassIrv is counted pass by pass (one single-winner count per seat)",
+            ),
             RcvError::NotWithSurplusOneAtATime { rule } => write!(
                 f,
                 "the rule {rule} is not implemented with surplus: one_at_a_time \

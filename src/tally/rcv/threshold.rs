@@ -7,7 +7,8 @@ use super::rules::{RcvRules, ThresholdRule};
 /// being the round's votes held by continuing candidates and `previous` the
 /// last round's threshold: several seats, or one seat with
 /// `first_round_threshold`, keep round 1's; otherwise it is worked out from
-/// `active`. Never below `minimum_votes`. The API's IRV majority
+/// `active`; RCTab's `bottomsUpUsingPercentageThreshold` recomputes
+/// `active × percent` every round. Never below `minimum_votes`. The API's IRV majority
 /// (`floor(continuing / 2) + 1`) and STV Droop quota (`floor(V / (seats + 1))
 /// + 1`, fixed from round 1) are [`ThresholdRule::DroopWhole`].
 pub(super) fn threshold(
@@ -18,15 +19,22 @@ pub(super) fn threshold(
     round: u32,
     previous: Option<u128>,
 ) -> u128 {
-    if round > 1 && (seats > 1 || rules.first_round_threshold) {
+    let percentage = rules.winner_mode.percentage_fraction(rules.decimals);
+    // `bottomsUpUsingPercentageThreshold` has numberOfWinners 0: recomputed
+    // every round, as for one seat.
+    let seats_keep = seats > 1 && percentage.is_none();
+    if round > 1 && (seats_keep || rules.first_round_threshold) {
         return previous.unwrap_or(0);
     }
     let seats = seats as u128;
-    let threshold = match rules.threshold {
-        ThresholdRule::DroopFractional => active / (seats + 1) + 1,
-        ThresholdRule::DroopWhole => (active / one / (seats + 1)) * one + one,
-        ThresholdRule::HareWhole => active.div_ceil(one * seats) * one,
-        ThresholdRule::HareFractional => active.div_ceil(seats),
+    let threshold = match (percentage, rules.threshold) {
+        // active × fraction, exact: with no surpluses every vote is whole,
+        // so `active` is a multiple of `one`.
+        (Some(fraction), _) => active / one * fraction,
+        (None, ThresholdRule::DroopFractional) => active / (seats + 1) + 1,
+        (None, ThresholdRule::DroopWhole) => (active / one / (seats + 1)) * one + one,
+        (None, ThresholdRule::HareWhole) => active.div_ceil(one * seats) * one,
+        (None, ThresholdRule::HareFractional) => active.div_ceil(seats),
     };
     threshold.max(u128::from(rules.minimum_votes) * one)
 }
