@@ -709,3 +709,37 @@ fn rctab_multi_seat_bottoms_up_with_threshold_rounds() {
     assert_eq!(doc["summary"]["numWinners"], 0, "{doc}");
     assert_eq!(doc["summary"]["finalThreshold"], "3.1500", "{doc}");
 }
+
+/// A candidate the CVRs list but the configuration does not declare and no
+/// ballot marks is not in the contest (RCTab looks up only marked candidates;
+/// its `nist_xml_cdf_2` case lists a candidate spelt with two spaces). Kept, a
+/// zero-vote candidate would be eliminated first and add a round.
+#[test]
+fn undeclared_unmarked_candidates_are_not_counted() {
+    let ballots =
+        r#"{"candidates": ["A", "B", "Ghost  Name"], "ballots": [[["A"]], [["A"]], [["B"]]]}"#;
+    let (code, out, err) = tally_with_config(
+        "ghost",
+        "irv",
+        &config(r#"{"name": "A"}, {"name": "B"}"#, ""),
+        ballots,
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let rounds = doc["results"].as_array().unwrap();
+    assert_eq!(rounds.len(), 1, "{out}");
+    let tally = rounds[0]["tally"].as_object().unwrap();
+    assert_eq!(tally.keys().collect::<Vec<_>>(), ["A", "B"], "{out}");
+    assert_eq!(doc["config"]["contest"], "Test");
+    assert_eq!(elected(&doc), ["A"]);
+    // Marked, the same candidate is an error naming it.
+    let marked = ballots.replace(r#"[["B"]]]"#, r#"[["Ghost  Name"]]]"#);
+    let (code, _, err) = tally_with_config(
+        "ghost-marked",
+        "irv",
+        &config(r#"{"name": "A"}, {"name": "B"}"#, ""),
+        &marked,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("Ghost  Name"), "{err}");
+}

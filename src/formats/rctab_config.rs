@@ -496,6 +496,20 @@ impl RctabConfig {
             &cvr::with_declared_candidates(&renamed, &declared),
             &declared,
         );
+        if !self.candidates.is_empty() {
+            // A candidate the CVRs list but the configuration does not declare, and
+            // no ballot marks (check_recognized refused any other), is not in the
+            // contest: RCTab looks up only the candidates ballots mark, so it never
+            // counts one (RCTab test `nist_xml_cdf_2`, whose CDF spells a candidate
+            // with two spaces). Kept, it would be a zero-vote candidate changing
+            // eliminations and random draws.
+            let n = election
+                .candidates
+                .iter()
+                .take_while(|c| declared.contains(c))
+                .count();
+            cvr::keep_first_candidates(&mut election, n);
+        }
         for name in &self.excluded {
             if let Some(i) = election.candidates.iter().position(|c| c == name) {
                 let i = i as CandidateIdx;
