@@ -80,9 +80,8 @@ fn contests(file: &str, text: &str) -> Result<Vec<Contest>, ReadError> {
             .count()
             + 1
     };
-    let fail = |pos: u64, m: String| {
-        ReadError::new(FORMAT, Location::Line(line(pos)), format!("{file}: {m}"))
-    };
+    let fail =
+        |pos: u64, m: String| ReadError::new(FORMAT, Location::Line(line(pos)), m).in_file(file);
     let mut reader = Reader::from_str(text);
     let mut path: Vec<String> = Vec::new();
     let mut out: Vec<Contest> = Vec::new();
