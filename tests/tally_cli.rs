@@ -149,7 +149,10 @@ fn bad_files_exit_2_with_the_line_and_print_nothing() {
         assert_eq!(o.status.code(), Some(2), "{name}");
         assert!(o.stdout.is_empty(), "{name}: {}", stdout(&o));
         let err = stderr(&o);
-        assert!(err.contains(&format!("line {line}:")), "{name}: {err}");
+        // The file, the line, and what was expected there.
+        let at = format!("christen tally: {} line {line}: ", f.display());
+        assert!(err.starts_with(&at), "{name}: {err}");
+        assert!(err.contains("expected"), "{name}: {err}");
     }
 }
 
