@@ -498,7 +498,7 @@ impl Rows {
                 return Err(ReadError::at_line(
                     FORMAT,
                     line,
-                    format!("rank {r} is given twice"),
+                    format!("expected each rank at most once, found rank {r} twice"),
                 ));
             }
             self.by_rank[r - 1] = j as CandidateIdx;

@@ -6,8 +6,8 @@
 //! the [`ReadOptions`] of an RCTab CVR source, into an [`ElectionFile`] (with
 //! the rules and seats the file carries, if any). Readers check everything and
 //! return the whole file or a [`ReadError`]: the file, the place in it (line,
-//! cell, record, JSON path, XML element, sheet row) and what was expected
-//! there and found. Unknown candidates, a candidate ranked twice, and zero,
+//! cell or JSON path; the file inside a folder) and what was expected there
+//! and found. Unknown candidates, a candidate ranked twice, and zero,
 //! negative or non-numeric counts are errors. No partial results. This layer
 //! reads files (the entry point opens paths and folders); the readers below it
 //! take text or bytes.

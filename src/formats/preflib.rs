@@ -152,7 +152,7 @@ impl Header {
             Some(n) if n < self.names.len() => Err(ReadError::at_line(FORMAT,
                 no,
                 format!(
-                    "the header declares {n} alternatives but names alternative {}",
+                    "expected at most {n} alternatives (the header declares {n}), found alternative {}",
                     self.names.len()
                 ),
             )),

@@ -15,19 +15,11 @@ pub enum Location {
     /// A 1-based line number.
     Line(usize),
     /// A 1-based line and a 1-based column (a CSV field or a JSON character).
+    /// XML readers give the line of the element; folder formats the file in
+    /// the folder ([`ReadError::file`]) and the place in it.
     Cell { line: usize, column: usize },
-    /// A 1-based record number (a ballot, a cast vote record, a session).
-    Record(usize),
     /// A path into a JSON document, such as `$.CVR[3].CVRSnapshot[0]`.
     JsonPath(String),
-    /// An XML element, such as `CVR[3]/CVRSnapshot/CVRContest`.
-    Element(String),
-    /// A spreadsheet cell: the sheet and its 1-based row (and column, if one).
-    Sheet {
-        sheet: String,
-        row: usize,
-        column: Option<usize>,
-    },
     /// The input as a whole (empty file, missing section).
     Input,
 }
@@ -37,19 +29,7 @@ impl fmt::Display for Location {
         match self {
             Location::Line(line) => write!(f, "line {line}"),
             Location::Cell { line, column } => write!(f, "line {line}, column {column}"),
-            Location::Record(n) => write!(f, "record {n}"),
             Location::JsonPath(path) => write!(f, "at {path}"),
-            Location::Element(path) => write!(f, "element {path}"),
-            Location::Sheet {
-                sheet,
-                row,
-                column: None,
-            } => write!(f, "sheet {sheet:?} row {row}"),
-            Location::Sheet {
-                sheet,
-                row,
-                column: Some(column),
-            } => write!(f, "sheet {sheet:?} row {row}, column {column}"),
             Location::Input => Ok(()),
         }
     }

@@ -20,8 +20,8 @@ pub struct TallyArgs {
     /// Seed of the tie-break lot.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// File format (auto: told from the file name and contents); the values
-    /// are `formats::Format::ALL`'s names.
+    /// File format (auto: told from the file name and contents).
+    // The values are `formats::Format::ALL`'s names (`FormatArg::parser`).
     #[arg(long, value_parser = FormatArg::parser(), default_value = "auto")]
     pub format: FormatArg,
     /// Print the report as JSON.
