@@ -28,11 +28,13 @@ pub struct TallyArgs {
     #[arg(long)]
     pub json: bool,
     /// Print the Universal RCV Tabulation (URCVT) JSON summary that RCTab writes and
-    /// rcvis reads (IRV and STV).
+    /// rcvis reads (IRV and STV; RCTab's multiPassIrv: a JSON array, one summary
+    /// per pass).
     #[arg(long, conflicts_with = "json")]
     pub urcvt: bool,
     /// Also write RCTab's round-by-round summary spreadsheet (CSV) to this file
-    /// (IRV and STV).
+    /// (IRV and STV; multiPassIrv: one file per pass, `_1`, `_2`, … before the
+    /// extension, as RCTab numbers them).
     #[arg(long, value_name = "FILE")]
     pub summary_csv: Option<String>,
     /// The contest to count in cast vote records holding several (NIST CDF,

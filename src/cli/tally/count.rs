@@ -6,6 +6,7 @@ use super::args::TallyArgs;
 use super::read::Input;
 use crate::formats::rctab_config::RctabConfig;
 use crate::formats::{self, ElectionFile, Format, ReadError, ReadOptions, Source};
+use crate::tally::rcv::RcvRules;
 use crate::tally::{self, CandidateRef, Method, Options, Report, TallyError};
 
 /// A count done: what was counted, how, and the report.
@@ -13,9 +14,14 @@ pub struct Counted {
     pub file: ElectionFile,
     pub config: Option<RctabConfig>,
     pub method: Method,
+    /// The options counted with (for RCTab's `multiPassIrv`, those of each pass).
     pub options: Options,
-    /// The report, candidates as numbers (0-based, in `file`'s order).
-    pub report: Report<u32>,
+    /// The report, candidates as numbers (0-based, in `file`'s order); for
+    /// `multiPassIrv`, one per pass, each pass passing over the earlier
+    /// passes' winners.
+    pub reports: Vec<Report<u32>>,
+    /// Counted as RCTab's `multiPassIrv` (`tally::sequential`).
+    pub multi_pass: bool,
 }
 
 /// Counts `input` under the rules given by flags, its configuration or the
@@ -47,6 +53,14 @@ pub fn count(args: &TallyArgs, input: Input) -> Result<Counted, String> {
             ..tally::Rules::default()
         },
     };
+    if let Some(rules) = options
+        .rules
+        .rcv
+        .as_ref()
+        .filter(|r| r.winner_mode.is_multi_pass())
+    {
+        return count_passes(file, config, &options, rules);
+    }
     let method = args.method(options.seats)?;
     let mut report = tally::count(&file.election, method, &options).map_err(|e| e.to_string())?;
     report.ballot_digest = file.ballot_digest.clone();
@@ -56,7 +70,42 @@ pub fn count(args: &TallyArgs, input: Input) -> Result<Counted, String> {
         config,
         method,
         options,
-        report,
+        reports: vec![report],
+        multi_pass: false,
+    })
+}
+
+/// RCTab's `multiPassIrv`: one IRV count per seat, each excluding the earlier
+/// passes' winners (`tally::sequential`).
+fn count_passes(
+    mut file: ElectionFile,
+    config: Option<RctabConfig>,
+    options: &Options,
+    rules: &RcvRules,
+) -> Result<Counted, String> {
+    let pass_options = Options {
+        seats: 1,
+        rules: tally::Rules {
+            rcv: Some(tally::sequential::pass_rules(rules)),
+            ..tally::Rules::default()
+        },
+        ..options.clone()
+    };
+    let reports = tally::sequential::run_passes(
+        &file.election,
+        options.seats,
+        |e| tally::count(e, Method::Irv, &pass_options),
+        |r| r.winners.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    file.seats = Some(1);
+    Ok(Counted {
+        file,
+        config,
+        method: Method::Irv,
+        options: pass_options,
+        reports,
+        multi_pass: true,
     })
 }
 

@@ -16,13 +16,18 @@ use crate::tally::{
 /// (`--urcvt`), the report as JSON (`--json`) or the table; with
 /// `--summary-csv FILE`, RCTab's summary spreadsheet is written to FILE too.
 pub fn render(args: &TallyArgs, counted: &Counted) -> Result<String, String> {
+    if counted.multi_pass {
+        return render_passes(args, counted);
+    }
     let Counted {
         file,
         config,
         method,
         options,
-        report,
+        reports,
+        ..
     } = counted;
+    let report = reports.first().ok_or("no report")?;
     if let Some(path) = &args.summary_csv {
         write_summary(path, *method, &file.election, options, config.as_ref())?;
     }
@@ -38,6 +43,71 @@ pub fn render(args: &TallyArgs, counted: &Counted) -> Result<String, String> {
             .map_err(|e| format!("cannot write the report: {e}"))
     } else {
         Ok(table(file, &report))
+    }
+}
+
+/// RCTab's `multiPassIrv`, every pass in order: the table under a `Pass N of
+/// S` heading; `--json` and `--urcvt` a JSON array, one element per pass;
+/// `--summary-csv FILE` writes one spreadsheet per pass, `_N` before the
+/// extension (`summary.csv`: `summary_1.csv`, …), as RCTab names its
+/// `…_summary_N.csv`. Each pass is shown with the earlier passes' winners
+/// withdrawn, as it was counted.
+fn render_passes(args: &TallyArgs, counted: &Counted) -> Result<String, String> {
+    let config = counted.config.as_ref();
+    let mut file = ElectionFile {
+        seats: Some(1),
+        ..counted.file.clone()
+    };
+    let mut out = Vec::new();
+    for (i, report) in counted.reports.iter().enumerate() {
+        if let Some(path) = &args.summary_csv {
+            let path = pass_path(path, i + 1);
+            write_summary(&path, Method::Irv, &file.election, &counted.options, config)?;
+        }
+        let refs = || {
+            report
+                .clone()
+                .with_refs(&file.election.candidates, |c| c + 1)
+        };
+        out.push(if args.urcvt {
+            urcvt_summary(report, &file.election, config)
+        } else if args.json {
+            serde_json::to_string_pretty(&refs())
+                .map_err(|e| format!("cannot write the report: {e}"))?
+        } else {
+            format!(
+                "Pass {} of {} (multiPassIrv)\n{}",
+                i + 1,
+                counted.reports.len(),
+                table(&file, &refs())
+            )
+        });
+        file.election
+            .withdrawn
+            .extend(report.winners.iter().copied());
+        file.election.withdrawn.sort_unstable();
+    }
+    Ok(if args.urcvt || args.json {
+        let trimmed: Vec<&str> = out.iter().map(|s| s.trim_end()).collect();
+        format!("[\n{}\n]\n", trimmed.join(",\n"))
+    } else {
+        out.join("\n")
+    })
+}
+
+/// `path` with `_N` before its extension (RCTab's sequential suffix).
+fn pass_path(path: &str, pass: usize) -> String {
+    let p = std::path::Path::new(path);
+    match (p.file_stem(), p.extension()) {
+        (Some(stem), Some(ext)) => p
+            .with_file_name(format!(
+                "{}_{pass}.{}",
+                stem.to_string_lossy(),
+                ext.to_string_lossy()
+            ))
+            .to_string_lossy()
+            .into_owned(),
+        _ => format!("{path}_{pass}"),
     }
 }
 
