@@ -82,8 +82,9 @@ pub struct ReadOptions {
     /// `None`: [`cvr::MAX_RANK`].
     pub max_rankings: Option<usize>,
     /// `(code, name)` of a configuration's candidates: each name with itself
-    /// and each alias with its name. Dominion names a candidate whose
-    /// `CandidateId` is such a code by the name, as RCTab does.
+    /// and each alias with its name. Dominion and Hart name a candidate whose
+    /// id (`CandidateId`, option `Id`) is such a code by the name, as RCTab
+    /// does.
     pub candidate_codes: Vec<(String, String)>,
 }
 
@@ -401,6 +402,7 @@ fn read_hart_folder(
         &files,
         contest,
         options.undeclared_write_in_label.as_deref(),
+        &options.candidate_codes,
     )
 }
 
