@@ -543,6 +543,82 @@ fn a_hart_folder_is_read_one_ballot_per_file() {
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
 
+/// RCTab (`DominionCvrReader`, `ContestConfig.getNameForCandidate`) resolves a
+/// Dominion mark's `CandidateId` through the configuration: a candidate whose
+/// `aliases` (1.3) or `code` (1.x) is the manifest `Id` is that candidate, by
+/// its configured name. A candidate no code names keeps its manifest
+/// `Description`, which is also what a count without a configuration shows.
+#[test]
+fn dominion_candidates_are_named_as_the_configuration_names_their_ids() {
+    let dir = scratch("dominion-names");
+    let folder = dir.join("export");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("CandidateManifest.json"),
+        r#"{"List": [{"Description": "SMITH, ALICE", "Id": 11, "ContestId": 7},
+                     {"Description": "JONES, BOB", "Id": 12, "ContestId": 7},
+                     {"Description": "Cy Chen", "Id": 13, "ContestId": 7}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("ContestManifest.json"),
+        r#"{"List": [{"Description": "Mayor", "Id": 7, "VoteFor": 1, "NumOfRanks": 3}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("CvrExport.json"),
+        format!(
+            r#"{{"Sessions": [{}, {}, {}]}}"#,
+            dominion_session(1, &[(11, 1)]),
+            dominion_session(2, &[(12, 1), (11, 2)]),
+            dominion_session(3, &[(13, 1), (12, 2)])
+        ),
+    )
+    .unwrap();
+    let config = dir.join("contest_config.json");
+    std::fs::write(
+        &config,
+        r#"{"tabulatorVersion": "TEST",
+            "outputSettings": {"contestName": "Mayor", "contestDate": "2026-11-03",
+                               "contestJurisdiction": "Town", "contestOffice": "Mayor"},
+            "cvrFileSources": [{"filePath": "export", "provider": "dominion", "contestId": "7",
+                                "undeclaredWriteInLabel": ""}],
+            "candidates": [{"name": "Alice Smith", "excluded": false, "aliases": ["11"]},
+                           {"name": "Bob Jones", "code": "12", "excluded": false},
+                           {"name": "Cy Chen", "excluded": false}],
+            "rules": {"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                      "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                      "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "unlimited",
+                      "maxRankingsAllowed": "max"}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["Alice Smith"], "1", "{doc}");
+    assert_eq!(round1["Bob Jones"], "1", "{doc}");
+    assert_eq!(round1["Cy Chen"], "1", "{doc}");
+    assert!(round1.get("SMITH, ALICE").is_none(), "{doc}");
+
+    // Without a configuration, the manifest's Descriptions.
+    let out = Command::new(env!("CARGO_BIN_EXE_christen"))
+        .args(["tally", "-m", "irv", "--contest", "7", "--json"])
+        .arg(&folder)
+        .output()
+        .expect("run christen");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let names: Vec<&str> = report["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["SMITH, ALICE", "JONES, BOB", "Cy Chen"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A 5, B 4, C then B 2, D then C 1: 12 ballots.
 const FOUR: &str = r#"{"candidates": ["A", "B", "C", "D"], "ballots": [
     {"ranks": [["A"]], "count": 5}, {"ranks": [["B"]], "count": 4},
@@ -662,6 +738,13 @@ fn multi_pass_irv_writes_one_summary_per_pass_as_rctab_names_them() {
         let written = std::fs::read_to_string(dir.join(format!("summary_{pass}.csv")))
             .unwrap_or_else(|e| panic!("summary_{pass}.csv: {e}"));
         assert!(written.starts_with("Contest Information"), "{written}");
+        // RCTab's header during a pass: the mode is not single-winner, and
+        // numberOfWinners is set to 1 while each pass counts.
+        assert!(
+            written.contains("\nType of Election,Multi-Winner\n"),
+            "{written}"
+        );
+        assert!(written.contains("\nNumber to be Elected,1\n"), "{written}");
     }
     assert!(!csv.exists(), "no unnumbered summary");
 
@@ -708,4 +791,38 @@ fn rctab_multi_seat_bottoms_up_with_threshold_rounds() {
     assert_eq!(elected(&doc), ["A", "B", "C", "G"]);
     assert_eq!(doc["summary"]["numWinners"], 0, "{doc}");
     assert_eq!(doc["summary"]["finalThreshold"], "3.1500", "{doc}");
+}
+
+/// A candidate the CVRs list but the configuration does not declare and no
+/// ballot marks is not in the contest (RCTab looks up only marked candidates;
+/// its `nist_xml_cdf_2` case lists a candidate spelt with two spaces). Kept, a
+/// zero-vote candidate would be eliminated first and add a round.
+#[test]
+fn undeclared_unmarked_candidates_are_not_counted() {
+    let ballots =
+        r#"{"candidates": ["A", "B", "Ghost  Name"], "ballots": [[["A"]], [["A"]], [["B"]]]}"#;
+    let (code, out, err) = tally_with_config(
+        "ghost",
+        "irv",
+        &config(r#"{"name": "A"}, {"name": "B"}"#, ""),
+        ballots,
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let rounds = doc["results"].as_array().unwrap();
+    assert_eq!(rounds.len(), 1, "{out}");
+    let tally = rounds[0]["tally"].as_object().unwrap();
+    assert_eq!(tally.keys().collect::<Vec<_>>(), ["A", "B"], "{out}");
+    assert_eq!(doc["config"]["contest"], "Test");
+    assert_eq!(elected(&doc), ["A"]);
+    // Marked, the same candidate is an error naming it.
+    let marked = ballots.replace(r#"[["B"]]]"#, r#"[["Ghost  Name"]]]"#);
+    let (code, _, err) = tally_with_config(
+        "ghost-marked",
+        "irv",
+        &config(r#"{"name": "A"}, {"name": "B"}"#, ""),
+        &marked,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("Ghost  Name"), "{err}");
 }
