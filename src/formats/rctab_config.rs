@@ -1017,6 +1017,7 @@ impl RctabRules {
             minimum_votes: self.minimum_vote_threshold,
             first_round_threshold: self.does_first_round_determine_threshold,
             stop_after_round: self.stop_tabulation_early_after_round,
+            ..RcvRules::default()
         };
         Ok((rules, self.number_of_winners.max(1)))
     }

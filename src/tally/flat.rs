@@ -1,17 +1,18 @@
 //! The ballots as the counting methods read them: flat arrays built once per
 //! count, instead of [`Ballot`]'s vector per rank.
 //!
-//! A count reads every ballot several times (the pairwise matrix, then the
-//! method; IRV and STV again at each transfer). Following a `Vec` per rank costs
-//! a cache miss per rank on a million ballots; here the candidates of all
-//! ballots sit in one array, ballot after ballot.
+//! A count reads every ballot several times (validation and the pairwise
+//! matrix, then the method). Following a `Vec` per rank costs a cache miss per
+//! rank on a million ballots; here the candidates of all ballots sit in one
+//! array, ballot after ballot. (IRV and STV read their own flat form, with
+//! skipped ranks kept: `tally::rcv`'s ballot marks.)
 
 #[cfg(doc)]
 use super::types::Ballot;
 use super::types::CandidateIdx;
 
 /// Set on a candidate in [`Flat::items`] that shares the rank of the candidate
-/// before it (a tie, or an overvote for IRV and STV).
+/// before it (a tie; an overvote for plurality).
 pub(crate) const TIED: u32 = 1 << 31;
 
 /// Most candidates a count accepts: candidate numbers must leave [`TIED`] free.
@@ -81,16 +82,6 @@ impl Flat {
     /// Group g's items.
     pub fn items(&self, g: usize) -> &[u32] {
         &self.items[self.start[g]..self.start[g + 1]]
-    }
-
-    /// Where group g's items start and end in [`Flat::all_items`].
-    pub fn range(&self, g: usize) -> (usize, usize) {
-        (self.start[g], self.start[g + 1])
-    }
-
-    /// Every group's items, group after group.
-    pub fn all_items(&self) -> &[u32] {
-        &self.items
     }
 
     /// Ballots in group g.

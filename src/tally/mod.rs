@@ -6,8 +6,11 @@
 //! Entry point: [`count`]. Methods follow docs/ARCHITECTURE.md "Counting rules":
 //! - `plurality`: first preferences (the ballot's highest-ranked candidate; a tie
 //!   at that rank is an overvote and counts for nobody).
-//! - `irv`: instant-runoff, see [`rounds`].
-//! - `stv`: Droop quota, weighted inclusive Gregory (Scottish rules), see [`rounds`].
+//! - `irv`: instant-runoff, and
+//! - `stv`: Droop quota, weighted inclusive Gregory (Scottish rules): both
+//!   counted by the one IRV/STV engine, [`rcv`], under the preset
+//!   `RcvRules::christen` (or under RCTab's rule options when
+//!   [`Rules::rcv`] holds them).
 //! - `schulze` (winning votes), `ranked_pairs` (margins), `borda`, `copeland`:
 //!   see [`pairwise`].
 //!
@@ -22,11 +25,10 @@ pub mod lot;
 mod matrix;
 mod method;
 pub mod pairwise;
+mod plurality;
 mod prepared;
 pub mod rcv;
-mod rcv_rules;
 mod report;
-pub mod rounds;
 mod rules;
 pub mod sequential;
 #[cfg(test)]
@@ -36,13 +38,16 @@ mod votes;
 
 pub use error::{TallyError, MAX_BALLOTS, MAX_PAIRWISE_CANDIDATES};
 pub use method::{Method, UnknownMethod};
+pub use rcv::{OvervoteRule, ThresholdRule};
 pub use report::*;
-pub use rules::{Options, OvervoteRule, Quota, Rules, SkippedRankRule};
+pub use rules::{Options, Rules};
 pub use types::*;
 pub use votes::*;
 
 use lot::Ties;
 use prepared::{Outcome, Prepared};
+use rcv::report::Rendering;
+use rcv::{RcvError, RcvRules};
 
 /// Counts `election` by `method`.
 ///
@@ -68,7 +73,7 @@ pub fn count(
         let condorcet_winner = Prepared::new(election)
             .ok()
             .and_then(|prep| prep.condorcet_winner());
-        return rcv::report(election, method, options, rules, condorcet_winner);
+        return count_irv_stv(election, method, options, rules, condorcet_winner, false);
     }
     let prep = Prepared::new(election)?;
     if method.is_pairwise() && prep.n > MAX_PAIRWISE_CANDIDATES {
@@ -76,6 +81,11 @@ pub fn count(
             candidates: prep.n,
             max: MAX_PAIRWISE_CANDIDATES,
         });
+    }
+    if matches!(method, Method::Irv | Method::Stv) && prep.valid > 0 {
+        let rules = RcvRules::christen(method, &options.rules, options.seed);
+        let condorcet_winner = prep.condorcet_winner();
+        return count_irv_stv(election, method, options, &rules, condorcet_winner, true);
     }
     let mut ties = Ties::new(options.seed, prep.n);
     let matrix = &prep.matrix;
@@ -90,9 +100,8 @@ pub fn count(
         }
     } else {
         match method {
-            Method::Plurality => rounds::plurality(&prep, options, &mut ties),
-            Method::Irv => rounds::irv(&prep, options, &mut ties),
-            Method::Stv => rounds::stv(&prep, options, &mut ties),
+            Method::Plurality => plurality::plurality(&prep, options, &mut ties),
+            Method::Irv | Method::Stv => unreachable!("counted by the IRV/STV engine above"),
             Method::Schulze | Method::RankedPairs | Method::Copeland | Method::Borda => {
                 let m = match matrix {
                     Some(m) => m,
@@ -140,4 +149,32 @@ pub fn count(
         seed: options.seed.to_string(),
         ballot_digest: None,
     })
+}
+
+/// Counts IRV (one seat) or STV (`options.seats`) by the one engine under
+/// `rules`, and renders the report (`preset`: the API's own rules, see
+/// [`rcv::report::Rendering`]).
+fn count_irv_stv(
+    election: &Election,
+    method: Method,
+    options: &Options,
+    rules: &RcvRules,
+    condorcet_winner: Option<CandidateIdx>,
+    preset: bool,
+) -> Result<Report<CandidateIdx>, TallyError> {
+    let seats = if method == Method::Stv {
+        options.seats
+    } else {
+        1
+    };
+    let count = rcv::count_rcv(election, seats, rules).map_err(|e| match e {
+        RcvError::NoSeats => TallyError::NoSeats,
+        other => TallyError::InvalidRules(other.to_string()),
+    })?;
+    let how = Rendering {
+        decimals: rules.decimals,
+        preset,
+        condorcet_winner,
+    };
+    Ok(rcv::report::report(election, method, options, count, how))
 }

@@ -104,7 +104,8 @@ pub struct Transfer<C> {
     pub lost_to_rounding: Votes,
 }
 
-/// One round (IRV) or stage (STV) of a count.
+/// One round (IRV) or stage (STV) of a count: the rendering in [`Votes`] of the
+/// engine's exact record, `tally::rcv::RcvRound` (`tally::rcv::report`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Round<C> {
     /// 1-based.

@@ -1,8 +1,12 @@
-//! RCTab's rule options for IRV and STV, as data (their meaning: `tally::rcv`).
+//! The one rules model of IRV and STV, as data (their meaning: `tally::rcv`):
+//! RCTab's rule options, and the few rules of the API's own count
+//! (docs/ARCHITECTURE.md) that RCTab does not have ([`SurplusRule::OneAtATime`],
+//! [`TieBreakMode::PreviousRoundsThenLot`], `two_left_tie_elects: false`). The
+//! API's preset is `RcvRules::christen` (`super::preset`).
 
 use serde::{Deserialize, Serialize};
 
-use super::types::CandidateIdx;
+use crate::tally::types::CandidateIdx;
 
 /// What a rank holding several candidates does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,6 +59,30 @@ pub enum TieBreakMode {
     /// RCTab's `previousRoundCountsThenAsk`: as `PreviousRoundsThenRandom`, but a
     /// tie equal in every earlier round stops the count with an error.
     PreviousRoundsThenAsk,
+    /// The API's rule (docs/ARCHITECTURE.md, `tally::lot`): the tied candidates
+    /// ordered by their votes in the earlier rounds, most recent round first,
+    /// then by the lot drawn from `seed`; every tie is logged with the full
+    /// order decided. Also orders candidates elected together and equal
+    /// surpluses under [`SurplusRule::OneAtATime`].
+    PreviousRoundsThenLot { seed: u64 },
+}
+
+/// When and how elected candidates' surpluses move on (several seats).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurplusRule {
+    /// RCTab: every winner's surplus moves with the next round's count; each
+    /// ballot keeps `value × fraction` with `fraction = surplus / votes`, both
+    /// truncated to `decimals` places.
+    #[default]
+    AllAtOnce,
+    /// The API's STV (Scottish Local Government Elections Order 2007, rules
+    /// 46–52; docs/ARCHITECTURE.md): each stage elects everyone reaching the
+    /// quota (most votes first), then transfers one surplus, the largest,
+    /// whose every ballot moves at `value × surplus ÷ votes` truncated to
+    /// `decimals` places, the candidate keeping exactly the quota; only when
+    /// no surplus is left is the lowest candidate excluded. Also with one seat.
+    OneAtATime,
 }
 
 impl Default for TieBreakMode {
@@ -173,6 +201,18 @@ pub struct RcvRules {
     /// RCTab's `stopTabulationEarlyAfterRound`: no round after this one.
     #[serde(skip_serializing_if = "is_default")]
     pub stop_after_round: Option<u32>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub surplus: SurplusRule,
+    /// One seat, two candidates left, neither at the threshold (so they are
+    /// tied): `true` (RCTab's `Tabulator.identifyWinners`) elects one by the
+    /// tie-break in that round; `false` (the API's IRV) eliminates one by the
+    /// tie-break, and the last one left wins the next round.
+    #[serde(skip_serializing_if = "is_true")]
+    pub two_left_tie_elects: bool,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 impl Default for RcvRules {
@@ -192,6 +232,8 @@ impl Default for RcvRules {
             minimum_votes: 0,
             first_round_threshold: false,
             stop_after_round: None,
+            surplus: SurplusRule::AllAtOnce,
+            two_left_tie_elects: true,
         }
     }
 }
