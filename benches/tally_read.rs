@@ -141,9 +141,8 @@ fn read(format: &str, path: &Path, contest: Option<&str>) -> Result<(u64, Electi
                 contest_manifest: &contests,
                 exports: vec![("CvrExport.json".to_owned(), records.as_str())],
             };
-            let election =
-                formats::dominion::read_dominion(&export, contest.unwrap_or("7"), None)
-                    .map_err(e)?;
+            let election = formats::dominion::read_dominion(&export, contest.unwrap_or("7"), None)
+                .map_err(e)?;
             Ok((
                 (candidates.len() + contests.len() + records.len()) as u64,
                 election,
@@ -164,8 +163,8 @@ fn read(format: &str, path: &Path, contest: Option<&str>) -> Result<(u64, Electi
             let bytes = texts.iter().map(|(_, t)| t.len() as u64).sum();
             let files: Vec<(String, &str)> =
                 texts.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
-            let election = formats::hart::read_hart(&files, contest.unwrap_or("c-1"), None)
-                .map_err(e)?;
+            let election =
+                formats::hart::read_hart(&files, contest.unwrap_or("c-1"), None).map_err(e)?;
             Ok((bytes, election))
         }
         other => Err(format!("unknown format {other}")),
