@@ -133,8 +133,8 @@ fn main() {
             blt.push_str(&format!("\"{name}\"\n"));
         }
 
-        let (t_csv, file) = time(3, || formats::read(&csv, Format::Csv).expect("csv"));
-        let (t_blt, _) = time(3, || formats::read(&blt, Format::Blt).expect("blt"));
+        let (t_csv, file) = time(3, || formats::csv::read(&csv, &mut |_| {}).expect("csv"));
+        let (t_blt, _) = time(3, || formats::blt::read(&blt, &mut |_| {}).expect("blt"));
         println!(
             "\n{n} candidates: {} distinct rankings; CSV {:.1} MB parse+group {}; BLT {:.1} MB parse+group {}",
             file.election.ballots.len(),

@@ -542,3 +542,280 @@ fn a_hart_folder_is_read_one_ballot_per_file() {
     assert!(err.contains("CandidateManifest.json"), "{err}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
+
+/// RCTab (`DominionCvrReader`, `ContestConfig.getNameForCandidate`) resolves a
+/// Dominion mark's `CandidateId` through the configuration: a candidate whose
+/// `aliases` (1.3) or `code` (1.x) is the manifest `Id` is that candidate, by
+/// its configured name. A candidate no code names keeps its manifest
+/// `Description`, which is also what a count without a configuration shows.
+#[test]
+fn dominion_candidates_are_named_as_the_configuration_names_their_ids() {
+    let dir = scratch("dominion-names");
+    let folder = dir.join("export");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("CandidateManifest.json"),
+        r#"{"List": [{"Description": "SMITH, ALICE", "Id": 11, "ContestId": 7},
+                     {"Description": "JONES, BOB", "Id": 12, "ContestId": 7},
+                     {"Description": "Cy Chen", "Id": 13, "ContestId": 7}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("ContestManifest.json"),
+        r#"{"List": [{"Description": "Mayor", "Id": 7, "VoteFor": 1, "NumOfRanks": 3}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("CvrExport.json"),
+        format!(
+            r#"{{"Sessions": [{}, {}, {}]}}"#,
+            dominion_session(1, &[(11, 1)]),
+            dominion_session(2, &[(12, 1), (11, 2)]),
+            dominion_session(3, &[(13, 1), (12, 2)])
+        ),
+    )
+    .unwrap();
+    let config = dir.join("contest_config.json");
+    std::fs::write(
+        &config,
+        r#"{"tabulatorVersion": "TEST",
+            "outputSettings": {"contestName": "Mayor", "contestDate": "2026-11-03",
+                               "contestJurisdiction": "Town", "contestOffice": "Mayor"},
+            "cvrFileSources": [{"filePath": "export", "provider": "dominion", "contestId": "7",
+                                "undeclaredWriteInLabel": ""}],
+            "candidates": [{"name": "Alice Smith", "excluded": false, "aliases": ["11"]},
+                           {"name": "Bob Jones", "code": "12", "excluded": false},
+                           {"name": "Cy Chen", "excluded": false}],
+            "rules": {"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately",
+                      "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                      "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "unlimited",
+                      "maxRankingsAllowed": "max"}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["Alice Smith"], "1", "{doc}");
+    assert_eq!(round1["Bob Jones"], "1", "{doc}");
+    assert_eq!(round1["Cy Chen"], "1", "{doc}");
+    assert!(round1.get("SMITH, ALICE").is_none(), "{doc}");
+
+    // Without a configuration, the manifest's Descriptions.
+    let out = Command::new(env!("CARGO_BIN_EXE_christen"))
+        .args(["tally", "-m", "irv", "--contest", "7", "--json"])
+        .arg(&folder)
+        .output()
+        .expect("run christen");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let names: Vec<&str> = report["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["SMITH, ALICE", "JONES, BOB", "Cy Chen"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A 5, B 4, C then B 2, D then C 1: 12 ballots.
+const FOUR: &str = r#"{"candidates": ["A", "B", "C", "D"], "ballots": [
+    {"ranks": [["A"]], "count": 5}, {"ranks": [["B"]], "count": 4},
+    {"ranks": [["C"], ["B"]], "count": 2}, {"ranks": [["D"], ["C"]], "count": 1}]}"#;
+
+/// Worked by hand: 25% of 12 is 3; D goes, then C with exactly 3 (RCTab
+/// wants more); in round 3, 25% of 11 is 2.75 and A (5) and B (6) are both
+/// above it: both elected, the count ends.
+#[test]
+fn bottoms_up_percentage_threshold_elects_everyone_above_it_at_once() {
+    let candidates = r#"{"name": "A"}, {"name": "B"}, {"name": "C"}, {"name": "D"}"#;
+    let rules = r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold",
+        "numberOfWinners": "0", "multiSeatBottomsUpPercentageThreshold": "25""#;
+    let (code, out, err) = tally_with_config("pct", "irv", &config(candidates, rules), FOUR);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let rounds = doc["results"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3, "{doc}");
+    assert_eq!(rounds[1]["tally"]["C"], "3", "{doc}");
+    let mut won = elected(&doc);
+    won.sort();
+    assert_eq!(won, ["A", "B"]);
+    assert!(rounds[..2].iter().all(|r| r["tallyResults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t.get("elected").is_none())));
+
+    // Validated as RCTab validates it, the field named.
+    for (rules, named) in [
+        (
+            r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold", "numberOfWinners": "0""#,
+            "multiSeatBottomsUpPercentageThreshold",
+        ),
+        (
+            r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold",
+               "multiSeatBottomsUpPercentageThreshold": "25""#,
+            "numberOfWinners",
+        ),
+        (
+            r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold", "numberOfWinners": "0",
+               "multiSeatBottomsUpPercentageThreshold": "101""#,
+            "multiSeatBottomsUpPercentageThreshold",
+        ),
+        (
+            r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold", "numberOfWinners": "0",
+               "multiSeatBottomsUpPercentageThreshold": "12.5""#,
+            "multiSeatBottomsUpPercentageThreshold",
+        ),
+        (
+            r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold", "numberOfWinners": "0",
+               "multiSeatBottomsUpPercentageThreshold": "25", "batchElimination": true"#,
+            "batchElimination",
+        ),
+        (
+            r#", "winnerElectionMode": "multiWinnerAllowMultipleWinnersPerRound", "numberOfWinners": "0""#,
+            "numberOfWinners",
+        ),
+    ] {
+        let (code, out, err) =
+            tally_with_config("pct-bad", "irv", &config(candidates, rules), FOUR);
+        assert_eq!(code, 2, "{rules}: {out}");
+        assert!(err.contains(named), "{named}: {err}");
+    }
+}
+
+/// Worked by hand. Pass 1: A 4, B 3, C 2; C out, its ballots go to B (5 of 9).
+/// Pass 2 without B: B's ballots rank C next: C 5 of 9 in round 1. Pass 3
+/// without B and C: A alone.
+#[test]
+fn multi_pass_irv_counts_once_per_seat_without_the_earlier_winners() {
+    let ballots = r#"{"candidates": ["A", "B", "C"], "ballots": [
+        {"ranks": [["A"]], "count": 4}, {"ranks": [["B"], ["C"]], "count": 3},
+        {"ranks": [["C"], ["B"], ["A"]], "count": 2}]}"#;
+    let cfg = config(
+        r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#,
+        r#", "winnerElectionMode": "multiPassIrv", "numberOfWinners": "3""#,
+    );
+    let (code, out, err) = tally_with_config("multipass", "irv", &cfg, ballots);
+    assert_eq!(code, 0, "{err}");
+    let passes: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(passes.len(), 3, "{out}");
+    let won: Vec<Vec<String>> = passes.iter().map(elected).collect();
+    assert_eq!(won, [["B"], ["C"], ["A"]]);
+    assert_eq!(passes[0]["results"].as_array().unwrap().len(), 2);
+    let pass2 = &passes[1]["results"][0]["tally"];
+    assert_eq!(pass2["C"], "5", "{out}");
+    assert!(pass2.get("B").is_none(), "B is excluded in pass 2: {out}");
+
+    // One seat is not multi-pass (RCTab refuses it too).
+    let one = config(
+        r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#,
+        r#", "winnerElectionMode": "multiPassIrv""#,
+    );
+    let (code, _, err) = tally_with_config("multipass-one", "irv", &one, ballots);
+    assert_eq!(code, 2);
+    assert!(err.contains("multiPassIrv"), "{err}");
+}
+
+/// The two-source contest counted for two seats by multiPassIrv: pass 1 (A
+/// wins the final tie by candidate order), pass 2 without A (B 3 of 5).
+#[test]
+fn multi_pass_irv_writes_one_summary_per_pass_as_rctab_names_them() {
+    let config = two_source_contest("multipass-files", TWO_SOURCES);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text
+        .replacen("\"singleWinnerMajority\"", "\"multiPassIrv\"", 1)
+        .replacen(r#""numberOfWinners": "1""#, r#""numberOfWinners": "2""#, 1);
+    std::fs::write(&config, text).unwrap();
+    let dir = config.parent().unwrap();
+    let csv = dir.join("summary.csv");
+    let (code, out, err) = run_config_only(&config, &["--summary-csv", csv.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Pass 1 of 2"), "{out}");
+    assert!(out.contains("\nPass 2 of 2"), "{out}");
+    for pass in ["1", "2"] {
+        let written = std::fs::read_to_string(dir.join(format!("summary_{pass}.csv")))
+            .unwrap_or_else(|e| panic!("summary_{pass}.csv: {e}"));
+        assert!(written.starts_with("Contest Information"), "{written}");
+    }
+    assert!(!csv.exists(), "no unnumbered summary");
+
+    let (code, out, err) = run_config_only(&config, &["--json"]);
+    assert_eq!(code, 0, "{err}");
+    let reports: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let winners: Vec<&str> = reports
+        .iter()
+        .map(|r| r["winners"][0]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(winners, ["A", "B"], "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// RCTab's regression case `multi_seat_bottoms_up_with_threshold` (its CVR is
+/// an ES&S workbook; here the same 21 ballots as its expected report implies
+/// them: H's and D's ballots rank G next), in today's configuration form:
+/// 15% of 21 is 3.1500; F, E, H, D go one by one; in round 5 A, B, C and G are
+/// all above it and elected, listed as RCTab lists them; numWinners 0.
+#[test]
+fn rctab_multi_seat_bottoms_up_with_threshold_rounds() {
+    let candidates = ["A", "B", "C", "D", "E", "F", "G", "H"]
+        .map(|c| format!(r#"{{"name": "{c}"}}"#))
+        .join(", ");
+    let rules = r#", "winnerElectionMode": "bottomsUpUsingPercentageThreshold",
+        "numberOfWinners": "0", "multiSeatBottomsUpPercentageThreshold": "15",
+        "maxSkippedRanksAllowed": "1""#;
+    let ballots = r#"{"candidates": ["A", "B", "C", "D", "E", "F", "G", "H"], "ballots": [
+        {"ranks": [["A"]], "count": 5}, {"ranks": [["B"]], "count": 5},
+        {"ranks": [["C"]], "count": 4}, {"ranks": [["D"], ["G"]], "count": 3},
+        {"ranks": [["G"]], "count": 3}, {"ranks": [["H"], ["G"]], "count": 1}]}"#;
+    let (code, out, err) =
+        tally_with_config("pct-rctab", "irv", &config(&candidates, rules), ballots);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let rounds = doc["results"].as_array().unwrap();
+    let eliminated: Vec<&str> = rounds[..4]
+        .iter()
+        .map(|r| r["tallyResults"][0]["eliminated"].as_str().unwrap())
+        .collect();
+    assert_eq!(eliminated, ["F", "E", "H", "D"], "{doc}");
+    assert!(rounds.iter().all(|r| r["threshold"] == "3.1500"), "{doc}");
+    assert_eq!(rounds[4]["tally"]["G"], "7", "{doc}");
+    assert_eq!(elected(&doc), ["A", "B", "C", "G"]);
+    assert_eq!(doc["summary"]["numWinners"], 0, "{doc}");
+    assert_eq!(doc["summary"]["finalThreshold"], "3.1500", "{doc}");
+}
+
+/// A candidate the CVRs list but the configuration does not declare and no
+/// ballot marks is not in the contest (RCTab looks up only marked candidates;
+/// its `nist_xml_cdf_2` case lists a candidate spelt with two spaces). Kept, a
+/// zero-vote candidate would be eliminated first and add a round.
+#[test]
+fn undeclared_unmarked_candidates_are_not_counted() {
+    let ballots =
+        r#"{"candidates": ["A", "B", "Ghost  Name"], "ballots": [[["A"]], [["A"]], [["B"]]]}"#;
+    let (code, out, err) = tally_with_config(
+        "ghost",
+        "irv",
+        &config(r#"{"name": "A"}, {"name": "B"}"#, ""),
+        ballots,
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let rounds = doc["results"].as_array().unwrap();
+    assert_eq!(rounds.len(), 1, "{out}");
+    let tally = rounds[0]["tally"].as_object().unwrap();
+    assert_eq!(tally.keys().collect::<Vec<_>>(), ["A", "B"], "{out}");
+    assert_eq!(doc["config"]["contest"], "Test");
+    assert_eq!(elected(&doc), ["A"]);
+    // Marked, the same candidate is an error naming it.
+    let marked = ballots.replace(r#"[["B"]]]"#, r#"[["Ghost  Name"]]]"#);
+    let (code, _, err) = tally_with_config(
+        "ghost-marked",
+        "irv",
+        &config(r#"{"name": "A"}, {"name": "B"}"#, ""),
+        &marked,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("Ghost  Name"), "{err}");
+}

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use christen::formats::{self, Format};
+use christen::formats::{self, ElectionFile, Format, ReadOptions, Source};
 use christen::tally::{count, Method, Options, Votes};
 
 fn data(rel: &str) -> String {
@@ -21,8 +21,18 @@ fn data(rel: &str) -> String {
     })
 }
 
+/// Reads the reference file `rel` as `format` through the one entry point.
+fn read(rel: &str, format: Format) -> ElectionFile {
+    formats::read(
+        &Source::text(rel, &data(rel)),
+        format,
+        &ReadOptions::default(),
+    )
+    .unwrap()
+}
+
 fn winners(rel: &str, format: Format, method: Method, seats: u32) -> Vec<String> {
-    let f = formats::read(&data(rel), format).unwrap();
+    let f = read(rel, format);
     let opts = Options {
         seats,
         ..Options::default()
@@ -39,7 +49,7 @@ fn burlington_2009_irv_and_condorcet() {
     // real/README.md: IRV winner Bob Kiss, round 1 exact; Montroll is the
     // Condorcet (Schulze) winner.
     let rel = "real/preflib/00005-00000002.toi";
-    let f = formats::read(&data(rel), Format::Preflib).unwrap();
+    let f = read(rel, Format::Preflib);
     let r = count(&f.election, Method::Irv, &Options::default()).unwrap();
     let name = |c: u32| f.election.candidates[c as usize].as_str();
     assert_eq!(name(r.winners[0]), "Bob Kiss");
@@ -108,7 +118,7 @@ fn dublin_2002_stv() {
 fn tideman_a1_blt_stv() {
     // condorcet/README.md: A1.HIL, 380 votes, 3 seats, Droop 96; plain
     // inclusive-Gregory STV elects candidates 1, 9 and 3.
-    let f = formats::read(&data("condorcet/src_data/A1.HIL"), Format::Blt).unwrap();
+    let f = read("condorcet/src_data/A1.HIL", Format::Blt);
     assert_eq!(f.seats, Some(3));
     let r = count(
         &f.election,

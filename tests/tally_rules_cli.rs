@@ -107,5 +107,5 @@ fn generic_csv_from_stdin_and_errors_with_line_numbers() {
     );
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("standard input line 2"), "{err}");
 }

@@ -14,15 +14,19 @@
 
 use std::fmt::Write as _;
 
-use super::election_file::{ElectionFile, FormatError, Progress};
+use super::election_file::{ElectionFile, Progress};
+use super::read_error::ReadError;
+
 use super::group::Grouper;
 use super::lines::{numbered_lines, parse_count};
 use crate::tally::{CandidateIdx, Election};
 
+const FORMAT: &str = "BLT";
+
 const PROGRESS_EVERY: usize = 1 << 16;
 
 /// Reads a BLT file.
-pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, ReadError> {
     // Old DOS files (Tideman's .HIL collection) end with a Ctrl-Z.
     let text = text.trim_end_matches(|c: char| c == '\u{1a}' || c.is_whitespace());
     let mut lines = numbered_lines(text).filter(|(_, l, _)| {
@@ -30,7 +34,11 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         !t.is_empty() && !t.starts_with('#')
     });
     let (no, header, _) = lines.next().ok_or_else(|| {
-        FormatError::new(1, "expected \"<candidates> <seats>\", found an empty file")
+        ReadError::at_line(
+            FORMAT,
+            1,
+            "expected \"<candidates> <seats>\", found an empty file",
+        )
     })?;
     let (n, seats) = candidates_and_seats(no, header)?;
     let placeholder: Vec<String> = (1..=n).map(|i| format!("candidate {i}")).collect();
@@ -55,14 +63,16 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         ballot_line(no, t, &mut g, &placeholder)?;
     }
     let end_line = ended.ok_or_else(|| {
-        FormatError::new(
+        ReadError::at_line(
+            FORMAT,
             text.lines().count().max(1),
             "expected a line \"0\" ending the ballots, then the candidate names",
         )
     })?;
     let mut strings = quoted_strings(lines)?;
     if strings.len() < n {
-        return Err(FormatError::new(
+        return Err(ReadError::at_line(
+            FORMAT,
             strings.last().map_or(end_line + 1, |s| s.0 + 1),
             format!(
                 "expected {n} quoted candidate names after the ballots, found {}",
@@ -71,7 +81,8 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         ));
     }
     if strings.len() > n + 1 {
-        return Err(FormatError::new(
+        return Err(ReadError::at_line(
+            FORMAT,
             strings[n + 1].0,
             format!("expected {n} candidate names and a title, found more quoted text"),
         ));
@@ -87,16 +98,19 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         },
         title,
         seats: Some(seats),
+        rules: None,
+        ballot_digest: None,
     })
 }
 
 /// The first line: `<candidates> <seats>`, at least one seat.
-fn candidates_and_seats(no: usize, header: &str) -> Result<(usize, u32), FormatError> {
+fn candidates_and_seats(no: usize, header: &str) -> Result<(usize, u32), ReadError> {
     let parsed: Vec<Option<u32>> = header.split_whitespace().map(|s| s.parse().ok()).collect();
     let (n, seats) = match parsed.as_slice() {
         [Some(n), Some(s)] => (*n as usize, *s),
         _ => {
-            return Err(FormatError::new(
+            return Err(ReadError::at_line(
+                FORMAT,
                 no,
                 format!(
                     "expected \"<candidates> <seats>\", found {:?}",
@@ -106,7 +120,11 @@ fn candidates_and_seats(no: usize, header: &str) -> Result<(usize, u32), FormatE
         }
     };
     if seats == 0 {
-        return Err(FormatError::new(no, "expected at least 1 seat, found 0"));
+        return Err(ReadError::at_line(
+            FORMAT,
+            no,
+            "expected at least 1 seat, found 0",
+        ));
     }
     Ok((n, seats))
 }
@@ -117,14 +135,15 @@ fn withdrawn_line(
     t: &str,
     n: usize,
     withdrawn: &mut Vec<CandidateIdx>,
-) -> Result<(), FormatError> {
+) -> Result<(), ReadError> {
     for tok in t.split_whitespace() {
         let c = tok
             .strip_prefix('-')
             .and_then(|x| x.parse::<usize>().ok())
             .filter(|&c| (1..=n).contains(&c))
             .ok_or_else(|| {
-                FormatError::new(
+                ReadError::at_line(
+                    FORMAT,
                     no,
                     format!("expected a withdrawn candidate -1 to -{n}, found {tok:?}"),
                 )
@@ -140,20 +159,21 @@ fn withdrawn_line(
 /// with their line numbers.
 fn quoted_strings<'a>(
     lines: impl Iterator<Item = (usize, &'a str, usize)>,
-) -> Result<Vec<(usize, String)>, FormatError> {
+) -> Result<Vec<(usize, String)>, ReadError> {
     let mut strings: Vec<(usize, String)> = Vec::new();
     for (no, line, _) in lines {
         let mut rest = line.trim();
         while !rest.is_empty() {
             let Some(after) = rest.strip_prefix('"') else {
-                return Err(FormatError::new(
+                return Err(ReadError::at_line(
+                    FORMAT,
                     no,
                     format!("expected a quoted candidate name or title, found {rest:?}"),
                 ));
             };
-            let close = after
-                .find('"')
-                .ok_or_else(|| FormatError::new(no, "expected a closing '\"' on the same line"))?;
+            let close = after.find('"').ok_or_else(|| {
+                ReadError::at_line(FORMAT, no, "expected a closing '\"' on the same line")
+            })?;
             strings.push((no, after[..close].to_string()));
             rest = after[close + 1..].trim_start();
         }
@@ -161,7 +181,7 @@ fn quoted_strings<'a>(
     Ok(strings)
 }
 
-fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<(), FormatError> {
+fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<(), ReadError> {
     if plain_ballot_line(t.as_bytes(), g) {
         return Ok(());
     }
@@ -176,13 +196,14 @@ fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<
     }
     let weight = toks
         .next()
-        .ok_or_else(|| FormatError::new(no, "expected a ballot weight"))?;
-    let count = parse_count(weight).map_err(|m| FormatError::new(no, m))?;
+        .ok_or_else(|| ReadError::at_line(FORMAT, no, "expected a ballot weight"))?;
+    let count = parse_count(weight).map_err(|m| ReadError::at_line(FORMAT, no, m))?;
     g.begin();
     let mut closed = false;
     for tok in toks {
         if closed {
-            return Err(FormatError::new(
+            return Err(ReadError::at_line(
+                FORMAT,
                 no,
                 format!("expected the ballot to end at its 0, found {tok:?} after it"),
             ));
@@ -198,7 +219,8 @@ fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<
                     .ok()
                     .filter(|&c| c >= 1)
                     .ok_or_else(|| {
-                        FormatError::new(
+                        ReadError::at_line(
+                            FORMAT,
                             no,
                             format!(
                                 "expected a candidate number from 1 to {}, found {part:?}",
@@ -208,16 +230,20 @@ fn ballot_line(no: usize, t: &str, g: &mut Grouper, names: &[String]) -> Result<
                     })?;
                 let c = CandidateIdx::try_from(c - 1).unwrap_or(CandidateIdx::MAX - 1);
                 g.push(c)
-                    .map_err(|e| FormatError::new(no, e.message(names)))?;
+                    .map_err(|e| ReadError::at_line(FORMAT, no, e.message(names)))?;
             }
         }
         g.end_rank();
     }
     if !closed {
-        return Err(FormatError::new(no, "expected the ballot to end with 0"));
+        return Err(ReadError::at_line(
+            FORMAT,
+            no,
+            "expected the ballot to end with 0",
+        ));
     }
     g.finish(count)
-        .map_err(|e| FormatError::new(no, e.message(names)))
+        .map_err(|e| ReadError::at_line(FORMAT, no, e.message(names)))
 }
 
 /// Reads the common shape of ballot line straight from its bytes: a weight of
@@ -325,7 +351,7 @@ pub fn write(title: Option<&str>, seats: u32, election: &Election) -> String {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<ElectionFile, FormatError> {
+    fn parse(text: &str) -> Result<ElectionFile, ReadError> {
         read(text, &mut |_| {})
     }
 
@@ -383,7 +409,7 @@ mod tests {
             ("x\n", 1, "<candidates> <seats>"),
         ] {
             let e = parse(text).unwrap_err();
-            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert_eq!(e.line().unwrap_or(0), line, "{text:?}: {e}");
             assert!(e.message.contains(what), "{text:?}: {e}");
         }
     }

@@ -28,9 +28,13 @@
 
 use sha2::{Digest, Sha256};
 
-use super::election_file::{ElectionFile, FormatError, Progress};
+use super::election_file::{ElectionFile, Progress};
+use super::read_error::ReadError;
+
 use super::group::Grouper;
 use crate::tally::{CandidateIdx, Election};
+
+const FORMAT: &str = "Christen CSV";
 
 /// One ballot of the export: its receipt and its ranking (candidate numbers,
 /// 0-based, first preference first).
@@ -133,7 +137,7 @@ pub fn csv_rank_columns(n: usize, ranking: &[CandidateIdx]) -> Result<String, St
 /// receipt and [`csv_rank_columns`]. Errors (with the output line the ballot
 /// would have had) if a ranking names a candidate number that does not exist
 /// or ranks one twice.
-pub fn write_canonical_csv<'a, S, I>(candidates: &[S], ballots: I) -> Result<String, FormatError>
+pub fn write_canonical_csv<'a, S, I>(candidates: &[S], ballots: I) -> Result<String, ReadError>
 where
     S: AsRef<str>,
     I: IntoIterator<Item = CsvBallot<'a>>,
@@ -141,8 +145,9 @@ where
     let n = candidates.len();
     let mut out = csv_header(candidates);
     for (i, b) in ballots.into_iter().enumerate() {
-        let columns = csv_rank_columns(n, b.ranking)
-            .map_err(|m| FormatError::new(i + 2, format!("ballot {:?} {m}", b.receipt)))?;
+        let columns = csv_rank_columns(n, b.ranking).map_err(|m| {
+            ReadError::at_line(FORMAT, i + 2, format!("ballot {:?} {m}", b.receipt))
+        })?;
         push_text_field(&mut out, b.receipt);
         out.push_str(&columns);
     }
@@ -168,7 +173,7 @@ impl<'a> Records<'a> {
     fn next_into(
         &mut self,
         fields: &mut Vec<std::borrow::Cow<'a, str>>,
-    ) -> Result<Option<usize>, FormatError> {
+    ) -> Result<Option<usize>, ReadError> {
         fields.clear();
         let b = self.text.as_bytes();
         if self.pos >= b.len() {
@@ -184,7 +189,8 @@ impl<'a> Records<'a> {
                 loop {
                     match b.get(i) {
                         None => {
-                            return Err(FormatError::new(
+                            return Err(ReadError::at_line(
+                                FORMAT,
                                 start_line,
                                 "expected a closing '\"' for the quoted field opened here",
                             ))
@@ -215,7 +221,8 @@ impl<'a> Records<'a> {
                     .position(|&c| c == b',' || c == b'\n' || c == b'\r' || c == b'"')
                     .unwrap_or(rest.len());
                 if rest.get(len) == Some(&b'"') {
-                    return Err(FormatError::new(
+                    return Err(ReadError::at_line(
+                        FORMAT,
                         self.line,
                         "expected a field without '\"' (quote the whole field and double the '\"')",
                     ));
@@ -239,7 +246,8 @@ impl<'a> Records<'a> {
                 }
                 None => return Ok(Some(start_line)),
                 Some(_) => {
-                    return Err(FormatError::new(
+                    return Err(ReadError::at_line(
+                        FORMAT,
                         self.line,
                         "expected ',' or the end of the line after a quoted field",
                     ))
@@ -259,7 +267,7 @@ const PROGRESS_EVERY: usize = 1 << 16;
 /// `+`, `-`, `@`, a tab or a carriage return (possibly after more `'`s). So
 /// `'=HYPERLINK(…)` reads as the name `=HYPERLINK(…)`, while `'Tis` stays
 /// `'Tis`. A file saved from a spreadsheet that dropped the `'` reads the same.
-pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rec = Records {
         text,
@@ -268,13 +276,15 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
     };
     let mut fields = Vec::new();
     rec.next_into(&mut fields)?.ok_or_else(|| {
-        FormatError::new(
+        ReadError::at_line(
+            FORMAT,
             1,
             "expected a header \"receipt,<candidate names>…\", found an empty file",
         )
     })?;
     if fields.first().map(|f| f.as_ref()) != Some("receipt") {
-        return Err(FormatError::new(
+        return Err(ReadError::at_line(
+            FORMAT,
             1,
             "expected the header to start with \"receipt\"",
         ));
@@ -299,7 +309,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
             let ranking = &mut rows.by_rank[..k];
             rows.g
                 .add_strict(ranking, 1)
-                .map_err(|e| FormatError::new(rec.line, e.message(&rows.candidates)))?;
+                .map_err(|e| ReadError::at_line(FORMAT, rec.line, e.message(&rows.candidates)))?;
             ranking.fill(CandidateIdx::MAX);
             rec.pos += end;
             rec.line += 1;
@@ -339,6 +349,8 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         },
         title: None,
         seats: None,
+        rules: None,
+        ballot_digest: None,
     })
 }
 
@@ -461,7 +473,7 @@ impl Rows {
         &mut self,
         line: usize,
         mut fields: impl Iterator<Item = &'f str>,
-    ) -> Result<(), FormatError> {
+    ) -> Result<(), ReadError> {
         let n = self.candidates.len();
         fields.next(); // the receipt
         self.by_rank.iter_mut().for_each(|c| *c = CandidateIdx::MAX);
@@ -473,7 +485,8 @@ impl Rows {
                 continue;
             }
             let r = parse_rank(f).filter(|&r| r >= 1 && r <= n).ok_or_else(|| {
-                FormatError::new(
+                ReadError::at_line(
+                    FORMAT,
                     line,
                     format!(
                         "expected a rank from 1 to {n} or nothing for {:?}, found {f:?}",
@@ -482,14 +495,19 @@ impl Rows {
                 )
             })?;
             if self.by_rank[r - 1] != CandidateIdx::MAX {
-                return Err(FormatError::new(line, format!("rank {r} is given twice")));
+                return Err(ReadError::at_line(
+                    FORMAT,
+                    line,
+                    format!("expected each rank at most once, found rank {r} twice"),
+                ));
             }
             self.by_rank[r - 1] = j as CandidateIdx;
             k += 1;
         }
         let extra = fields.count();
         if seen != n || extra != 0 {
-            return Err(FormatError::new(
+            return Err(ReadError::at_line(
+                FORMAT,
                 line,
                 format!(
                     "expected {} fields (receipt and {n} candidates), found {}",
@@ -502,7 +520,8 @@ impl Rows {
             .iter()
             .position(|&c| c == CandidateIdx::MAX)
         {
-            return Err(FormatError::new(
+            return Err(ReadError::at_line(
+                FORMAT,
                 line,
                 format!(
                     "expected ranks 1 to {k} each once, but rank {} is missing",
@@ -514,12 +533,12 @@ impl Rows {
         for &c in &self.by_rank[..k] {
             self.g
                 .push(c)
-                .map_err(|e| FormatError::new(line, e.message(&self.candidates)))?;
+                .map_err(|e| ReadError::at_line(FORMAT, line, e.message(&self.candidates)))?;
             self.g.end_rank();
         }
         self.g
             .finish(1)
-            .map_err(|e| FormatError::new(line, e.message(&self.candidates)))?;
+            .map_err(|e| ReadError::at_line(FORMAT, line, e.message(&self.candidates)))?;
         self.by_rank[..k].fill(CandidateIdx::MAX);
         Ok(())
     }
@@ -537,7 +556,7 @@ fn parse_rank(f: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<ElectionFile, FormatError> {
+    fn parse(text: &str) -> Result<ElectionFile, ReadError> {
         read(text, &mut |_| {})
     }
 
@@ -638,7 +657,7 @@ mod tests {
             }],
         )
         .unwrap_err();
-        assert_eq!(e.line, 2);
+        assert_eq!(e.line().unwrap_or(0), 2);
         assert!(write_canonical_csv(
             &["A"],
             [CsvBallot {
@@ -662,7 +681,7 @@ mod tests {
             ("name,A\n", 1, "receipt"),
         ] {
             let e = parse(text).unwrap_err();
-            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert_eq!(e.line().unwrap_or(0), line, "{text:?}: {e}");
             assert!(e.message.contains(what), "{text:?}: {e}");
         }
     }

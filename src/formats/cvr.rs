@@ -214,6 +214,21 @@ pub fn reorder_candidates<S: AsRef<str>>(election: &Election, order: &[S]) -> El
     }
 }
 
+/// Drops every candidate after the first `n` (as [`reorder_candidates`] puts the
+/// declared ones first); marks of dropped candidates are removed from the ballots.
+pub fn keep_first_candidates(election: &mut Election, n: usize) {
+    if election.candidates.len() <= n {
+        return;
+    }
+    election.candidates.truncate(n);
+    election.withdrawn.retain(|&c| (c as usize) < n);
+    for ballot in &mut election.ballots {
+        for slot in &mut ballot.ranks {
+            slot.retain(|&c| (c as usize) < n);
+        }
+    }
+}
+
 /// Adds candidates named in `names` that `election` does not have yet, at the end and
 /// in the given order (a configuration may declare candidates nobody ranked).
 pub fn with_declared_candidates<S: AsRef<str>>(election: &Election, names: &[S]) -> Election {

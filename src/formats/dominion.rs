@@ -16,9 +16,17 @@
 //! adjudicated one), or is skipped without one; ambiguous marks are ignored;
 //! the contest's records are those whose contest `Id` is the source's
 //! `contestId`; a `Cards` list may be missing (the contests are then on the
-//! record itself). Several marks at one rank are an overvote. A candidate is
-//! named by its manifest `Description`; the id given as the source's
-//! `undeclaredWriteInLabel` counts as undeclared write-ins.
+//! record itself). Several marks at one rank are an overvote. The id given as
+//! the source's `undeclaredWriteInLabel` counts as undeclared write-ins.
+//!
+//! Candidate names: RCTab (`DominionCvrReader`, 1.3 and later) keeps each
+//! mark's `CandidateId` and resolves it through the configuration
+//! (`ContestConfig.getNameForCandidate`): a configured candidate whose name or
+//! one of whose `aliases` (RCTab 1.x: its `code`) is the manifest `Id` is that
+//! candidate, and the report shows the configured name. This reader does the
+//! same with the `(code, name)` pairs it is given; a candidate no configured
+//! code names is named by its manifest `Description` (without a configuration,
+//! every candidate is), which a configuration may also name or alias.
 
 use std::collections::HashMap;
 
@@ -32,12 +40,10 @@ use crate::tally::{CandidateIdx, Election};
 
 const FORMAT: &str = "Dominion CVR export";
 
+/// An error at `path` in the export's file `file` (the entry point puts the
+/// folder in front).
 fn err(file: &str, path: String, message: impl Into<String>) -> ReadError {
-    ReadError::new(
-        FORMAT,
-        Location::JsonPath(format!("{file} {path}")),
-        message,
-    )
+    ReadError::new(FORMAT, Location::JsonPath(path), message).in_file(file)
 }
 
 /// A JSON value's text: strings as they are, numbers as written.
@@ -83,15 +89,19 @@ pub struct DominionExport<'a> {
 }
 
 /// Reads the records of contest `contest_id` (a `ContestManifest` `Id`).
+/// `configured`: `(code, name)` of the configuration's candidates (each name
+/// with itself, and each alias with its name); a candidate whose manifest `Id`
+/// is such a code is named `name`, any other by its `Description`.
 pub fn read_dominion(
     export: &DominionExport<'_>,
     contest_id: &str,
     undeclared_write_in: Option<&str>,
+    configured: &[(String, String)],
 ) -> Result<Election, ReadError> {
     const CANDIDATES: &str = "CandidateManifest.json";
     const CONTESTS: &str = "ContestManifest.json";
-    let contests: Value =
-        serde_json::from_str(export.contest_manifest).map_err(|e| json_syntax(FORMAT, &e))?;
+    let contests: Value = serde_json::from_str(export.contest_manifest)
+        .map_err(|e| json_syntax(FORMAT, &e).in_file(CONTESTS))?;
     if !manifest(CONTESTS, &contests)?
         .iter()
         .any(|(id, _, _)| id == contest_id)
@@ -102,8 +112,8 @@ pub fn read_dominion(
             format!("expected the contest \"{contest_id}\" (the source's contestId)"),
         ));
     }
-    let candidates: Value =
-        serde_json::from_str(export.candidate_manifest).map_err(|e| json_syntax(FORMAT, &e))?;
+    let candidates: Value = serde_json::from_str(export.candidate_manifest)
+        .map_err(|e| json_syntax(FORMAT, &e).in_file(CANDIDATES))?;
     let mut builder = ElectionBuilder::default();
     let mut by_id: HashMap<String, CandidateIdx> = HashMap::new();
     for (id, name, entry) in manifest(CANDIDATES, &candidates)? {
@@ -111,7 +121,11 @@ pub fn read_dominion(
             continue;
         }
         if entry.get("ContestId").and_then(id_text).as_deref() == Some(contest_id) {
-            by_id.insert(id, builder.candidate(&name));
+            let name = configured
+                .iter()
+                .find(|(code, _)| *code == id)
+                .map_or(name.as_str(), |(_, configured)| configured.as_str());
+            by_id.insert(id, builder.candidate(name));
         }
     }
     let write_in = undeclared_write_in.map(IdKey::new);
@@ -293,7 +307,7 @@ impl Sessions<'_> {
         if let Some(e) = failed {
             return Err(e);
         }
-        read.map_err(|e| json_syntax(FORMAT, &e))?;
+        read.map_err(|e| json_syntax(FORMAT, &e).in_file(file))?;
         if !found {
             return Err(err(file, "$".into(), "expected a \"Sessions\" array"));
         }
@@ -481,7 +495,7 @@ mod tests {
             contest_manifest: CONTESTS,
             exports: vec![("CvrExport.json".to_owned(), CVR)],
         };
-        let e = read_dominion(&export, "7", Some("3")).unwrap();
+        let e = read_dominion(&export, "7", Some("3"), &[]).unwrap();
         assert_eq!(e.candidates, ["Alice", "Bob", UNDECLARED_WRITE_INS]);
         let ranks: Vec<&Vec<Vec<CandidateIdx>>> = e.ballots.iter().map(|b| &b.ranks).collect();
         assert_eq!(
@@ -491,13 +505,34 @@ mod tests {
     }
 
     #[test]
+    fn configured_codes_name_candidates_as_rctab_does() {
+        let export = DominionExport {
+            candidate_manifest: CANDIDATES,
+            contest_manifest: CONTESTS,
+            exports: vec![("CvrExport.json".to_owned(), CVR)],
+        };
+        // "2" is an alias of "Robert" (RCTab 1.3 aliases, or a 1.x code);
+        // Alice is named by her Description, which the configuration uses.
+        let configured = [
+            ("Robert".to_owned(), "Robert".to_owned()),
+            ("2".to_owned(), "Robert".to_owned()),
+            ("Alice".to_owned(), "Alice".to_owned()),
+        ];
+        let e = read_dominion(&export, "7", Some("3"), &configured).unwrap();
+        assert_eq!(e.candidates, ["Alice", "Robert", UNDECLARED_WRITE_INS]);
+        assert_eq!(e.ballots[0].ranks, vec![vec![1], vec![0]]);
+    }
+
+    #[test]
     fn unknown_contests_and_candidates_are_errors_naming_the_place() {
         let export = DominionExport {
             candidate_manifest: CANDIDATES,
             contest_manifest: CONTESTS,
             exports: vec![("CvrExport_1.json".to_owned(), CVR)],
         };
-        let e = read_dominion(&export, "9", None).unwrap_err().to_string();
+        let e = read_dominion(&export, "9", None, &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"9\""), "{e}");
         let stray = r#"{"Sessions": [{"TabulatorId": 1, "BatchId": 1, "RecordId": 1,
             "Original": {"IsCurrent": true, "Contests": [
@@ -506,7 +541,9 @@ mod tests {
             exports: vec![("CvrExport_1.json".to_owned(), stray)],
             ..export
         };
-        let e = read_dominion(&export, "7", None).unwrap_err().to_string();
+        let e = read_dominion(&export, "7", None, &[])
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("CvrExport_1.json") && e.contains("Marks[0].CandidateId") && e.contains("4"),
             "{e}"

@@ -1,8 +1,7 @@
-//! What every ballot-file reader gives back, and how it reports errors and
-//! progress.
+//! What every ballot-file reader gives back, and how it reports progress.
+//! Errors are [`super::ReadError`]s.
 
-use std::fmt;
-
+use crate::tally::rcv::RcvRules;
 use crate::tally::Election;
 
 /// A ballot file's contents.
@@ -11,38 +10,27 @@ pub struct ElectionFile {
     pub election: Election,
     /// The title, where the format has one.
     pub title: Option<String>,
-    /// Seats to fill, where the format says (BLT).
+    /// Seats to fill, where the format says (BLT, RCTab `rules`).
     pub seats: Option<u32>,
+    /// The counting rules the file carries (a `rules` object in JSON or
+    /// RCTab's `ballots.json`), if any.
+    pub rules: Option<RcvRules>,
+    /// The canonical CSV's `ballot_digest`, for a canonical CSV file.
+    pub ballot_digest: Option<String>,
 }
 
-/// A file that cannot be read: where and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormatError {
-    /// 1-based line number (0 when the error concerns the whole file).
-    pub line: usize,
-    pub message: String,
-}
-
-impl FormatError {
-    pub fn new(line: usize, message: impl Into<String>) -> Self {
-        FormatError {
-            line,
-            message: message.into(),
+impl ElectionFile {
+    /// Just the election: no title, seats, rules or digest.
+    pub fn of(election: Election) -> Self {
+        ElectionFile {
+            election,
+            title: None,
+            seats: None,
+            rules: None,
+            ballot_digest: None,
         }
     }
 }
-
-impl fmt::Display for FormatError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
-        }
-    }
-}
-
-impl std::error::Error for FormatError {}
 
 /// Reports progress: called now and then with the number of bytes read so far.
 pub type Progress<'a> = &'a mut dyn FnMut(usize);

@@ -119,11 +119,14 @@ impl BallotError {
                 c as u64 + 1
             ),
             BallotError::Repeated(c) => format!(
-                "candidate {} ({}) is ranked more than once on this ballot",
+                "expected each candidate at most once on a ballot, found candidate {} ({}) \
+                 ranked more than once",
                 c + 1,
                 names.get(c as usize).map(String::as_str).unwrap_or("?")
             ),
-            BallotError::TooMany => "the ballot counts add up to more than 2^64".to_string(),
+            BallotError::TooMany => {
+                "expected ballot counts adding up to less than 2^64, found more".to_string()
+            }
         }
     }
 }

@@ -11,10 +11,15 @@
 //!
 //! Every `Contest` whose `Id` is the source's `contestId` is one ballot. An
 //! option's `Value` is read left to right, one digit per rank: `1` marks that
-//! rank (`0100`: rank 2; `0101`: ranks 2 and 4). A candidate is named by its
-//! option `Name`; the option `Id` given as the undeclared write-in label counts
-//! as undeclared write-ins. A contest without options is a ballot marking
-//! nobody.
+//! rank (`0100`: rank 2; `0101`: ranks 2 and 4). The option `Id` given as
+//! the undeclared write-in label counts as undeclared write-ins. A contest
+//! without options is a ballot marking nobody.
+//!
+//! Candidate names: RCTab's `HartCvrReader` keeps each option's `Id` and the
+//! configuration resolves it (a configured candidate whose name or alias is
+//! that `Id`, shown by its configured name). This reader does the same with the
+//! `(code, name)` pairs it is given; an option no configured code names is
+//! named by its `Name` (without a configuration, every option is).
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -41,10 +46,13 @@ struct Contest {
 }
 
 /// Reads the CVR files `(name, text)` of contest `contest_id`.
+/// `configured`: `(code, name)` of the configuration's candidates (module
+/// docs).
 pub fn read_hart(
     files: &[(String, &str)],
     contest_id: &str,
     undeclared_write_in: Option<&str>,
+    configured: &[(String, String)],
 ) -> Result<Election, ReadError> {
     let mut builder = ElectionBuilder::default();
     for (name, text) in files {
@@ -57,7 +65,11 @@ pub fn read_hart(
                 let candidate = if undeclared_write_in == Some(option.id.as_str()) {
                     builder.candidate(UNDECLARED_WRITE_INS)
                 } else {
-                    builder.candidate(&option.name)
+                    let name = configured
+                        .iter()
+                        .find(|(code, _)| *code == option.id)
+                        .map_or(option.name.as_str(), |(_, name)| name.as_str());
+                    builder.candidate(name)
                 };
                 for (i, digit) in option.value.trim().chars().enumerate() {
                     if digit == '1' {
@@ -80,9 +92,8 @@ fn contests(file: &str, text: &str) -> Result<Vec<Contest>, ReadError> {
             .count()
             + 1
     };
-    let fail = |pos: u64, m: String| {
-        ReadError::new(FORMAT, Location::Line(line(pos)), format!("{file}: {m}"))
-    };
+    let fail =
+        |pos: u64, m: String| ReadError::new(FORMAT, Location::Line(line(pos)), m).in_file(file);
     let mut reader = Reader::from_str(text);
     let mut path: Vec<String> = Vec::new();
     let mut out: Vec<Contest> = Vec::new();
@@ -202,8 +213,16 @@ mod tests {
             ("c.xml".to_owned(), c.as_str()),
             ("d.xml".to_owned(), d.as_str()),
         ];
-        let e = read_hart(&files, "c-1", Some("o-wi")).unwrap();
+        let e = read_hart(&files, "c-1", Some("o-wi"), &[]).unwrap();
         assert_eq!(e.candidates, ["Alice & Co", "Bob", UNDECLARED_WRITE_INS]);
+        // A configuration naming option o-2 (by alias) as "Robert Smith".
+        let configured = [("o-2".to_owned(), "Robert Smith".to_owned())];
+        let named = read_hart(&files, "c-1", Some("o-wi"), &configured).unwrap();
+        assert_eq!(
+            named.candidates,
+            ["Alice & Co", "Robert Smith", UNDECLARED_WRITE_INS]
+        );
+        assert_eq!(named.ballots, e.ballots);
         let ranks: Vec<Vec<Vec<CandidateIdx>>> =
             e.ballots.iter().map(|b| b.ranks.clone()).collect();
         assert_eq!(
@@ -220,7 +239,7 @@ mod tests {
     #[test]
     fn malformed_xml_is_an_error_naming_file_and_line() {
         let files = vec![("bad.xml".to_owned(), "<Cvr>\n<Contests>\n</Cvr>")];
-        let e = read_hart(&files, "c-1", None).unwrap_err().to_string();
+        let e = read_hart(&files, "c-1", None, &[]).unwrap_err().to_string();
         assert!(e.contains("bad.xml") && e.contains("line"), "{e}");
     }
 }

@@ -25,9 +25,13 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::election_file::{ElectionFile, FormatError};
+use super::election_file::ElectionFile;
+use super::read_error::ReadError;
+
 use super::group::Grouper;
 use crate::tally::{CandidateIdx, Election};
+
+const FORMAT: &str = "Christen JSON";
 
 #[derive(Deserialize)]
 struct Doc<'a> {
@@ -67,14 +71,15 @@ impl Lines<'_> {
     }
 }
 
-fn at(line: usize, err: serde_json::Error) -> FormatError {
-    FormatError::new(line + err.line().saturating_sub(1), err.to_string())
+fn at(line: usize, err: serde_json::Error) -> ReadError {
+    ReadError::at_line(FORMAT, line + err.line().saturating_sub(1), err.to_string())
 }
 
 /// Reads the JSON ballot form.
-pub fn read(text: &str) -> Result<ElectionFile, FormatError> {
+pub fn read(text: &str) -> Result<ElectionFile, ReadError> {
     let doc: Doc = serde_json::from_str(text).map_err(|e| {
-        FormatError::new(
+        ReadError::at_line(
+            FORMAT,
             e.line(),
             format!("expected {{\"candidates\": [...], \"ballots\": [...]}}: {e}"),
         )
@@ -106,16 +111,19 @@ pub fn read(text: &str) -> Result<ElectionFile, FormatError> {
         },
         title: doc.title,
         seats: doc.seats,
+        rules: None,
+        ballot_digest: None,
     })
 }
 
 /// The `candidates` list (found at line `cl`).
-fn read_candidates(raw: &RawValue, cl: usize) -> Result<Vec<String>, FormatError> {
+fn read_candidates(raw: &RawValue, cl: usize) -> Result<Vec<String>, ReadError> {
     serde_json::from_str(raw.get())
         .map_err(|e| at(cl, e))
         .map_err(|e| {
-            FormatError::new(
-                e.line,
+            ReadError::at_line(
+                FORMAT,
+                e.line().unwrap_or(0),
                 format!("expected a list of candidate names: {}", e.message),
             )
         })
@@ -126,11 +134,12 @@ struct Index<'a>(BTreeMap<&'a str, CandidateIdx>);
 
 impl<'a> Index<'a> {
     /// Refuses a name listed twice (at line `cl`).
-    fn new(candidates: &'a [String], cl: usize) -> Result<Self, FormatError> {
+    fn new(candidates: &'a [String], cl: usize) -> Result<Self, ReadError> {
         let mut index: BTreeMap<&str, CandidateIdx> = BTreeMap::new();
         for (i, c) in candidates.iter().enumerate() {
             if index.insert(c.as_str(), i as CandidateIdx).is_some() {
-                return Err(FormatError::new(
+                return Err(ReadError::at_line(
+                    FORMAT,
                     cl,
                     format!("candidate {c:?} is listed twice"),
                 ));
@@ -139,9 +148,10 @@ impl<'a> Index<'a> {
         Ok(Index(index))
     }
 
-    fn lookup(&self, name: &str, line: usize) -> Result<CandidateIdx, FormatError> {
+    fn lookup(&self, name: &str, line: usize) -> Result<CandidateIdx, ReadError> {
         self.0.get(name).copied().ok_or_else(|| {
-            FormatError::new(
+            ReadError::at_line(
+                FORMAT,
                 line,
                 format!("expected a candidate from \"candidates\", found {name:?}"),
             )
@@ -154,7 +164,7 @@ fn read_withdrawn(
     raw: &RawValue,
     wl: usize,
     index: &Index<'_>,
-) -> Result<Vec<CandidateIdx>, FormatError> {
+) -> Result<Vec<CandidateIdx>, ReadError> {
     let names: Vec<String> = serde_json::from_str(raw.get()).map_err(|e| at(wl, e))?;
     let mut withdrawn = Vec::new();
     for n in names {
@@ -169,19 +179,21 @@ fn read_withdrawn(
 
 /// A ballot's ranking and count: a list of names (count 1) or
 /// `{"ranking": [...], "count": n}`.
-fn ballot_parts(v: &Value, line: usize) -> Result<(&Vec<Value>, u64), FormatError> {
+fn ballot_parts(v: &Value, line: usize) -> Result<(&Vec<Value>, u64), ReadError> {
     match v {
         Value::Array(r) => Ok((r, 1)),
         Value::Object(o) => {
             let Some(Value::Array(r)) = o.get("ranking") else {
-                return Err(FormatError::new(
+                return Err(ReadError::at_line(
+                    FORMAT,
                     line,
                     "expected a ballot {\"ranking\": [names…], \"count\": n}",
                 ));
             };
             Ok((r, ballot_count(o.get("count"), line)?))
         }
-        _ => Err(FormatError::new(
+        _ => Err(ReadError::at_line(
+            FORMAT,
             line,
             "expected a ballot: {\"ranking\": [...], \"count\": n} or a list of names",
         )),
@@ -189,18 +201,24 @@ fn ballot_parts(v: &Value, line: usize) -> Result<(&Vec<Value>, u64), FormatErro
 }
 
 /// A ballot's `count`: a positive whole number, 1 when absent.
-fn ballot_count(count: Option<&Value>, line: usize) -> Result<u64, FormatError> {
+fn ballot_count(count: Option<&Value>, line: usize) -> Result<u64, ReadError> {
     match count {
         None => Ok(1),
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(0) => Err(FormatError::new(line, "expected a positive count, found 0")),
+            Some(0) => Err(ReadError::at_line(
+                FORMAT,
+                line,
+                "expected a positive count, found 0",
+            )),
             Some(c) => Ok(c),
-            None => Err(FormatError::new(
+            None => Err(ReadError::at_line(
+                FORMAT,
                 line,
                 format!("expected a positive whole count, found {n}"),
             )),
         },
-        Some(other) => Err(FormatError::new(
+        Some(other) => Err(ReadError::at_line(
+            FORMAT,
             line,
             format!("expected a positive whole count, found {other}"),
         )),
@@ -215,7 +233,7 @@ fn add_ballot(
     line: usize,
     index: &Index<'_>,
     candidates: &[String],
-) -> Result<(), FormatError> {
+) -> Result<(), ReadError> {
     g.begin();
     for entry in ranking {
         let names: Vec<&Value> = match entry {
@@ -224,19 +242,20 @@ fn add_ballot(
         };
         for n in names {
             let Value::String(name) = n else {
-                return Err(FormatError::new(
+                return Err(ReadError::at_line(
+                    FORMAT,
                     line,
                     format!("expected a candidate name (a string), found {n}"),
                 ));
             };
             let c = index.lookup(name, line)?;
             g.push(c)
-                .map_err(|e| FormatError::new(line, e.message(candidates)))?;
+                .map_err(|e| ReadError::at_line(FORMAT, line, e.message(candidates)))?;
         }
         g.end_rank();
     }
     g.finish(count)
-        .map_err(|e| FormatError::new(line, e.message(candidates)))
+        .map_err(|e| ReadError::at_line(FORMAT, line, e.message(candidates)))
 }
 
 #[cfg(test)]
@@ -275,7 +294,7 @@ mod tests {
             ("{\"candidates\": [\"A\", \"A\"], \"ballots\": []}", 1, "twice"),
         ] {
             let e = read(text).unwrap_err();
-            assert_eq!(e.line, line, "{text}: {e}");
+            assert_eq!(e.line().unwrap_or(0), line, "{text}: {e}");
             assert!(e.message.contains(what), "{text}: {e}");
         }
     }

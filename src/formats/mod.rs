@@ -1,10 +1,16 @@
 //! Ballot file formats read and written by `christen tally` and the ballot export.
 //!
-//! Readers take the whole text (`&str`; the CLI does the I/O), check everything,
-//! and either return a complete [`ElectionFile`] with identical ballots grouped,
-//! or a [`FormatError`] naming the 1-based line and what was expected. Unknown
-//! candidates, a candidate ranked twice, and zero, negative or non-numeric counts
-//! are errors. No partial results.
+//! One registry and one entry point: [`Format`] lists every format read (its
+//! name, description, extensions, RCTab provider and detection), and [`read`]
+//! reads a [`Source`] (a path, a folder, or bytes in hand) as one of them with
+//! the [`ReadOptions`] of an RCTab CVR source, into an [`ElectionFile`] (with
+//! the rules and seats the file carries, if any). Readers check everything and
+//! return the whole file or a [`ReadError`]: the file, the place in it (line,
+//! cell or JSON path; the file inside a folder) and what was expected there
+//! and found. Unknown candidates, a candidate ranked twice, and zero,
+//! negative or non-numeric counts are errors. No partial results. This layer
+//! reads files (the entry point opens paths and folders); the readers below it
+//! take text or bytes.
 //!
 //! - [`preflib`]: PrefLib `.soc .soi .toc .toi` (current `# ALTERNATIVE NAME i:`
 //!   header format, and the older numeric one); [`preflib::write`] writes the
@@ -14,9 +20,7 @@
 //! - [`csv`]: Christen canonical CSV, the API's ballot export (reader and writer),
 //!   with [`csv::ballot_digest`].
 //!
-//! Cast vote records and result files of other tabulators (issue 6), each with
-//! its own options and a [`ReadError`] giving the line (or JSON path) and what
-//! was expected:
+//! Cast vote records and result files of other tabulators (issue 6):
 //! - [`cdf`]: NIST SP 1500-103 CDF cast vote records, JSON form, and
 //!   [`cdf_xml`] the same in XML ([`cdf_xml::read_cdf`] reads either).
 //! - [`rctab_csv`]: RCTab generic CSV and Clear Ballot CSV cast vote records.
@@ -38,7 +42,6 @@ pub mod cdf_xml;
 pub mod csv;
 pub mod cvr;
 pub mod debian;
-mod detect;
 pub mod dominion;
 mod election_file;
 pub mod ess;
@@ -52,30 +55,12 @@ pub mod rctab_config;
 pub mod rctab_csv;
 pub mod rctab_sources;
 pub mod read_error;
+mod source;
 pub mod summary_csv;
 pub mod urcvt;
 
 pub use self::csv::{ballot_digest, csv_header, csv_rank_columns, write_canonical_csv, CsvBallot};
-pub use self::detect::FileKind;
-pub use self::election_file::{ElectionFile, FormatError, Progress};
+pub use self::election_file::{ElectionFile, Progress};
 pub use self::format::Format;
 pub use self::read_error::{Location, ReadError};
-
-/// Reads `text` as `format`.
-pub fn read(text: &str, format: Format) -> Result<ElectionFile, FormatError> {
-    read_with_progress(text, format, &mut |_| {})
-}
-
-/// Reads `text` as `format`, calling `progress` with the bytes read so far.
-pub fn read_with_progress(
-    text: &str,
-    format: Format,
-    progress: Progress<'_>,
-) -> Result<ElectionFile, FormatError> {
-    match format {
-        Format::Preflib => preflib::read(text, progress),
-        Format::Blt => blt::read(text, progress),
-        Format::Json => json::read(text),
-        Format::Csv => csv::read(text, progress),
-    }
-}
+pub use self::source::{read, read_with_progress, ReadOptions, Source};

@@ -10,20 +10,26 @@
 
 use std::fmt::Write as _;
 
-use super::election_file::{ElectionFile, FormatError, Progress};
+use super::election_file::{ElectionFile, Progress};
+use super::read_error::ReadError;
+
 use super::group::Grouper;
 use super::lines::{numbered_lines, parse_count};
 use crate::tally::{Ballot, Election};
 
+const FORMAT: &str = "PrefLib";
+
 const PROGRESS_EVERY: usize = 1 << 16;
 
 /// Reads a PrefLib file (either format).
-pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, ReadError> {
     let first = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .ok_or_else(|| FormatError::new(1, "expected a PrefLib file, found an empty file"))?;
+        .ok_or_else(|| {
+            ReadError::at_line(FORMAT, 1, "expected a PrefLib file, found an empty file")
+        })?;
     if first.starts_with('#') {
         read_current(text, progress)
     } else {
@@ -31,7 +37,7 @@ pub fn read(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
     }
 }
 
-fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, ReadError> {
     let mut header = Header::default();
     let mut grouper: Option<Grouper> = None;
     let mut final_names: Vec<String> = Vec::new();
@@ -58,7 +64,11 @@ fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, Form
             }
         };
         let (count, ranking) = t.split_once(':').ok_or_else(|| {
-            FormatError::new(no, format!("expected \"count: ranking\", found {t:?}"))
+            ReadError::at_line(
+                FORMAT,
+                no,
+                format!("expected \"count: ranking\", found {t:?}"),
+            )
         })?;
         data_line(no, count, ranking, g, &final_names)?;
     }
@@ -79,6 +89,8 @@ fn read_current(text: &str, progress: Progress<'_>) -> Result<ElectionFile, Form
         },
         title: header.title,
         seats: None,
+        rules: None,
+        ballot_digest: None,
     })
 }
 
@@ -95,14 +107,15 @@ struct Header {
 impl Header {
     /// Reads one header line (after its `#`); unknown keys and comments are
     /// passed over.
-    fn read(&mut self, no: usize, meta: &str) -> Result<(), FormatError> {
+    fn read(&mut self, no: usize, meta: &str) -> Result<(), ReadError> {
         let Some((key, value)) = meta.trim().split_once(':') else {
             return Ok(());
         };
         let (key, value) = (key.trim(), value.trim());
         if key == "NUMBER ALTERNATIVES" {
             let n = value.parse().map_err(|_| {
-                FormatError::new(
+                ReadError::at_line(
+                    FORMAT,
                     no,
                     format!("expected a number of alternatives, found {value:?}"),
                 )
@@ -112,7 +125,8 @@ impl Header {
             self.title = Some(value.to_string());
         } else if let Some(i) = key.strip_prefix("ALTERNATIVE NAME") {
             let i: usize = i.trim().parse().ok().filter(|&i| i >= 1).ok_or_else(|| {
-                FormatError::new(
+                ReadError::at_line(
+                    FORMAT,
                     no,
                     format!("expected \"ALTERNATIVE NAME <number>:\", found {key:?}"),
                 )
@@ -121,7 +135,8 @@ impl Header {
                 self.names.resize(i, None);
             }
             if self.names[i - 1].is_some() {
-                return Err(FormatError::new(
+                return Err(ReadError::at_line(
+                    FORMAT,
                     no,
                     format!("alternative {i} is named twice"),
                 ));
@@ -132,18 +147,18 @@ impl Header {
     }
 
     /// The number of alternatives, when the first ranking (line `no`) comes.
-    fn alternatives(&self, no: usize) -> Result<usize, FormatError> {
+    fn alternatives(&self, no: usize) -> Result<usize, ReadError> {
         match self.declared {
-            Some(n) if n < self.names.len() => Err(FormatError::new(
+            Some(n) if n < self.names.len() => Err(ReadError::at_line(FORMAT,
                 no,
                 format!(
-                    "the header declares {n} alternatives but names alternative {}",
+                    "expected at most {n} alternatives (the header declares {n}), found alternative {}",
                     self.names.len()
                 ),
             )),
             Some(n) => Ok(n),
             None if !self.names.is_empty() => Ok(self.names.len()),
-            None => Err(FormatError::new(
+            None => Err(ReadError::at_line(FORMAT,
                 no,
                 "expected \"# NUMBER ALTERNATIVES: n\" or \"# ALTERNATIVE NAME i: …\" lines before the rankings",
             )),
@@ -164,13 +179,14 @@ impl Header {
     }
 }
 
-fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatError> {
+fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, ReadError> {
     let mut lines = numbered_lines(text).filter(|(_, l, _)| !l.trim().is_empty());
     let (no, first, _) = lines
         .next()
-        .ok_or_else(|| FormatError::new(1, "expected the number of alternatives"))?;
+        .ok_or_else(|| ReadError::at_line(FORMAT, 1, "expected the number of alternatives"))?;
     let n: usize = first.trim().parse().map_err(|_| {
-        FormatError::new(
+        ReadError::at_line(
+            FORMAT,
             no,
             format!(
                 "expected the number of alternatives, found {:?}",
@@ -181,10 +197,15 @@ fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
     let mut names = vec![None; n];
     for _ in 0..n {
         let (no, line, _) = lines.next().ok_or_else(|| {
-            FormatError::new(no, "expected a line \"number,name\" for each alternative")
+            ReadError::at_line(
+                FORMAT,
+                no,
+                "expected a line \"number,name\" for each alternative",
+            )
         })?;
         let (i, name) = line.split_once(',').ok_or_else(|| {
-            FormatError::new(
+            ReadError::at_line(
+                FORMAT,
                 no,
                 format!("expected \"number,name\", found {:?}", line.trim()),
             )
@@ -195,7 +216,8 @@ fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
             .ok()
             .filter(|&i| (1..=n).contains(&i))
             .ok_or_else(|| {
-                FormatError::new(
+                ReadError::at_line(
+                    FORMAT,
                     no,
                     format!(
                         "expected an alternative number from 1 to {n}, found {:?}",
@@ -204,7 +226,8 @@ fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
                 )
             })?;
         if names[i - 1].is_some() {
-            return Err(FormatError::new(
+            return Err(ReadError::at_line(
+                FORMAT,
                 no,
                 format!("alternative {i} is named twice"),
             ));
@@ -218,14 +241,16 @@ fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         .collect();
     let last = no + n;
     let (no, totals, _) = lines.next().ok_or_else(|| {
-        FormatError::new(
+        ReadError::at_line(
+            FORMAT,
             last + 1,
             "expected \"voters,sum of counts,distinct rankings\"",
         )
     })?;
     let parts: Vec<&str> = totals.split(',').map(str::trim).collect();
     if parts.len() != 3 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
-        return Err(FormatError::new(
+        return Err(ReadError::at_line(
+            FORMAT,
             no,
             format!(
                 "expected \"voters,sum of counts,distinct rankings\", found {:?}",
@@ -249,6 +274,8 @@ fn read_old(text: &str, progress: Progress<'_>) -> Result<ElectionFile, FormatEr
         },
         title: None,
         seats: None,
+        rules: None,
+        ballot_digest: None,
     })
 }
 
@@ -258,12 +285,12 @@ fn data_line(
     ranking: &str,
     g: &mut Grouper,
     names: &[String],
-) -> Result<(), FormatError> {
-    let count = parse_count(count).map_err(|m| FormatError::new(no, m))?;
+) -> Result<(), ReadError> {
+    let count = parse_count(count).map_err(|m| ReadError::at_line(FORMAT, no, m))?;
     g.begin();
-    parse_ranking(ranking, g, names).map_err(|m| FormatError::new(no, m))?;
+    parse_ranking(ranking, g, names).map_err(|m| ReadError::at_line(FORMAT, no, m))?;
     g.finish(count)
-        .map_err(|e| FormatError::new(no, e.message(names)))
+        .map_err(|e| ReadError::at_line(FORMAT, no, e.message(names)))
 }
 
 /// Parses `a,b,{c,d},e` into the grouper's current ballot.
@@ -417,7 +444,7 @@ pub fn write(title: Option<&str>, election: &Election) -> String {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<ElectionFile, FormatError> {
+    fn parse(text: &str) -> Result<ElectionFile, ReadError> {
         read(text, &mut |_| {})
     }
 
@@ -478,7 +505,7 @@ mod tests {
             ("1 1,2\n", 4, "count: ranking"),
         ] {
             let e = parse(&format!("{head}{body}")).unwrap_err();
-            assert_eq!(e.line, line, "{body}: {e}");
+            assert_eq!(e.line().unwrap_or(0), line, "{body}: {e}");
             assert!(e.message.contains(what), "{body}: {e}");
         }
     }

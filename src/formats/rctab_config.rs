@@ -44,6 +44,10 @@ pub struct RctabRules {
     pub continue_until_two_candidates_remain: bool,
     pub exhaust_on_duplicate_candidate: bool,
     pub stop_tabulation_early_after_round: Option<u32>,
+    /// `multiSeatBottomsUpPercentageThreshold`: a whole percentage, 1 to 100
+    /// (RCTab's `ContestConfig.validateRules`), for
+    /// `bottomsUpUsingPercentageThreshold`.
+    pub multi_seat_bottoms_up_percentage_threshold: Option<u32>,
 }
 
 /// One entry of `cvrFileSources`.
@@ -153,6 +157,14 @@ pub fn parse_rctab_rules(
         None | Some("max") => None,
         Some(_) => number::<u32>(format, obj, "maxRankingsAllowed", path)?,
     };
+    let percentage = number::<u32>(format, obj, "multiSeatBottomsUpPercentageThreshold", path)?;
+    if percentage.is_some_and(|p| !(1..=100).contains(&p)) {
+        return Err(err(
+            format,
+            &format!("{path}.multiSeatBottomsUpPercentageThreshold"),
+            "expected a whole number from 1 to 100",
+        ));
+    }
     if max_rankings == Some(0) {
         return Err(err(
             format,
@@ -200,6 +212,7 @@ pub fn parse_rctab_rules(
             "stopTabulationEarlyAfterRound",
             path,
         )?,
+        multi_seat_bottoms_up_percentage_threshold: percentage,
     })
 }
 
@@ -483,6 +496,20 @@ impl RctabConfig {
             &cvr::with_declared_candidates(&renamed, &declared),
             &declared,
         );
+        if !self.candidates.is_empty() {
+            // A candidate the CVRs list but the configuration does not declare, and
+            // no ballot marks (check_recognized refused any other), is not in the
+            // contest: RCTab looks up only the candidates ballots mark, so it never
+            // counts one (RCTab test `nist_xml_cdf_2`, whose CDF spells a candidate
+            // with two spaces). Kept, it would be a zero-vote candidate changing
+            // eliminations and random draws.
+            let n = election
+                .candidates
+                .iter()
+                .take_while(|c| declared.contains(c))
+                .count();
+            cvr::keep_first_candidates(&mut election, n);
+        }
         for name in &self.excluded {
             if let Some(i) = election.candidates.iter().position(|c| c == name) {
                 let i = i as CandidateIdx;
@@ -910,10 +937,10 @@ impl RctabRules {
             "multiWinnerAllowMultipleWinnersPerRound" => WinnerMode::MultipleWinnersPerRound,
             "multiWinnerAllowOnlyOneWinnerPerRound" => WinnerMode::OneWinnerPerRound,
             "bottomsUp" => WinnerMode::BottomsUp,
-            other @ ("bottomsUpUsingPercentageThreshold" | "multiPassIrv") => {
-                return Err(format!(
-                    "winnerElectionMode \"{other}\" is not supported yet"
-                ))
+            "bottomsUpUsingPercentageThreshold" => self.percentage_mode()?,
+            "multiPassIrv" if self.number_of_winners > 1 => {
+                self.no_fractional_threshold("multiPassIrv")?;
+                WinnerMode::MultiPass
             }
             other => {
                 return Err(format!(
@@ -922,6 +949,13 @@ impl RctabRules {
                 ))
             }
         };
+        if self.number_of_winners == 0
+            && !matches!(winner_mode, WinnerMode::BottomsUpPercentage { .. })
+        {
+            return Err("numberOfWinners 0 needs winnerElectionMode \
+                 \"bottomsUpUsingPercentageThreshold\""
+                .to_owned());
+        }
         let threshold = match (self.hare_quota, self.non_integer_winning_threshold) {
             (false, false) => ThresholdRule::DroopWhole,
             (false, true) => ThresholdRule::DroopFractional,
@@ -959,6 +993,58 @@ impl RctabRules {
             stop_after_round: self.stop_tabulation_early_after_round,
         };
         Ok((rules, self.number_of_winners.max(1)))
+    }
+
+    /// `bottomsUpUsingPercentageThreshold`, validated as RCTab's
+    /// `ContestConfig.validateRules` does: numberOfWinners 0, the percentage
+    /// given, no batch elimination, no fractional or Hare threshold. With
+    /// `continueUntilTwoCandidatesRemain` (which RCTab does not refuse, but
+    /// whose winners would be elected again round after round) it is refused.
+    fn percentage_mode(&self) -> Result<WinnerMode, String> {
+        const MODE: &str = "bottomsUpUsingPercentageThreshold";
+        let percent = self
+            .multi_seat_bottoms_up_percentage_threshold
+            .ok_or(format!(
+                "winnerElectionMode \"{MODE}\" needs multiSeatBottomsUpPercentageThreshold"
+            ))?;
+        if self.number_of_winners != 0 {
+            return Err(format!(
+                "numberOfWinners must be 0 when winnerElectionMode is \"{MODE}\", not {}",
+                self.number_of_winners
+            ));
+        }
+        if self.batch_elimination {
+            return Err(format!(
+                "batchElimination can't be true when winnerElectionMode is \"{MODE}\""
+            ));
+        }
+        if self.continue_until_two_candidates_remain {
+            return Err(format!(
+                "continueUntilTwoCandidatesRemain with winnerElectionMode \"{MODE}\" \
+                 is not supported"
+            ));
+        }
+        self.no_fractional_threshold(MODE)?;
+        Ok(WinnerMode::BottomsUpPercentage { percent })
+    }
+
+    /// RCTab allows nonIntegerWinningThreshold and hareQuota only with the
+    /// multiWinner modes.
+    fn no_fractional_threshold(&self, mode: &str) -> Result<(), String> {
+        for (on, field) in [
+            (
+                self.non_integer_winning_threshold,
+                "nonIntegerWinningThreshold",
+            ),
+            (self.hare_quota, "hareQuota"),
+        ] {
+            if on {
+                return Err(format!(
+                    "{field} can't be true when winnerElectionMode is \"{mode}\""
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -22,14 +22,11 @@
 //!   (required), `undeclaredWriteInLabel` (an option id); see [`super::hart`].
 //! - Any other provider: refused, naming it.
 
-use super::cdf_xml::read_cdf;
-use super::dominion::{read_dominion, DominionExport};
-use super::ess::{read_ess_xlsx, EssOptions};
-use super::hart::read_hart;
-use super::rctab_config::RctabCvrSource;
-use super::rctab_csv::{
-    read_clear_ballot_csv, read_generic_csv, ClearBallotOptions, GenericCsvOptions,
-};
+use std::path::Path;
+
+use super::format::Format;
+use super::rctab_config::{RctabConfig, RctabCvrSource};
+use super::source::{read, ReadOptions, Source};
 use crate::tally::{Ballot, CandidateIdx, Election};
 
 /// Checks that `source` asks for nothing its provider's reader does not do:
@@ -117,82 +114,74 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
     }
 }
 
-/// Reads one source's text with its provider's reader (after [`check_source`]).
-pub fn read_source(source: &RctabCvrSource, text: &str) -> Result<Election, String> {
-    check_source(source)?;
-    let read = match source.provider.as_str() {
-        "cdf" => read_cdf(text, source.contest_id.as_deref()),
-        "genericCsv" => read_generic_csv(
-            text,
-            &GenericCsvOptions {
-                first_vote_column: source.first_vote_column,
-                undeclared_write_in_label: source.undeclared_write_in_label.clone(),
-            },
-        ),
-        _ => read_clear_ballot_csv(
-            text,
-            &ClearBallotOptions {
-                contest: source.contest_id.clone(),
-                undeclared_write_in_label: source.undeclared_write_in_label.clone(),
-            },
-        ),
-    };
-    read.map_err(|e| format!("{}: {e}", source.file_path))
+/// The format `source`'s provider reads (after [`check_source`]).
+pub fn format_of(source: &RctabCvrSource) -> Result<Format, String> {
+    Format::from_provider(&source.provider).ok_or_else(|| {
+        format!(
+            "{}: provider \"{}\" is unknown",
+            source.file_path, source.provider
+        )
+    })
 }
 
-/// Reads an `ess` source's workbook (after [`check_source`]), `max_rankings`
-/// rank columns.
-pub fn read_ess_source(
-    source: &RctabCvrSource,
-    bytes: &[u8],
-    max_rankings: usize,
-) -> Result<Election, String> {
-    check_source(source)?;
-    let (Some(column), Some(row)) = (source.first_vote_column, source.first_vote_row) else {
-        return Err(format!(
-            "{}: an ess source needs firstVoteColumnIndex and firstVoteRowIndex",
-            source.file_path
-        ));
-    };
-    let options = EssOptions {
-        first_vote_column: column,
-        first_vote_row: row,
-        max_rankings,
+/// The reading options of `source`, a source of `config` (for its
+/// `maxRankingsAllowed` and candidates), if there is a configuration. A
+/// source's `contestId` is the contest to read.
+pub fn read_options(source: &RctabCvrSource, config: Option<&RctabConfig>) -> ReadOptions {
+    ReadOptions {
+        contest: source.contest_id.clone(),
+        first_vote_column: source.first_vote_column,
+        first_vote_row: source.first_vote_row,
         overvote_delimiter: source.overvote_delimiter.clone(),
         undervote_label: source.undervote_label.clone(),
         undeclared_write_in_label: source.undeclared_write_in_label.clone(),
         treat_blank_as_undeclared_write_in: source.treat_blank_as_undeclared_write_in,
+        max_rankings: config.map(|c| {
+            c.rules
+                .max_rankings_allowed
+                .map_or(c.candidates.len(), |m| m as usize)
+        }),
+        candidate_codes: config.map(candidate_codes).unwrap_or_default(),
+    }
+}
+
+/// `(code, name)`: each configured candidate's name with itself, and each
+/// alias (or RCTab 1.x `code`) with its name.
+fn candidate_codes(config: &RctabConfig) -> Vec<(String, String)> {
+    config
+        .candidates
+        .iter()
+        .map(|n| (n.clone(), n.clone()))
+        .chain(config.aliases.iter().cloned())
+        .collect()
+}
+
+/// Reads every CVR source of `config` (paths relative to `dir`, the
+/// configuration's folder), each with its provider's reader through the one
+/// entry point, and pools them as RCTab does. An error names the source's file.
+pub fn read_sources(config: &RctabConfig, dir: &Path) -> Result<Election, String> {
+    if config.sources.is_empty() {
+        return Err("the configuration names no cvrFileSources".to_owned());
+    }
+    for source in &config.sources {
+        check_source(source)?;
+    }
+    let mut election = Election {
+        candidates: Vec::new(),
+        withdrawn: Vec::new(),
+        ballots: Vec::new(),
     };
-    read_ess_xlsx(bytes, &options).map_err(|e| format!("{}: {e}", source.file_path))
-}
-
-/// Reads a `hart` source from its XML files `(name, text)` (after
-/// [`check_source`]).
-pub fn read_hart_source(
-    source: &RctabCvrSource,
-    files: &[(String, &str)],
-) -> Result<Election, String> {
-    check_source(source)?;
-    read_hart(
-        files,
-        source.contest_id.as_deref().unwrap_or_default(),
-        source.undeclared_write_in_label.as_deref(),
-    )
-    .map_err(|e| format!("{}: {e}", source.file_path))
-}
-
-/// Reads a `dominion` source from its export's files (after [`check_source`]).
-pub fn read_dominion_source(
-    source: &RctabCvrSource,
-    export: &DominionExport<'_>,
-) -> Result<Election, String> {
-    check_source(source)?;
-    read_dominion(
-        export,
-        source.contest_id.as_deref().unwrap_or_default(),
-        source.undeclared_write_in_label.as_deref(),
-    )
-    .map_err(|e| format!("{}: {e}", source.file_path))
+    for source in &config.sources {
+        let path = dir.join(&source.file_path);
+        let file = read(
+            &Source::Path(&path),
+            format_of(source)?,
+            &read_options(source, Some(config)),
+        )
+        .map_err(|e| e.to_string())?;
+        merge_into(&mut election, file.election);
+    }
+    Ok(election)
 }
 
 /// Adds the ballots of `other` to `into`, candidates matched by name (new ones

@@ -293,7 +293,11 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
                 .map(|r| r.threshold.to_string())
                 .unwrap_or_default(),
             num_candidates: election.candidates.len(),
-            num_winners: report.seats,
+            // RCTab's numberOfWinners, 0 under bottomsUpUsingPercentageThreshold.
+            num_winners: match report.rules.rcv.as_ref().map(|r| r.winner_mode) {
+                Some(crate::tally::rcv::WinnerMode::BottomsUpPercentage { .. }) => 0,
+                _ => report.seats,
+            },
             total_num_ballots: report.ballots_counted.to_string(),
             undervotes: serde_json::Value::from(report.blank_ballots),
         },

@@ -28,6 +28,7 @@ mod rcv_rules;
 mod report;
 pub mod rounds;
 mod rules;
+pub mod sequential;
 #[cfg(test)]
 mod tests;
 mod types;

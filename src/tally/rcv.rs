@@ -34,7 +34,9 @@
 //! threshold is below `minimum_votes`. [`WinnerMode`] chooses how many of those
 //! reaching it are elected in a round (all, or the one with most votes), or
 //! (`BottomsUp`) elects nobody until as many candidates remain as seats, with no
-//! surpluses. More seats than candidates: every candidate is elected.
+//! surpluses, or (`BottomsUpPercentage`) until every continuing candidate has
+//! more than a percentage of the round's active votes (threshold recomputed
+//! every round). More seats than candidates: every candidate is elected.
 //! `stop_after_round` ends the count after that round, winners or not.
 //!
 //! Eliminations, one kind per round: undeclared write-ins first while they hold
@@ -183,6 +185,9 @@ pub enum RcvError {
     AllBelowMinimum {
         round: u32,
     },
+    /// [`WinnerMode::MultiPass`]: one count per seat, by
+    /// `tally::sequential::count_passes`.
+    MultiPass,
     /// A tie needed breaking under a tie-break mode that leaves it to an
     /// operator (RCTab's `stopCountingAndAsk`, `previousRoundCountsThenAsk`).
     TieNeedsOperator {
@@ -200,6 +205,9 @@ impl std::fmt::Display for RcvError {
                 write!(f, "decimal places must be at most {MAX_DECIMALS}, not {d}")
             }
             RcvError::UnknownCandidate(c) => write!(f, "candidate number {c} does not exist"),
+            RcvError::MultiPass => f.write_str(
+                "multiPassIrv is counted pass by pass (one single-winner count per seat)",
+            ),
             RcvError::Stuck { round } => {
                 write!(
                     f,
@@ -452,7 +460,7 @@ impl Counter<'_> {
     }
 
     fn uses_surpluses(&self) -> bool {
-        self.seats > 1 && self.rules.winner_mode != WinnerMode::BottomsUp
+        self.seats > 1 && !self.rules.winner_mode.is_bottoms_up()
     }
 
     fn overvote(&self, slot: &[CandidateIdx]) -> Overvote {
@@ -597,15 +605,25 @@ impl Counter<'_> {
     /// from the round's active votes. Never below `minimum_votes`.
     fn threshold(&self, active: u128, round: u32) -> u128 {
         let prev = self.rounds.last().map(|r| r.threshold);
-        if round > 1 && (self.seats > 1 || self.rules.first_round_threshold) {
+        let percentage = self
+            .rules
+            .winner_mode
+            .percentage_fraction(self.rules.decimals);
+        // `bottomsUpUsingPercentageThreshold` has numberOfWinners 0: recomputed
+        // every round, as for one seat.
+        let seats_keep = self.seats > 1 && percentage.is_none();
+        if round > 1 && (seats_keep || self.rules.first_round_threshold) {
             return prev.unwrap_or(0);
         }
         let (one, seats) = (self.one, self.seats as u128);
-        let threshold = match self.rules.threshold {
-            ThresholdRule::DroopFractional => active / (seats + 1) + 1,
-            ThresholdRule::DroopWhole => (active / one / (seats + 1)) * one + one,
-            ThresholdRule::HareWhole => active.div_ceil(one * seats) * one,
-            ThresholdRule::HareFractional => active.div_ceil(seats),
+        let threshold = match (percentage, self.rules.threshold) {
+            // active × fraction, exact: with no surpluses every vote is whole,
+            // so `active` is a multiple of `one`.
+            (Some(fraction), _) => active / one * fraction,
+            (None, ThresholdRule::DroopFractional) => active / (seats + 1) + 1,
+            (None, ThresholdRule::DroopWhole) => (active / one / (seats + 1)) * one + one,
+            (None, ThresholdRule::HareWhole) => active.div_ceil(one * seats) * one,
+            (None, ThresholdRule::HareFractional) => active.div_ceil(seats),
         };
         threshold.max(u128::from(self.rules.minimum_votes) * one)
     }
@@ -753,6 +771,17 @@ impl Counter<'_> {
                 return Ok(Vec::new());
             }
         }
+        if let WinnerMode::BottomsUpPercentage { .. } = self.rules.winner_mode {
+            // Everyone continuing, once each has more than the threshold; else
+            // nobody (RCTab `Tabulator.identifyWinners`, `allMeet`). Listed in
+            // the order RCTab reports them: its `winnerToRound` HashMap's.
+            let all = shown.iter().all(|&c| tally[c as usize] > threshold);
+            return Ok(if all {
+                java_hash_map_order(shown, self.names)
+            } else {
+                Vec::new()
+            });
+        }
         let unfilled = self.seats as usize - self.winners().min(self.seats as usize);
         let mut selected: Vec<CandidateIdx> = Vec::new();
         if unfilled > 0 {
@@ -765,7 +794,7 @@ impl Counter<'_> {
                 // Nobody may reach round 1's threshold: on the penultimate
                 // round the most votes win.
                 selected = Self::top(shown, tally);
-            } else if self.rules.winner_mode != WinnerMode::BottomsUp {
+            } else if !self.rules.winner_mode.is_bottoms_up() {
                 selected = shown
                     .iter()
                     .copied()
@@ -915,6 +944,9 @@ impl Counter<'_> {
         } else if self.rules.continue_until_two && self.seats == 1 {
             self.eliminated() + self.winners() + 1 < n
                 || self.status.contains(&Status::Eliminated(round))
+        } else if let WinnerMode::BottomsUpPercentage { .. } = self.rules.winner_mode {
+            // Done once anyone is elected (RCTab `shouldContinueTabulating`).
+            self.winners() == 0
         } else {
             self.winners() < self.seats as usize
                 || (self.uses_surpluses() && self.status.contains(&Status::Won(round)))
@@ -963,6 +995,9 @@ fn initial_status(
     }
     if rules.decimals > MAX_DECIMALS {
         return Err(RcvError::TooManyDecimals(rules.decimals));
+    }
+    if rules.winner_mode == WinnerMode::MultiPass {
+        return Err(RcvError::MultiPass);
     }
     let n = election.candidates.len();
     let mut status = vec![Status::Continuing; n];
@@ -1084,6 +1119,10 @@ impl Counter<'_> {
             self.elect(&winners, &tally, threshold, round);
         } else if self.winners() < self.seats as usize
             || (self.rules.continue_until_two && self.eliminated() < n.saturating_sub(2))
+            || matches!(
+                self.rules.winner_mode,
+                WinnerMode::BottomsUpPercentage { .. }
+            )
         {
             eliminated = self.eliminate(&shown, &tally, round)?;
             if eliminated.is_empty() {

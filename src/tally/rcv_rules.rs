@@ -93,6 +93,46 @@ pub enum WinnerMode {
     /// No threshold and no surplus: eliminate until as many candidates remain as
     /// seats (`bottomsUp`).
     BottomsUp,
+    /// RCTab's `bottomsUpUsingPercentageThreshold` (`numberOfWinners` 0, the seats
+    /// ignored): no surplus; eliminate until every continuing candidate has more
+    /// than `percent`% of the round's active votes, then elect them all. The
+    /// threshold is `active × fraction`, `fraction` being `percent / 100` cut to
+    /// `decimals` places as RCTab's `ContestConfig.divide` does
+    /// (`BigDecimal.divide(…, decimals, RoundingMode.DOWN)`), and the product
+    /// exact (`BigDecimal.multiply`); a candidate must have strictly more
+    /// (`RoundTally.getCandidatesWithMoreVotesThan`). `percent` is whole,
+    /// 1 to 100, as RCTab validates it. The round's winners are listed in
+    /// the iteration order of RCTab's `winnerToRound` `HashMap`, not by votes.
+    BottomsUpPercentage { percent: u32 },
+    /// RCTab's `multiPassIrv` (`MULTI_SEAT_SEQUENTIAL_WINNER_TAKES_ALL`): one
+    /// single-winner count per seat, each with the earlier passes' winners
+    /// excluded; counted by `tally::sequential`, not by one `count_rcv`.
+    MultiPass,
+}
+
+impl WinnerMode {
+    /// Whether winners keep their votes (no threshold surplus moves on).
+    pub fn is_bottoms_up(self) -> bool {
+        matches!(
+            self,
+            WinnerMode::BottomsUp | WinnerMode::BottomsUpPercentage { .. }
+        )
+    }
+
+    pub fn is_multi_pass(self) -> bool {
+        self == WinnerMode::MultiPass
+    }
+
+    /// The percentage threshold as a fraction in units of `10^-decimals`:
+    /// `floor(percent × 10^decimals / 100)` (see [`WinnerMode::BottomsUpPercentage`]).
+    pub fn percentage_fraction(self, decimals: u32) -> Option<u128> {
+        match self {
+            WinnerMode::BottomsUpPercentage { percent } => {
+                Some(u128::from(percent) * 10u128.pow(decimals) / 100)
+            }
+            _ => None,
+        }
+    }
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -158,3 +198,78 @@ impl Default for RcvRules {
 
 /// Most decimal places of vote arithmetic.
 pub const MAX_DECIMALS: u32 = 9;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tally::rcv::count_rcv;
+    use crate::tally::types::{Ballot, Election};
+
+    /// A 5, B 4, C→B 2, D→C 1: 12 active votes.
+    fn election() -> Election {
+        let ballots: [(&[CandidateIdx], u64); 4] =
+            [(&[0], 5), (&[1], 4), (&[2, 1], 2), (&[3, 2], 1)];
+        Election {
+            candidates: ["A", "B", "C", "D"].map(String::from).to_vec(),
+            withdrawn: Vec::new(),
+            ballots: ballots
+                .iter()
+                .map(|(ranks, count)| Ballot {
+                    ranks: ranks.iter().map(|&c| vec![c]).collect(),
+                    count: *count,
+                })
+                .collect(),
+        }
+    }
+
+    /// Worked by hand. 25% at 4 places: 12 × 0.25 = 3; D goes, then C, who
+    /// has exactly 3 (not more); round 3: 11 active, threshold 2.75, A 5 and
+    /// B 6 both above: both elected, nobody surplus.
+    #[test]
+    fn percentage_threshold_elects_everyone_once_all_are_above_it() {
+        let rules = RcvRules {
+            winner_mode: WinnerMode::BottomsUpPercentage { percent: 25 },
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&election(), 1, &rules).unwrap();
+        let thresholds: Vec<u128> = count.rounds.iter().map(|r| r.threshold).collect();
+        assert_eq!(thresholds, vec![30_000, 30_000, 27_500]);
+        assert_eq!(count.rounds[0].eliminated, vec![3]);
+        assert_eq!(count.rounds[1].tally[2], (2, 30_000));
+        assert_eq!(count.rounds[1].eliminated, vec![2]);
+        // RCTab lists them as its HashMap of names does: A, B.
+        assert_eq!(count.rounds[2].elected, vec![0, 1]);
+        assert_eq!(count.rounds[2].tally, vec![(0, 50_000), (1, 60_000)]);
+        assert_eq!(count.winners, vec![0, 1]);
+        // The seats play no part, nor do surpluses.
+        assert_eq!(
+            count_rcv(&election(), 3, &rules).unwrap().rounds,
+            count.rounds
+        );
+    }
+
+    /// RCTab cuts percent / 100 to the arithmetic's places first: at one
+    /// place 25% is 0.2, so round 2's threshold is 2.4 and C's 3 is enough.
+    #[test]
+    fn the_fraction_is_cut_to_the_decimal_places() {
+        assert_eq!(
+            WinnerMode::BottomsUpPercentage { percent: 25 }.percentage_fraction(1),
+            Some(2)
+        );
+        let rules = RcvRules {
+            winner_mode: WinnerMode::BottomsUpPercentage { percent: 25 },
+            decimals: 1,
+            ..RcvRules::default()
+        };
+        let count = count_rcv(&election(), 1, &rules).unwrap();
+        assert_eq!(count.rounds.len(), 2);
+        assert_eq!(count.rounds[1].threshold, 24);
+        assert_eq!(count.rounds[1].elected, vec![0, 1, 2]);
+        // 100%: nobody ever has more than every active vote.
+        let all = RcvRules {
+            winner_mode: WinnerMode::BottomsUpPercentage { percent: 100 },
+            ..RcvRules::default()
+        };
+        assert!(count_rcv(&election(), 1, &all).unwrap().winners.is_empty());
+    }
+}

@@ -71,7 +71,12 @@ fn preflib_and_blt_exports_read_back_as_the_same_ballots() {
         let res = app.export(&c.id, true, format);
         assert_eq!(res.status(), 200, "{format}");
         let text = res.text().unwrap();
-        let file = christen::formats::read(&text, kind).unwrap();
+        let file = christen::formats::read(
+            &christen::formats::Source::text(format, &text),
+            kind,
+            &christen::formats::ReadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(file.election.candidates, c.names, "{format}");
         let total: u64 = file.election.ballots.iter().map(|b| b.count).sum();
         assert_eq!(total, 6, "{format}");

@@ -13,7 +13,7 @@ use christen::formats::rctab_config::{read_rctab_ballots_json, read_rctab_config
 use christen::formats::rctab_csv::{
     read_clear_ballot_csv, read_generic_csv, ClearBallotOptions, GenericCsvOptions,
 };
-use christen::formats::rctab_sources::{merge_into, read_source};
+use christen::formats::rctab_sources::read_sources;
 use christen::formats::summary_csv::{write_summary_csv, SummaryMeta};
 use christen::formats::urcvt::{
     parse_decimal, read_urcvt, urcvt_from_rcv, urcvt_from_report, write_urcvt, Urcvt, UrcvtConfig,
@@ -131,15 +131,7 @@ fn check_case(case_dir: &Path, name: &str) -> Result<(), String> {
 
     // The configuration run as it is (what `christen tally --rctab-config FILE`
     // does): every source read by its provider's reader, pooled, prepared.
-    let mut pooled = Election {
-        candidates: Vec::new(),
-        withdrawn: Vec::new(),
-        ballots: Vec::new(),
-    };
-    for source in &config.sources {
-        let text = read(&case_dir.join(&source.file_path))?;
-        merge_into(&mut pooled, read_source(source, &text)?);
-    }
+    let pooled = read_sources(&config, case_dir)?;
     let (prepared, as_is_rules, as_is_seats) = config.prepare(&pooled)?;
     let as_is = count_rcv(&prepared, as_is_seats, &as_is_rules).map_err(|e| e.to_string())?;
     compare(&as_is, &prepared, &expected).map_err(|e| format!("config as it is: {e}"))?;
