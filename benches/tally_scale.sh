@@ -22,12 +22,14 @@
 # on the same files. BALLOTS (default 1000000), CANDIDATES (10) and
 # HART_BALLOTS (100000: Hart is one file per ballot) change the contest; DATA
 # names a folder to write the files in and keep (default: a temporary one),
-# reused when it already holds them; RUNS (default 3) the runs per figure.
+# reused when it already holds them; RUNS (default 3) the runs per figure;
+# CLI=0 skips the CLI runs (their columns print -).
 set -eu
 BALLOTS=${BALLOTS:-1000000}
 CANDIDATES=${CANDIDATES:-10}
 HART_BALLOTS=${HART_BALLOTS:-100000}
 RUNS=${RUNS:-3}
+CLI=${CLI:-1}
 [ $# -gt 0 ] || set -- target/release/christen
 here=$(dirname "$0")
 tmp=$(mktemp -d)
@@ -73,7 +75,7 @@ best_of() {
 
 mib() { case ${1:--} in -) echo - ;; *) echo $(($1 / 1024)) ;; esac; }
 
-printf '%-28s %-10s %8s %7s %8s %7s %6s %7s %8s  %s\n' binary file MB "cli s" "cli MiB" "read s" "MB/s" "count s" "lib MiB" winner
+printf '%-24s %-12s %6s %7s %8s %7s %6s %7s %8s  %s\n' binary file MB "cli s" "cli MiB" "read s" "MB/s" "count s" "lib MiB" winner
 for bin in "$@"; do
     reader=$(dirname "$bin")/examples/tally_read
     echo "$cases" | while IFS=: read -r format file extra; do
@@ -85,20 +87,24 @@ for bin in "$@"; do
             # shellcheck disable=SC2086 # extra is words on purpose
             set -- tally --method irv --format "$format" $extra "$path"
         fi
-        best_of "$bin" "$@"
-        read -r cli_s cli_kib <"$tmp/best"
-        winner=$(grep -m1 Elected "$tmp/best_out" | sed 's/^Elected: //' || true)
+        cli_s=- cli_kib=- winner=-
+        if [ "$CLI" != 0 ]; then
+            best_of "$bin" "$@"
+            read -r cli_s cli_kib <"$tmp/best"
+            winner=$(grep -m1 Elected "$tmp/best_out" | sed 's/^Elected: //' || true)
+        fi
         contest=${extra#--contest }
         [ "$contest" != "$extra" ] || contest=""
         if [ -x "$reader" ]; then
             # shellcheck disable=SC2086
             best_of "$reader" "$format" "$path" $contest
             # format bytes read_s MB/s groups count_s peak winner
-            read -r _ _ read_s rate _ count_s lib_mib _ <"$tmp/best_out" || true
+            read -r _ _ read_s rate _ count_s lib_mib lib_winner <"$tmp/best_out" || true
+            [ "$winner" != - ] || winner="$lib_winner"
         else
             read_s=- rate=- count_s=- lib_mib=-
         fi
-        printf '%-28s %-10s %8s %7s %8s %7s %6s %7s %8s  %s\n' "$(echo "$bin" | tail -c 28)" "$file" \
+        printf '%-24s %-12s %6s %7s %8s %7s %6s %7s %8s  %s\n' "$(echo "$bin" | tail -c 24)" "$file" \
             "$((bytes / 1000000))" "$cli_s" "$(mib "$cli_kib")" "$read_s" "$rate" "$count_s" "$lib_mib" "$winner"
     done
 done
