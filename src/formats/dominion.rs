@@ -568,7 +568,9 @@ mod tests {
             contest_manifest: CONTESTS,
             exports: vec![("CvrExport.json".to_owned(), records)],
         };
-        let e = read_dominion(&whole, "7", None).unwrap_err().to_string();
+        let e = read_dominion(&whole, "7", None, &[])
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("$.Sessions[1].Original.Cards[0].Contests[0].Marks[1]")
                 && e.contains("Rank"),
@@ -579,7 +581,7 @@ mod tests {
             exports: vec![("CvrExport.json".to_owned(), first.as_str())],
             ..whole
         };
-        let e = read_dominion(&ok, "7", None).unwrap();
+        let e = read_dominion(&ok, "7", None, &[]).unwrap();
         assert_eq!(e.candidates, ["Alice", "Bob"]);
         let ranks: Vec<&Vec<Vec<CandidateIdx>>> = e.ballots.iter().map(|b| &b.ranks).collect();
         assert_eq!(ranks, [&vec![vec![1], vec![0]], &vec![vec![1]]]);
@@ -587,7 +589,9 @@ mod tests {
             exports: vec![("CvrExport.json".to_owned(), r#"{"Version": "5"}"#)],
             ..ok
         };
-        let e = read_dominion(&none, "7", None).unwrap_err().to_string();
+        let e = read_dominion(&none, "7", None, &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("Sessions"), "{e}");
     }
 }
