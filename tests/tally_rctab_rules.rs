@@ -738,6 +738,13 @@ fn multi_pass_irv_writes_one_summary_per_pass_as_rctab_names_them() {
         let written = std::fs::read_to_string(dir.join(format!("summary_{pass}.csv")))
             .unwrap_or_else(|e| panic!("summary_{pass}.csv: {e}"));
         assert!(written.starts_with("Contest Information"), "{written}");
+        // RCTab's header during a pass: the mode is not single-winner, and
+        // numberOfWinners is set to 1 while each pass counts.
+        assert!(
+            written.contains("\nType of Election,Multi-Winner\n"),
+            "{written}"
+        );
+        assert!(written.contains("\nNumber to be Elected,1\n"), "{written}");
     }
     assert!(!csv.exists(), "no unnumbered summary");
 

@@ -213,7 +213,49 @@ pub fn parse_rctab_rules(
             path,
         )?,
         multi_seat_bottoms_up_percentage_threshold: percentage,
-    })
+    }
+    .migrated())
+}
+
+impl RctabRules {
+    /// Older RCTab configurations' names for winner election and tie-break modes,
+    /// renamed as RCTab's `ContestConfigMigration.migrateConfigVersion` renames
+    /// them on loading (RCTab 1.x configs, such as its own regression cases,
+    /// still use them).
+    fn migrated(mut self) -> Self {
+        let several = self.number_of_winners > 1;
+        let mode = match self.winner_election_mode.as_str() {
+            "standard" if several => "multiWinnerAllowMultipleWinnersPerRound",
+            "standard" => "singleWinnerMajority",
+            "singleSeatContinueUntilTwoCandidatesRemain" => {
+                self.continue_until_two_candidates_remain = true;
+                "singleWinnerMajority"
+            }
+            "multiSeatAllowOnlyOneWinnerPerRound" => "multiWinnerAllowOnlyOneWinnerPerRound",
+            "multiSeatBottomsUp"
+                if self.number_of_winners == 0
+                    || self.multi_seat_bottoms_up_percentage_threshold.is_some() =>
+            {
+                "bottomsUpUsingPercentageThreshold"
+            }
+            "multiSeatBottomsUp" => "bottomsUp",
+            "multiSeatSequentialWinnerTakesAll" => "multiPassIrv",
+            _ => return self.migrated_tiebreak(),
+        };
+        self.winner_election_mode = mode.to_owned();
+        self.migrated_tiebreak()
+    }
+
+    fn migrated_tiebreak(mut self) -> Self {
+        let mode = match self.tiebreak_mode.as_str() {
+            "interactive" => "stopCountingAndAsk",
+            "previousRoundCountsThenInteractive" => "previousRoundCountsThenAsk",
+            "usePermutationInConfig" => "useCandidateOrder",
+            _ => return self,
+        };
+        self.tiebreak_mode = mode.to_owned();
+        self
+    }
 }
 
 /// Reads an RCTab contest configuration.
@@ -1097,6 +1139,38 @@ mod tests {
         assert_eq!(seats, 1);
         assert_eq!(rcv.overvote, OvervoteRule::AlwaysSkipToNextRank);
         assert_eq!(rcv.undeclared_write_in, Some(2));
+    }
+
+    #[test]
+    fn older_mode_names_are_migrated_as_rctab_does() {
+        let rules = |json: &str| {
+            let text = format!(r#"{{"candidates": ["A", "B"], "rules": {json}, "ballots": []}}"#);
+            read_rctab_ballots_json(&text).unwrap().rules.unwrap()
+        };
+        let r = rules(
+            r#"{"winnerElectionMode": "singleSeatContinueUntilTwoCandidatesRemain", "tiebreakMode": "usePermutationInConfig"}"#,
+        );
+        assert_eq!(r.winner_election_mode, "singleWinnerMajority");
+        assert!(r.continue_until_two_candidates_remain);
+        assert_eq!(r.tiebreak_mode, "useCandidateOrder");
+        for (old, winners, new) in [
+            ("standard", 1, "singleWinnerMajority"),
+            ("standard", 3, "multiWinnerAllowMultipleWinnersPerRound"),
+            (
+                "multiSeatAllowOnlyOneWinnerPerRound",
+                2,
+                "multiWinnerAllowOnlyOneWinnerPerRound",
+            ),
+            ("multiSeatBottomsUp", 2, "bottomsUp"),
+            ("multiSeatBottomsUp", 0, "bottomsUpUsingPercentageThreshold"),
+            ("multiSeatSequentialWinnerTakesAll", 2, "multiPassIrv"),
+        ] {
+            let r = rules(&format!(
+                r#"{{"winnerElectionMode": "{old}", "numberOfWinners": "{winners}", "tiebreakMode": "interactive"}}"#
+            ));
+            assert_eq!(r.winner_election_mode, new, "{old} {winners}");
+            assert_eq!(r.tiebreak_mode, "stopCountingAndAsk");
+        }
     }
 
     #[test]

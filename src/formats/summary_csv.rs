@@ -32,6 +32,20 @@ pub struct SummaryMeta {
     pub office: String,
     pub date: String,
     pub generated_by: String,
+    /// RCTab's "Number to be Elected": its configuration's `numberOfWinners` as
+    /// it stood during the count (0 under `bottomsUpUsingPercentageThreshold`,
+    /// 1 in each `multiPassIrv` pass). `None`: the count's seats.
+    pub number_to_elect: Option<u32>,
+    /// Whether RCTab's `isSingleWinnerEnabled()` holds (winner election mode
+    /// `singleWinnerMajority`): "Single-Winner", and each round's "% of vote" of
+    /// that round's active ballots rather than round 1's. `None`: one seat.
+    pub single_winner: Option<bool>,
+}
+
+impl SummaryMeta {
+    fn is_single_winner(&self, seats: u32) -> bool {
+        self.single_winner.unwrap_or(seats == 1)
+    }
 }
 
 /// A vote amount with whether RCTab would print its decimal places.
@@ -61,6 +75,8 @@ struct Writer<'a> {
     count: &'a RcvCount,
     election: &'a Election,
     decimals: usize,
+    /// "% of vote" of each round's active ballots (else round 1's).
+    single_winner: bool,
     out: String,
 }
 
@@ -70,6 +86,7 @@ pub fn write_summary_csv(count: &RcvCount, election: &Election, meta: &SummaryMe
         count,
         election,
         decimals: count.scale.to_string().len() - 1,
+        single_winner: meta.is_single_winner(count.seats),
         out: String::new(),
     };
     w.header(meta);
@@ -119,10 +136,10 @@ impl Writer<'_> {
         let threshold = last.map_or(String::new(), |r| self.number(self.threshold(r)));
         let ballots: u64 = self.election.ballots.iter().map(|b| b.count).sum();
         let undervotes = c.rounds.first().map_or(0, |r| r.undervotes / c.scale);
-        let kind = if c.seats > 1 {
-            "Multi-Winner"
-        } else {
+        let kind = if meta.is_single_winner(c.seats) {
             "Single-Winner"
+        } else {
+            "Multi-Winner"
         };
         let rows: Vec<Vec<String>> = vec![
             vec!["Contest Information".into()],
@@ -142,7 +159,10 @@ impl Writer<'_> {
         self.out.push('\n');
         let rows: Vec<Vec<String>> = vec![
             vec!["Contest Summary".into()],
-            vec!["Number to be Elected".into(), c.seats.to_string()],
+            vec![
+                "Number to be Elected".into(),
+                meta.number_to_elect.unwrap_or(c.seats).to_string(),
+            ],
             vec![
                 "Number of Candidates".into(),
                 self.election.candidates.len().to_string(),
@@ -236,7 +256,7 @@ impl Writer<'_> {
         if let Some(u) = uwi.filter(|u| first.tally.iter().any(|(c, _)| c == u)) {
             order.push((0, u));
         }
-        let several = self.count.seats > 1;
+        let several = !self.single_winner;
         let first_active = self.active(first);
         for (_, c) in order {
             let mut row = vec![self.name(c).to_owned()];

@@ -143,6 +143,7 @@ fn check_case(case_dir: &Path, name: &str) -> Result<(), String> {
         office: config.office.clone(),
         date: config.contest_date.clone(),
         generated_by: "RCTab 2.0.0".to_owned(),
+        ..SummaryMeta::default()
     };
     let csv = write_summary_csv(&as_is, &prepared, &meta);
     let want = read(&case_dir.join(format!("{name}_expected_detailed_report.csv")))?;

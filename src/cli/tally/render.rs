@@ -132,6 +132,12 @@ fn write_summary(
         office: config.map(|c| c.office.clone()).unwrap_or_default(),
         date: config.map(|c| c.contest_date.clone()).unwrap_or_default(),
         generated_by: format!("Christen {}", env!("CARGO_PKG_VERSION")),
+        number_to_elect: config.map(|c| match c.rules.winner_election_mode.as_str() {
+            // RCTab counts each pass with numberOfWinners set to 1.
+            "multiPassIrv" => 1,
+            _ => c.rules.number_of_winners,
+        }),
+        single_winner: config.map(|c| c.rules.winner_election_mode == "singleWinnerMajority"),
     };
     std::fs::write(
         path,
