@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
@@ -69,17 +71,109 @@ fn is_true(value: Option<&Value>) -> bool {
 /// omitted when the report has exactly one contest. Candidates come in the order of
 /// the contest's selections, with [`UNDECLARED_WRITE_INS`] last if anyone wrote one in.
 pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, ReadError> {
-    let doc: Value = serde_json::from_str(input).map_err(|e| json_syntax(FORMAT, &e))?;
-    if !doc.is_object() {
+    // Two passes over the text, so that a million CVRs are never held at once:
+    // the first checks the whole syntax and keeps only the `Election`s (which
+    // may come after the CVRs, as in the schema's order); the second builds one
+    // `CVR` at a time and adds it.
+    if !input.trim_start().starts_with('{') {
+        serde_json::from_str::<IgnoredAny>(input).map_err(|e| json_syntax(FORMAT, &e))?;
         return Err(err("$", "expected a CastVoteRecordReport object"));
     }
+    let elections: ElectionsOnly =
+        serde_json::from_str(input).map_err(|e| json_syntax(FORMAT, &e))?;
+    let mut doc = serde_json::Map::new();
+    if let Some(elections) = elections.election {
+        doc.insert("Election".to_owned(), elections);
+    }
+    let doc = Value::Object(doc);
     let mut builder = ElectionBuilder::default();
     let chosen = ChosenContest::find(&doc, contest, &mut builder)?;
-    let mut marks: Vec<(u32, CandidateIdx)> = Vec::new();
-    for (i, cvr) in array(&doc, "CVR", "$")?.iter().enumerate() {
-        chosen.add_cvr(cvr, &format!("$.CVR[{i}]"), &mut builder, &mut marks)?;
+    let mut pass = CvrPass {
+        chosen: &chosen,
+        builder: &mut builder,
+        marks: Vec::new(),
+        failed: None,
+        found: false,
+    };
+    let mut de = serde_json::Deserializer::from_str(input);
+    let read = de.deserialize_map(&mut pass);
+    if let Some(e) = pass.failed {
+        return Err(e);
+    }
+    if read.is_err() {
+        return Err(err("$.CVR", "expected an array"));
+    }
+    if !pass.found {
+        return Err(err("$", "expected a \"CVR\" array"));
     }
     Ok(builder.finish())
+}
+
+/// A report's `Election`s, every other member skipped unbuilt.
+#[derive(Deserialize)]
+struct ElectionsOnly {
+    #[serde(rename = "Election")]
+    election: Option<Value>,
+}
+
+/// The second pass: each `CVR` of the report added as soon as it is read.
+struct CvrPass<'s, 'a> {
+    chosen: &'s ChosenContest<'a>,
+    builder: &'s mut ElectionBuilder,
+    marks: Vec<(u32, CandidateIdx)>,
+    /// The first CVR that could not be added.
+    failed: Option<ReadError>,
+    found: bool,
+}
+
+impl<'de> Visitor<'de> for &mut CvrPass<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a CastVoteRecordReport object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "CVR" && !self.found {
+                self.found = true;
+                map.next_value_seed(CvrList(&mut *self))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct CvrList<'p, 's, 'a>(&'p mut CvrPass<'s, 'a>);
+
+impl<'de> DeserializeSeed<'de> for CvrList<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CvrList<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a \"CVR\" array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let pass = self.0;
+        let mut i = 0usize;
+        while let Some(cvr) = seq.next_element::<Value>()? {
+            let path = format!("$.CVR[{i}]");
+            if let Err(e) = pass
+                .chosen
+                .add_cvr(&cvr, &path, pass.builder, &mut pass.marks)
+            {
+                pass.failed = Some(e);
+                return Err(de::Error::custom("stopped"));
+            }
+            i += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The contest being counted: its `@id` and its selections.
@@ -401,5 +495,29 @@ mod tests {
                 let _ = read_cdf_json(&REPORT[..end], None);
             }
         }
+    }
+
+    #[test]
+    fn cvrs_stream_before_or_after_the_election_and_the_cvr_list_is_checked() {
+        // The schema's order puts `Election` after `CVR`.
+        let cvr_at = REPORT.find("\"CVR\"").unwrap();
+        let election = REPORT[1..cvr_at].trim().trim_end_matches(',');
+        let cvrs = REPORT[cvr_at..REPORT.len() - 1].trim();
+        let swapped = format!("{{{cvrs}, {election}}}");
+        assert_eq!(
+            read_cdf_json(&swapped, None).unwrap(),
+            read_cdf_json(REPORT, None).unwrap()
+        );
+        let no_cvr = format!("{{{election}}}");
+        let e = read_cdf_json(&no_cvr, None).unwrap_err();
+        assert!(e.to_string().contains("\"CVR\" array"), "{e}");
+        let not_list = format!("{{{election}, \"CVR\": {{}}}}");
+        let e = read_cdf_json(&not_list, None).unwrap_err();
+        assert!(
+            matches!(&e.location, Location::JsonPath(p) if p == "$.CVR"),
+            "{e}"
+        );
+        let e = read_cdf_json("[1]", None).unwrap_err();
+        assert!(e.to_string().contains("CastVoteRecordReport"), "{e}");
     }
 }

@@ -30,6 +30,8 @@
 
 use std::collections::HashMap;
 
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
@@ -126,130 +128,336 @@ pub fn read_dominion(
             by_id.insert(id, builder.candidate(name));
         }
     }
+    let write_in = undeclared_write_in.map(IdKey::new);
+    let by_number: HashMap<u64, CandidateIdx> = by_id
+        .iter()
+        .filter_map(|(id, &c)| Some((IdKey::new(id).number?, c)))
+        .collect();
+    let mut reader = Sessions {
+        contest: IdKey::new(contest_id),
+        write_in,
+        by_id: &by_id,
+        by_number: &by_number,
+        builder: &mut builder,
+        marks: Vec::new(),
+    };
     for (file, text) in &export.exports {
-        let doc: Value =
-            serde_json::from_str(text).map_err(|e| json_syntax(FORMAT, &e).in_file(file))?;
-        read_sessions(
-            file,
-            &doc,
-            contest_id,
-            undeclared_write_in,
-            &by_id,
-            &mut builder,
-        )?;
+        reader.read_file(file, text)?;
     }
     Ok(builder.finish())
 }
 
-fn read_sessions(
-    file: &str,
-    doc: &Value,
-    contest_id: &str,
-    undeclared_write_in: Option<&str>,
-    by_id: &HashMap<String, CandidateIdx>,
-    builder: &mut ElectionBuilder,
-) -> Result<(), ReadError> {
-    let sessions = doc
-        .get("Sessions")
-        .and_then(Value::as_array)
-        .ok_or_else(|| err(file, "$".into(), "expected a \"Sessions\" array"))?;
-    let mut marks: Vec<(u32, CandidateIdx)> = Vec::new();
-    for (s, session) in sessions.iter().enumerate() {
-        let spath = format!("$.Sessions[{s}]");
+/// An id as the source gives it (the contest id, the write-in label), with its
+/// number when it is one written plainly, so that numeric ids in the records
+/// compare without being written out as text ([`id_text`]'s rule: `7` is
+/// `"7"`, not `"07"`).
+#[derive(Clone, Copy)]
+struct IdKey<'a> {
+    text: &'a str,
+    number: Option<u64>,
+}
+
+impl<'a> IdKey<'a> {
+    fn new(text: &'a str) -> Self {
+        let number = text.parse::<u64>().ok().filter(|n| n.to_string() == text);
+        IdKey { text, number }
+    }
+
+    fn matches(&self, id: &Scalar) -> bool {
+        match id {
+            Scalar::Number(n) => self.number == Some(*n),
+            Scalar::Text(t) => t == self.text,
+            _ => false,
+        }
+    }
+}
+
+/// A JSON scalar where the reader needs one, read leniently as the
+/// `serde_json::Value` accessors were: anything else (null, an array, an
+/// object) is [`Scalar::Other`] and means "absent".
+#[derive(Debug, Default, PartialEq)]
+enum Scalar {
+    Bool(bool),
+    /// A non-negative integer.
+    Number(u64),
+    /// A string, or any other number as written (`id_text`).
+    Text(String),
+    #[default]
+    Other,
+}
+
+impl Scalar {
+    /// The id's text ([`id_text`]'s rule), for messages and string ids.
+    fn text(&self) -> Option<String> {
+        match self {
+            Scalar::Number(n) => Some(n.to_string()),
+            Scalar::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(b))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(n))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Text(n.to_string()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Scalar, E> {
+                Ok(serde_json::Number::from_f64(n)
+                    .map_or(Scalar::Other, |n| Scalar::Text(n.to_string())))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(s.to_owned()))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One session as the reader needs it; every other field is skipped unread.
+#[derive(Deserialize)]
+struct Session {
+    #[serde(rename = "Original")]
+    original: Option<Record>,
+    #[serde(rename = "Modified")]
+    modified: Option<Record>,
+}
+
+#[derive(Deserialize)]
+struct Record {
+    #[serde(rename = "IsCurrent", default)]
+    is_current: Scalar,
+    #[serde(rename = "Cards")]
+    cards: Option<Vec<Card>>,
+    #[serde(rename = "Contests")]
+    contests: Option<Vec<Contest>>,
+}
+
+#[derive(Deserialize)]
+struct Card {
+    #[serde(rename = "Contests")]
+    contests: Option<Vec<Contest>>,
+}
+
+#[derive(Deserialize)]
+struct Contest {
+    #[serde(rename = "Id", default)]
+    id: Scalar,
+    #[serde(rename = "Marks")]
+    marks: Option<Vec<Mark>>,
+}
+
+#[derive(Deserialize)]
+struct Mark {
+    #[serde(rename = "CandidateId", default)]
+    candidate_id: Scalar,
+    #[serde(rename = "Rank", default)]
+    rank: Scalar,
+    #[serde(rename = "IsAmbiguous", default)]
+    is_ambiguous: Scalar,
+}
+
+/// Reads the `Sessions` of export files one session at a time: a million
+/// sessions are never held at once, and only the fields above are built.
+struct Sessions<'r> {
+    contest: IdKey<'r>,
+    write_in: Option<IdKey<'r>>,
+    by_id: &'r HashMap<String, CandidateIdx>,
+    /// The candidates whose manifest id is a plain number, by that number.
+    by_number: &'r HashMap<u64, CandidateIdx>,
+    builder: &'r mut ElectionBuilder,
+    marks: Vec<(u32, CandidateIdx)>,
+}
+
+impl Sessions<'_> {
+    fn read_file(&mut self, file: &str, text: &str) -> Result<(), ReadError> {
+        let mut failed = None;
+        let mut found = false;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let read = de.deserialize_map(Document {
+            file,
+            sessions: self,
+            failed: &mut failed,
+            found: &mut found,
+        });
+        let read = read.and_then(|()| de.end());
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read.map_err(|e| json_syntax(FORMAT, &e).in_file(file))?;
+        if !found {
+            return Err(err(file, "$".into(), "expected a \"Sessions\" array"));
+        }
+        Ok(())
+    }
+
+    /// Adds session `s` of `file`; errors name its JSON path.
+    fn add(&mut self, file: &str, s: usize, session: &Session) -> Result<(), ReadError> {
+        let spath = || format!("$.Sessions[{s}]");
         let original = session
-            .get("Original")
-            .ok_or_else(|| err(file, spath.clone(), "expected an \"Original\" record"))?;
-        let current = original.get("IsCurrent").and_then(Value::as_bool) != Some(false);
-        let (record, rpath) = if current {
-            (original, format!("{spath}.Original"))
+            .original
+            .as_ref()
+            .ok_or_else(|| err(file, spath(), "expected an \"Original\" record"))?;
+        let (record, which) = if original.is_current != Scalar::Bool(false) {
+            (original, "Original")
         } else {
-            match session.get("Modified") {
-                Some(m) => (m, format!("{spath}.Modified")),
-                None => continue,
+            match &session.modified {
+                Some(m) => (m, "Modified"),
+                None => return Ok(()),
             }
         };
-        let cards: Vec<(&Value, String)> = match record.get("Cards").and_then(Value::as_array) {
+        let cards: Vec<(Option<&Vec<Contest>>, Option<usize>)> = match &record.cards {
             Some(cards) => cards
                 .iter()
                 .enumerate()
-                .map(|(c, card)| (card, format!("{rpath}.Cards[{c}]")))
+                .map(|(c, card)| (card.contests.as_ref(), Some(c)))
                 .collect(),
-            None => vec![(record, rpath)],
+            None => vec![(record.contests.as_ref(), None)],
         };
-        for (card, cpath) in cards {
-            let Some(contests) = card.get("Contests").and_then(Value::as_array) else {
-                continue;
-            };
+        for (contests, c) in cards {
+            let Some(contests) = contests else { continue };
             for (k, contest) in contests.iter().enumerate() {
-                if contest.get("Id").and_then(id_text).as_deref() != Some(contest_id) {
+                if !self.contest.matches(&contest.id) {
                     continue;
                 }
-                let kpath = format!("{cpath}.Contests[{k}]");
-                marks.clear();
-                read_marks(
-                    file,
-                    contest,
-                    &kpath,
-                    undeclared_write_in,
-                    by_id,
-                    builder,
-                    &mut marks,
-                )?;
-                builder.add_marks(&marks);
+                let kpath = || {
+                    let card = c.map_or(String::new(), |c| format!(".Cards[{c}]"));
+                    format!("{}.{which}{card}.Contests[{k}]", spath())
+                };
+                self.marks.clear();
+                for (m, mark) in contest.marks.iter().flatten().enumerate() {
+                    let mpath = || format!("{}.Marks[{m}]", kpath());
+                    if mark.is_ambiguous == Scalar::Bool(true) {
+                        continue;
+                    }
+                    if matches!(mark.candidate_id, Scalar::Bool(_) | Scalar::Other) {
+                        return Err(err(file, mpath(), "expected a \"CandidateId\""));
+                    }
+                    let rank = match mark.rank {
+                        Scalar::Number(r) if (1..=u64::from(MAX_RANK)).contains(&r) => r as u32,
+                        _ => {
+                            return Err(err(
+                                file,
+                                mpath(),
+                                format!("expected a \"Rank\" from 1 to {MAX_RANK}"),
+                            ))
+                        }
+                    };
+                    let candidate = self.candidate(&mark.candidate_id).ok_or_else(|| {
+                        err(
+                            file,
+                            format!("{}.CandidateId", mpath()),
+                            format!(
+                                "expected a candidate of the contest in CandidateManifest.json, found {}",
+                                mark.candidate_id.text().unwrap_or_default()
+                            ),
+                        )
+                    })?;
+                    self.marks.push((rank, candidate));
+                }
+                self.builder.add_marks(&self.marks);
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// The candidate a mark's `CandidateId` names, if any.
+    fn candidate(&mut self, id: &Scalar) -> Option<CandidateIdx> {
+        if self.write_in.is_some_and(|w| w.matches(id)) {
+            return Some(self.builder.candidate(UNDECLARED_WRITE_INS));
+        }
+        match id {
+            Scalar::Number(n) => self.by_number.get(n).copied(),
+            Scalar::Text(t) => self.by_id.get(t).copied(),
+            _ => None,
+        }
+    }
 }
 
-fn read_marks(
-    file: &str,
-    contest: &Value,
-    kpath: &str,
-    undeclared_write_in: Option<&str>,
-    by_id: &HashMap<String, CandidateIdx>,
-    builder: &mut ElectionBuilder,
-    marks: &mut Vec<(u32, CandidateIdx)>,
-) -> Result<(), ReadError> {
-    let Some(list) = contest.get("Marks").and_then(Value::as_array) else {
-        return Ok(());
-    };
-    for (m, mark) in list.iter().enumerate() {
-        let mpath = format!("{kpath}.Marks[{m}]");
-        if mark.get("IsAmbiguous").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        let id = mark
-            .get("CandidateId")
-            .and_then(id_text)
-            .ok_or_else(|| err(file, mpath.clone(), "expected a \"CandidateId\""))?;
-        let rank = mark
-            .get("Rank")
-            .and_then(Value::as_u64)
-            .filter(|r| (1..=u64::from(MAX_RANK)).contains(r))
-            .ok_or_else(|| {
-                err(
-                    file,
-                    mpath.clone(),
-                    format!("expected a \"Rank\" from 1 to {MAX_RANK}"),
-                )
-            })? as u32;
-        let candidate = if undeclared_write_in == Some(id.as_str()) {
-            builder.candidate(UNDECLARED_WRITE_INS)
-        } else {
-            *by_id.get(&id).ok_or_else(|| {
-                err(
-                    file,
-                    format!("{mpath}.CandidateId"),
-                    format!(
-                        "expected a candidate of the contest in CandidateManifest.json, found {id}"
-                    ),
-                )
-            })?
-        };
-        marks.push((rank, candidate));
+/// The top-level object of an export: its `Sessions` read by [`SessionList`],
+/// every other member skipped.
+struct Document<'a, 'r> {
+    file: &'a str,
+    sessions: &'a mut Sessions<'r>,
+    failed: &'a mut Option<ReadError>,
+    found: &'a mut bool,
+}
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a CVR export object")
     }
-    Ok(())
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "Sessions" && !*self.found {
+                *self.found = true;
+                map.next_value_seed(SessionList {
+                    file: self.file,
+                    sessions: &mut *self.sessions,
+                    failed: &mut *self.failed,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `Sessions` array, each session added as soon as it is read.
+struct SessionList<'a, 'r> {
+    file: &'a str,
+    sessions: &'a mut Sessions<'r>,
+    failed: &'a mut Option<ReadError>,
+}
+
+impl<'de> DeserializeSeed<'de> for SessionList<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SessionList<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a \"Sessions\" array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut s = 0;
+        while let Some(session) = seq.next_element::<Session>()? {
+            if let Err(e) = self.sessions.add(self.file, s, &session) {
+                *self.failed = Some(e);
+                return Err(de::Error::custom("stopped"));
+            }
+            s += 1;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -340,5 +548,50 @@ mod tests {
             e.contains("CvrExport_1.json") && e.contains("Marks[0].CandidateId") && e.contains("4"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn ids_match_as_numbers_or_strings_and_errors_keep_their_path() {
+        // The manifests give ids as strings, the records as numbers (and the
+        // other way round): they match as the text they are written as.
+        let candidates = r#"{"List": [{"Description": "Alice", "Id": "1", "ContestId": "7"},
+            {"Description": "Bob", "Id": 2, "ContestId": 7}]}"#;
+        let records = r#"{"Sessions": [
+          {"Original": {"IsCurrent": false, "Cards": []},
+           "Modified": {"IsCurrent": true, "Cards": [{"Contests": [{"Id": "7", "Marks": [
+             {"CandidateId": 1, "Rank": 2}, {"CandidateId": "2", "Rank": 1}]}]}]}},
+          {"Original": {"IsCurrent": true, "Cards": [{"Contests": [{"Id": 7, "Marks": [
+             {"CandidateId": 2, "Rank": 1}, {"CandidateId": 1, "Rank": 0}]}]}]}}],
+          "ElectionId": "after the sessions"}"#;
+        let whole = DominionExport {
+            candidate_manifest: candidates,
+            contest_manifest: CONTESTS,
+            exports: vec![("CvrExport.json".to_owned(), records)],
+        };
+        let e = read_dominion(&whole, "7", None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("$.Sessions[1].Original.Cards[0].Contests[0].Marks[1]")
+                && e.contains("Rank"),
+            "{e}"
+        );
+        let first = records.replace(", {\"CandidateId\": 1, \"Rank\": 0}", "");
+        let ok = DominionExport {
+            exports: vec![("CvrExport.json".to_owned(), first.as_str())],
+            ..whole
+        };
+        let e = read_dominion(&ok, "7", None, &[]).unwrap();
+        assert_eq!(e.candidates, ["Alice", "Bob"]);
+        let ranks: Vec<&Vec<Vec<CandidateIdx>>> = e.ballots.iter().map(|b| &b.ranks).collect();
+        assert_eq!(ranks, [&vec![vec![1], vec![0]], &vec![vec![1]]]);
+        let none = DominionExport {
+            exports: vec![("CvrExport.json".to_owned(), r#"{"Version": "5"}"#)],
+            ..ok
+        };
+        let e = read_dominion(&none, "7", None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Sessions"), "{e}");
     }
 }

@@ -11,7 +11,7 @@
 
 use std::io::Cursor;
 
-use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use calamine::{open_workbook_from_rs, Data, DataRef, Reader, Xlsx};
 
 use super::cvr::{ElectionBuilder, UNDECLARED_WRITE_INS};
 use super::read_error::{Location, ReadError};
@@ -54,49 +54,86 @@ pub fn read_ess_xlsx(bytes: &[u8], options: &EssOptions) -> Result<Election, Rea
     }
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| input(format!("expected an xlsx workbook: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| input("expected a worksheet".to_owned()))?
+    // The worksheet is read as a stream of cells, one row at a time: a
+    // million-row sheet is never held as a whole range of cells.
+    let sheet = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| input("expected a worksheet".to_owned()))?;
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
         .map_err(|e| input(format!("cannot read the first worksheet: {e}")))?;
     let mut builder = ElectionBuilder::default();
-    let Some((_, last_col)) = range.end() else {
-        return Ok(builder.finish());
-    };
     let (first_row, first_col) = (
         options.first_vote_row as u32 - 1,
         options.first_vote_column as u32 - 1,
     );
-    let end_row = range.end().map_or(0, |(r, _)| r);
-    // Past the sheet's last column every rank cell is blank: read no further,
-    // unless blanks count as write-ins.
-    let columns = if options.treat_blank_as_undeclared_write_in {
-        options.max_rankings
-    } else {
-        options
-            .max_rankings
-            .min((last_col + 1).saturating_sub(first_col) as usize)
-    };
-    let mut ranks: Vec<Vec<CandidateIdx>> = Vec::with_capacity(columns);
-    for row in first_row..=end_row {
-        let present = (0..=last_col).any(|c| {
-            range
-                .get_value((row, c))
-                .is_some_and(|d| !matches!(d, Data::Empty))
-        });
-        if !present {
-            continue;
+    // The cells of the current row: column and value.
+    let mut row: Vec<(u32, DataRef<'_>)> = Vec::new();
+    let mut row_number = 0;
+    loop {
+        let cell = cells
+            .next_cell()
+            .map_err(|e| input(format!("cannot read the first worksheet: {e}")))?;
+        let next_row = cell.as_ref().map(|c| c.get_position().0);
+        if next_row != Some(row_number) && !row.is_empty() {
+            add_row(&row, first_col, options, &mut builder);
+            row.clear();
         }
-        ranks.clear();
-        for r in 0..columns as u32 {
-            let text = range
-                .get_value((row, first_col + r))
-                .map(cell_text)
-                .unwrap_or_default();
-            ranks.push(read_cell(text.trim(), options, &mut builder));
+        let Some(cell) = cell else { break };
+        let (r, c) = cell.get_position();
+        row_number = r;
+        if r >= first_row {
+            row.push((c, cell.get_value().clone()));
         }
-        builder.add_slots(ranks.clone(), 1);
     }
     Ok(builder.finish())
+}
+
+/// Adds one row, its cells `(column, value)` in column order, as a ballot,
+/// unless no cell of it holds anything. Rank cells are the columns from
+/// `first_col` on, as many as `options.max_rankings`; a rank without a cell is
+/// blank.
+fn add_row(
+    row: &[(u32, DataRef<'_>)],
+    first_col: u32,
+    options: &EssOptions,
+    builder: &mut ElectionBuilder,
+) {
+    if row.iter().all(|(_, d)| matches!(d, DataRef::Empty)) {
+        return;
+    }
+    let end = first_col as u64 + options.max_rankings as u64;
+    let mut ranks: Vec<Vec<CandidateIdx>> = Vec::new();
+    for (c, value) in row {
+        if u64::from(*c) < u64::from(first_col) || u64::from(*c) >= end {
+            continue;
+        }
+        while ranks.len() < (c - first_col) as usize {
+            ranks.push(read_cell("", options, builder));
+        }
+        ranks.push(read_cell(cell_text_ref(value).trim(), options, builder));
+    }
+    // Past the row's last cell every rank is blank: it marks nothing (and
+    // trailing empty ranks are dropped), unless blanks count as write-ins.
+    if options.treat_blank_as_undeclared_write_in {
+        while ranks.len() < options.max_rankings {
+            ranks.push(read_cell("", options, builder));
+        }
+    }
+    builder.add_slots(ranks, 1);
+}
+
+/// A streamed cell's text as [`cell_text`] gives it, borrowed where it can be
+/// (shared strings: the common case).
+fn cell_text_ref<'a>(cell: &'a DataRef<'_>) -> std::borrow::Cow<'a, str> {
+    match cell {
+        DataRef::SharedString(s) => (*s).into(),
+        DataRef::String(s) => s.as_str().into(),
+        DataRef::Empty => "".into(),
+        other => cell_text(&Data::from(other.clone())).into(),
+    }
 }
 
 /// The candidates one rank cell marks.

@@ -676,10 +676,20 @@ pub fn read_rctab_ballots_json(input: &str) -> Result<RctabBallots, ReadError> {
 
 /// Reads one ballot (number `b`) into its group.
 fn add_ballot(ballot: &Value, b: usize, builder: &mut ElectionBuilder) -> Result<(), ReadError> {
-    let (slots, count, spath) = ballot_slots(ballot, &format!("$.ballots[{b}]"))?;
+    // JSON paths are written only for an error: a million ballots read
+    // without formatting any.
+    let bpath = || format!("$.ballots[{b}]");
+    let (slots, count, in_ranks) = ballot_slots(ballot, &bpath)?;
+    let spath = || {
+        if in_ranks {
+            format!("{}.ranks", bpath())
+        } else {
+            bpath()
+        }
+    };
     let mut ranks = Vec::with_capacity(slots.len());
     for (r, slot) in slots.iter().enumerate() {
-        ranks.push(read_slot(slot, &format!("{spath}[{r}]"), builder)?);
+        ranks.push(read_slot(slot, &|| format!("{}[{r}]", spath()), builder)?);
     }
     builder.add_slots(ranks, count);
     Ok(())
@@ -858,54 +868,60 @@ fn read_max_rank(value: Option<&Value>) -> Result<Option<u32>, ReadError> {
     }
 }
 
-/// A ballot's rank slots, count and the JSON path of its slots: a list of
-/// slots (count 1) or `{"ranks": [...], "count": n}`; at most [`MAX_RANK`] slots.
+/// A ballot's rank slots, count and whether the slots are its `ranks` (else
+/// the ballot itself): a list of slots (count 1) or `{"ranks": [...], "count":
+/// n}`; at most [`MAX_RANK`] slots. `bpath` writes the ballot's JSON path.
 fn ballot_slots<'a>(
     ballot: &'a Value,
-    bpath: &str,
-) -> Result<(&'a Vec<Value>, u64, String), ReadError> {
-    let (slots, count, spath) = match ballot {
-        Value::Array(slots) => (slots, 1, bpath.to_owned()),
+    bpath: &dyn Fn() -> String,
+) -> Result<(&'a Vec<Value>, u64, bool), ReadError> {
+    let (slots, count, in_ranks) = match ballot {
+        Value::Array(slots) => (slots, 1, false),
         Value::Object(obj) => {
             let slots = obj
                 .get("ranks")
                 .and_then(Value::as_array)
-                .ok_or_else(|| err(BALLOTS, bpath, "expected a \"ranks\" array"))?;
+                .ok_or_else(|| err(BALLOTS, &bpath(), "expected a \"ranks\" array"))?;
             let count = match obj.get("count") {
                 None => 1,
                 Some(c) => c.as_u64().ok_or_else(|| {
                     err(
                         BALLOTS,
-                        &format!("{bpath}.count"),
+                        &format!("{}.count", bpath()),
                         "expected a whole number of ballots",
                     )
                 })?,
             };
-            (slots, count, format!("{bpath}.ranks"))
+            (slots, count, true)
         }
-        _ => return Err(err(BALLOTS, bpath, "expected a list of rank slots")),
+        _ => return Err(err(BALLOTS, &bpath(), "expected a list of rank slots")),
     };
     if slots.len() > MAX_RANK as usize {
+        let spath = if in_ranks {
+            format!("{}.ranks", bpath())
+        } else {
+            bpath()
+        };
         return Err(err(
             BALLOTS,
             &spath,
             format!("expected at most {MAX_RANK} rank slots"),
         ));
     }
-    Ok((slots, count, spath))
+    Ok((slots, count, in_ranks))
 }
 
 /// One rank slot: a list of candidate names ([] when skipped); an undeclared
 /// write-in becomes a candidate the first time it is used.
 fn read_slot(
     slot: &Value,
-    rpath: &str,
+    rpath: &dyn Fn() -> String,
     builder: &mut ElectionBuilder,
 ) -> Result<Vec<CandidateIdx>, ReadError> {
     let slot = slot.as_array().ok_or_else(|| {
         err(
             BALLOTS,
-            rpath,
+            &rpath(),
             "expected a list of candidate names ([] for a skipped rank)",
         )
     })?;
@@ -914,7 +930,7 @@ fn read_slot(
         let name = name.as_str().ok_or_else(|| {
             err(
                 BALLOTS,
-                &format!("{rpath}[{k}]"),
+                &format!("{}[{k}]", rpath()),
                 "expected a candidate name",
             )
         })?;
@@ -924,7 +940,7 @@ fn read_slot(
             None => {
                 return Err(err(
                     BALLOTS,
-                    &format!("{rpath}[{k}]"),
+                    &format!("{}[{k}]", rpath()),
                     format!("expected one of the candidates, found \"{name}\""),
                 ))
             }
