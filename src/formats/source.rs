@@ -243,12 +243,16 @@ fn read_plain(
 /// The `rules` object of a Christen JSON file, if it has one.
 fn json_rules(text: &str, file: &mut ElectionFile) -> Result<(), ReadError> {
     const JSON: &str = "Christen JSON";
-    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text) else {
+    /// Only the `rules` member: serde skips the others (the ballots) without
+    /// building them, so a million-ballot file is not parsed into a tree again.
+    #[derive(serde::Deserialize)]
+    struct RulesOnly {
+        rules: Option<serde_json::Value>,
+    }
+    let Ok(RulesOnly { rules: Some(r) }) = serde_json::from_str::<RulesOnly>(text) else {
         return Ok(());
     };
-    let Some(r) = doc.get("rules") else {
-        return Ok(());
-    };
+    let r = &r;
     let at = |m: String| ReadError::new(JSON, Location::JsonPath("$.rules".to_owned()), m);
     if r.get("overvoteRule").is_some() || r.get("tiebreakMode").is_some() {
         let rctab = parse_rctab_rules(JSON, r, "$.rules")?;
