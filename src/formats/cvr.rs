@@ -345,3 +345,46 @@ pub fn rename_candidates(election: &Election, rename: impl Fn(&str) -> Option<St
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_and_slots_group_alike_in_order_of_first_appearance() {
+        let mut b = ElectionBuilder::with_candidates(&["A", "B", "C"]).unwrap();
+        // Rank 2 then 1, a repeat within a rank, rank 0 ignored, rank 3 skipped.
+        b.add_marks(&[(2, 1), (1, 0), (1, 2), (1, 0), (0, 1), (4, 1)]);
+        b.add_slots(vec![vec![2], vec![]], 1);
+        b.add_slots(vec![vec![0, 2], vec![1], vec![], vec![1], vec![]], 2);
+        b.add_marks(&[]);
+        b.add_slots(vec![vec![2]], 0);
+        b.add_slots(vec![vec![], vec![]], 3);
+        let e = b.finish();
+        assert_eq!(e.candidates, ["A", "B", "C"]);
+        let got: Vec<_> = e
+            .ballots
+            .iter()
+            .map(|g| (g.ranks.clone(), g.count))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (vec![vec![0, 2], vec![1], vec![], vec![1]], 3),
+                (vec![vec![2]], 1),
+                (vec![], 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn cells_are_borrowed_unless_quoted() {
+        let mut row = Vec::new();
+        split_csv_line_into("a,,b c", &mut row).unwrap();
+        assert_eq!(row, ["a", "", "b c"]);
+        assert!(row.iter().all(|c| matches!(c, Cow::Borrowed(_))));
+        split_csv_line_into(r#"x,"y,""z""",w"#, &mut row).unwrap();
+        assert_eq!(row, ["x", r#"y,"z""#, "w"]);
+        assert_eq!(split_csv_line_into(r#"x,y"z"#, &mut row), Err(4));
+    }
+}

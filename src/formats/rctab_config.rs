@@ -1388,6 +1388,49 @@ mod tests {
     }
 
     #[test]
+    fn streamed_ballots_fail_as_buffered_ones_do() {
+        // Candidates first: ballots streamed one by one without JSON values;
+        // ballots first: read as values. Same error, same place, every time.
+        let too_many = format!("[{}]", vec!["[]"; MAX_RANK as usize + 1].join(","));
+        let too_many_bad = too_many.replacen("[]", "3", 1);
+        for ballot in [
+            r#"[["A"], ["Z"]]"#,
+            r#"[["A"], "B"]"#,
+            r#"[["A", 3]]"#,
+            r#"[["A", {"x": 1}], ["Z"]]"#,
+            r#"[null]"#,
+            r#""A""#,
+            "7",
+            r#"{"ranks": [["A"]], "count": -1}"#,
+            r#"{"count": 2}"#,
+            // A syntax error later in the ballot is reported, not the name before it.
+            r#"[["A"], ["Z"], ["B"}]"#,
+            &too_many,
+            &too_many_bad,
+        ] {
+            let ballots = format!(r#"[[["B"]], {ballot}, [["A"]]]"#);
+            let streamed = format!(r#"{{"candidates": ["A", "B"], "ballots": {ballots}}}"#);
+            // Blanks where the other has candidates: a syntax error's column is alike.
+            let pad = " ".repeat(r#""candidates": ["A", "B"], "#.len());
+            let buffered = format!(r#"{{{pad}"ballots": {ballots}, "candidates": ["A", "B"]}}"#);
+            let a = read_rctab_ballots_json(&streamed).unwrap_err();
+            let b = read_rctab_ballots_json(&buffered).unwrap_err();
+            assert_eq!(a.to_string(), b.to_string(), "{ballot}");
+        }
+        let ok = r#"[["B", "B", "A"], [], ["Undeclared Write-ins"], [], []], {"ranks": [["A"]], "count": 0}, [["B","A"],[],["Undeclared Write-ins"]]"#;
+        let streamed = format!(r#"{{"candidates": ["A", "B"], "ballots": [{ok}]}}"#);
+        let buffered = format!(r#"{{"ballots": [{ok}], "candidates": ["A", "B"]}}"#);
+        let a = read_rctab_ballots_json(&streamed).unwrap();
+        assert_eq!(a, read_rctab_ballots_json(&buffered).unwrap());
+        assert_eq!(a.election.ballots.len(), 1);
+        assert_eq!(a.election.ballots[0].count, 2);
+        assert_eq!(
+            a.election.ballots[0].ranks,
+            vec![vec![1, 0], vec![], vec![2]]
+        );
+    }
+
+    #[test]
     fn ballots_json_keeps_skips_overvotes_and_duplicates() {
         let text = r#"{"candidates": ["A", "B"], "maxRank": 3,
             "rules": {"overvoteRule": "alwaysSkipToNextRank", "maxSkippedRanksAllowed": "unlimited", "maxRankingsAllowed": "max"},
