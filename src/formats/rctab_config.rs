@@ -807,10 +807,7 @@ impl<'de> serde::de::Visitor<'de> for Ballots<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let stream = self.0;
         let mut b = 0;
-        loop {
-            let Some(builder) = stream.builder.as_mut() else {
-                break;
-            };
+        while let Some(builder) = stream.builder.as_mut() {
             match seq.next_element_seed(StreamedBallot { builder, b })? {
                 None => break,
                 Some(Ok(())) => {}
