@@ -3,9 +3,10 @@
 //! grouping identical ballots in first-seen order, so the result never depends on
 //! hash order.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 
+use super::group::{Table, EMPTY_RANK, TIED};
 use crate::tally::{Ballot, CandidateIdx, Election};
 
 /// The name RCTab gives every undeclared write-in, whatever label the CVR used.
@@ -64,22 +65,43 @@ pub(crate) fn split_csv_line(line: &str) -> Result<Vec<String>, usize> {
     Ok(fields)
 }
 
+/// [`split_csv_line`] into `fields` (cleared first), borrowing from `line`
+/// when it holds no double quote: such a line's fields are exactly its
+/// comma-separated pieces and cannot be malformed, so a million-row file is
+/// split without allocating a string per cell.
+pub(crate) fn split_csv_line_into<'a>(
+    line: &'a str,
+    fields: &mut Vec<Cow<'a, str>>,
+) -> Result<(), usize> {
+    fields.clear();
+    if line.contains('"') {
+        fields.extend(split_csv_line(line)?.into_iter().map(Cow::Owned));
+    } else {
+        fields.extend(line.split(',').map(Cow::Borrowed));
+    }
+    Ok(())
+}
+
 /// Builds an [`Election`] one ballot at a time.
+///
+/// Ballots are grouped in [`Table`] (group.rs) as they come: each is encoded
+/// into one reused key of `u32`s, and a [`Ballot`] is built only once per
+/// distinct ranking, at the end, so a million ballots cost no allocation each.
+/// Groups keep the order in which each ranking first appears.
 #[derive(Debug, Default)]
 pub(crate) struct ElectionBuilder {
     candidates: Vec<String>,
     by_name: HashMap<String, CandidateIdx>,
-    /// The first group (index into `ballots`) of each hash of rank slots;
-    /// `same_hash[i]` the next group with the hash of group `i`. The ranks
-    /// themselves are kept once, in `ballots`, not again as keys.
-    groups: HashMap<u64, u32>,
-    same_hash: Vec<u32>,
-    hasher: std::collections::hash_map::RandomState,
-    ballots: Vec<Ballot>,
+    table: Table,
+    /// The key of the ballot being built (group.rs's encoding: a rank's first
+    /// candidate, the others of the rank with [`TIED`], a skipped rank as
+    /// [`EMPTY_RANK`]).
+    key: Vec<u32>,
+    /// Where the current rank starts in `key`.
+    rank_start: usize,
+    /// `add_marks`'s marks in rank order.
+    sorted: Vec<(u32, CandidateIdx)>,
 }
-
-/// The end of a `same_hash` chain.
-const NO_GROUP: u32 = u32::MAX;
 
 impl ElectionBuilder {
     /// A builder that already knows `names`, in that order.
@@ -111,61 +133,86 @@ impl ElectionBuilder {
         self.by_name.get(name).copied()
     }
 
-    /// Adds `count` ballots with the given rank slots (slot 0 = first choice).
-    /// A candidate repeated within one slot is kept once; trailing empty slots are
-    /// dropped, as they change nothing.
-    pub(crate) fn add_slots(&mut self, mut ranks: Vec<Vec<CandidateIdx>>, count: u64) {
-        for slot in &mut ranks {
-            let mut seen = Vec::with_capacity(slot.len());
-            slot.retain(|c| {
-                if seen.contains(c) {
-                    false
-                } else {
-                    seen.push(*c);
-                    true
-                }
-            });
+    /// Starts a ballot given rank by rank: [`Self::push`] each candidate of a
+    /// rank, [`Self::end_rank`] after each rank, then [`Self::end_ballot`].
+    pub(crate) fn begin(&mut self) {
+        self.key.clear();
+        self.rank_start = 0;
+    }
+
+    /// Adds `c` to the current rank; a candidate already in this rank is kept once.
+    pub(crate) fn push(&mut self, c: CandidateIdx) {
+        debug_assert!(c < TIED - 1, "candidate number {c} too large for a key");
+        let rank = &self.key[self.rank_start..];
+        if rank.iter().any(|&w| w & !TIED == c) {
+            return;
         }
-        while ranks.last().is_some_and(|slot| slot.is_empty()) {
-            ranks.pop();
+        self.key.push(if rank.is_empty() { c } else { c | TIED });
+    }
+
+    /// Ends the current rank (a rank without candidates is a skipped one).
+    pub(crate) fn end_rank(&mut self) {
+        if self.key.len() == self.rank_start {
+            self.key.push(EMPTY_RANK);
+        }
+        self.rank_start = self.key.len();
+    }
+
+    /// Adds `count` copies of the ballot begun with [`Self::begin`]. Trailing
+    /// skipped ranks are dropped, as they change nothing.
+    pub(crate) fn end_ballot(&mut self, count: u64) {
+        while self.key.last() == Some(&EMPTY_RANK) {
+            self.key.pop();
         }
         if count == 0 {
             return;
         }
-        let hash = self.hasher.hash_one(&ranks);
-        let mut at = self.groups.get(&hash).copied().unwrap_or(NO_GROUP);
-        while at != NO_GROUP {
-            let group = &mut self.ballots[at as usize];
-            if group.ranks == ranks {
-                group.count += count;
-                return;
+        self.table.add_wrapping(&self.key, count);
+    }
+
+    /// Adds `count` ballots with the given rank slots (slot 0 = first choice).
+    /// A candidate repeated within one slot is kept once; trailing empty slots are
+    /// dropped, as they change nothing.
+    pub(crate) fn add_slots(&mut self, ranks: Vec<Vec<CandidateIdx>>, count: u64) {
+        self.begin();
+        for slot in &ranks {
+            for &c in slot {
+                self.push(c);
             }
-            at = self.same_hash[at as usize];
+            self.end_rank();
         }
-        let new = self.ballots.len() as u32;
-        let previous = self.groups.insert(hash, new).unwrap_or(NO_GROUP);
-        self.same_hash.push(previous);
-        self.ballots.push(Ballot { ranks, count });
+        self.end_ballot(count);
     }
 
     /// Adds one ballot given as `(rank, candidate)` marks, ranks 1-based, in any order.
     /// Several marks at one rank make an overvote; ranks without marks are skipped.
     pub(crate) fn add_marks(&mut self, marks: &[(u32, CandidateIdx)]) {
-        let max_rank = marks.iter().map(|&(rank, _)| rank).max().unwrap_or(0) as usize;
-        let mut ranks = vec![Vec::new(); max_rank];
-        for &(rank, candidate) in marks {
-            if rank >= 1 {
-                ranks[rank as usize - 1].push(candidate);
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.clear();
+        sorted.extend(marks.iter().filter(|&&(rank, _)| rank >= 1));
+        // Stable: the candidates of one rank stay in the order they were marked.
+        sorted.sort_by_key(|&(rank, _)| rank);
+        self.begin();
+        let mut rank = 1;
+        for &(r, c) in &sorted {
+            while rank < r {
+                self.end_rank();
+                rank += 1;
             }
+            self.push(c);
         }
-        self.add_slots(ranks, 1);
+        if !sorted.is_empty() {
+            self.end_rank();
+        }
+        self.end_ballot(1);
+        self.sorted = sorted;
     }
 
     pub(crate) fn finish(self) -> Election {
         Election {
             candidates: self.candidates,
             withdrawn: Vec::new(),
-            ballots: self.ballots,
+            ballots: self.table.into_ballots(),
         }
     }
 }
@@ -296,5 +343,48 @@ pub fn rename_candidates(election: &Election, rename: impl Fn(&str) -> Option<St
                 count: b.count,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_and_slots_group_alike_in_order_of_first_appearance() {
+        let mut b = ElectionBuilder::with_candidates(&["A", "B", "C"]).unwrap();
+        // Rank 2 then 1, a repeat within a rank, rank 0 ignored, rank 3 skipped.
+        b.add_marks(&[(2, 1), (1, 0), (1, 2), (1, 0), (0, 1), (4, 1)]);
+        b.add_slots(vec![vec![2], vec![]], 1);
+        b.add_slots(vec![vec![0, 2], vec![1], vec![], vec![1], vec![]], 2);
+        b.add_marks(&[]);
+        b.add_slots(vec![vec![2]], 0);
+        b.add_slots(vec![vec![], vec![]], 3);
+        let e = b.finish();
+        assert_eq!(e.candidates, ["A", "B", "C"]);
+        let got: Vec<_> = e
+            .ballots
+            .iter()
+            .map(|g| (g.ranks.clone(), g.count))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (vec![vec![0, 2], vec![1], vec![], vec![1]], 3),
+                (vec![vec![2]], 1),
+                (vec![], 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn cells_are_borrowed_unless_quoted() {
+        let mut row = Vec::new();
+        split_csv_line_into("a,,b c", &mut row).unwrap();
+        assert_eq!(row, ["a", "", "b c"]);
+        assert!(row.iter().all(|c| matches!(c, Cow::Borrowed(_))));
+        split_csv_line_into(r#"x,"y,""z""",w"#, &mut row).unwrap();
+        assert_eq!(row, ["x", r#"y,"z""#, "w"]);
+        assert_eq!(split_csv_line_into(r#"x,y"z"#, &mut row), Err(4));
     }
 }

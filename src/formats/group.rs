@@ -10,9 +10,9 @@
 use crate::tally::{Ballot, CandidateIdx};
 
 /// In a key: set on a candidate that shares the rank of the one before it.
-const TIED: u32 = 1 << 31;
+pub(crate) const TIED: u32 = 1 << 31;
 /// In a key: an empty (skipped) rank.
-const EMPTY_RANK: u32 = u32::MAX;
+pub(crate) const EMPTY_RANK: u32 = u32::MAX;
 
 /// Groups identical ballots. A ballot is given rank by rank: [`Grouper::begin`],
 /// then [`Grouper::push`] for each candidate of a rank and [`Grouper::end_rank`]
@@ -131,8 +131,11 @@ impl BallotError {
     }
 }
 
-/// Distinct keys with their counts, and a hash index over them.
-struct Table {
+/// Distinct keys with their counts, and a hash index over them. Keys are
+/// encoded as [`Grouper`] describes; the CVR readers' `ElectionBuilder` (cvr.rs) uses the
+/// table directly, as it allows a candidate on several ranks.
+#[derive(Debug)]
+pub(crate) struct Table {
     /// Every group, one after another in order of first appearance: its key's
     /// length, its count (low word, high word), then its key. A lookup that
     /// finds its group reads one place.
@@ -169,8 +172,14 @@ fn same(a: &[u32], b: &[u32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+impl Default for Table {
+    fn default() -> Self {
+        Table::new()
+    }
+}
+
 impl Table {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Table {
             arena: Vec::new(),
             slots: vec![0; 64],
@@ -184,7 +193,24 @@ impl Table {
         (&self.arena[at + HEADER..end], end)
     }
 
-    fn add(&mut self, key: &[u32], count: u64) -> Result<(), BallotError> {
+    /// Adds `count` copies of `key`. Errors if the group's count overflows.
+    pub(crate) fn add(&mut self, key: &[u32], count: u64) -> Result<(), BallotError> {
+        self.add_with(key, count, u64::checked_add)
+    }
+
+    /// Adds `count` copies of `key`, a group's count wrapping past 2^64 (as
+    /// cvr.rs's `ElectionBuilder` has always added them).
+    pub(crate) fn add_wrapping(&mut self, key: &[u32], count: u64) {
+        // Only a table past 2^40 words fails: a key is at most a few thousand.
+        let _ = self.add_with(key, count, |a, b| Some(a.wrapping_add(b)));
+    }
+
+    fn add_with(
+        &mut self,
+        key: &[u32],
+        count: u64,
+        sum: impl Fn(u64, u64) -> Option<u64>,
+    ) -> Result<(), BallotError> {
         let len = u32::try_from(key.len()).map_err(|_| BallotError::TooMany)?;
         let h = hash(key);
         let tag = h & !OFFSET_MASK;
@@ -199,7 +225,7 @@ impl Table {
                 let at = (slot & OFFSET_MASK) as usize - 1;
                 if same(self.key_at(at).0, key) {
                     let old = self.arena[at + 1] as u64 | (self.arena[at + 2] as u64) << 32;
-                    let new = old.checked_add(count).ok_or(BallotError::TooMany)?;
+                    let new = sum(old, count).ok_or(BallotError::TooMany)?;
                     self.arena[at + 1] = new as u32;
                     self.arena[at + 2] = (new >> 32) as u32;
                     return Ok(());
@@ -240,7 +266,7 @@ impl Table {
         self.slots = slots;
     }
 
-    fn into_ballots(self) -> Vec<Ballot> {
+    pub(crate) fn into_ballots(self) -> Vec<Ballot> {
         let mut out = Vec::with_capacity(self.groups);
         let mut at = 0;
         while at < self.arena.len() {

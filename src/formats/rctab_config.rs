@@ -807,12 +807,11 @@ impl<'de> serde::de::Visitor<'de> for Ballots<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let stream = self.0;
         let mut b = 0;
-        while let Some(ballot) = seq.next_element::<Value>()? {
-            let Some(builder) = stream.builder.as_mut() else {
-                break;
-            };
-            if let Err(e) = add_ballot(&ballot, b, builder) {
-                return Err(stream.fail(e));
+        while let Some(builder) = stream.builder.as_mut() {
+            match seq.next_element_seed(StreamedBallot { builder, b })? {
+                None => break,
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Err(stream.fail(e)),
             }
             b += 1;
         }
@@ -827,6 +826,270 @@ impl<'de> serde::de::Visitor<'de> for Ballots<'_> {
         Err(self
             .0
             .fail(err(BALLOTS, "$", "expected a \"ballots\" array")))
+    }
+}
+
+/// One ballot of the `ballots` array (number `b`), read straight into its
+/// group: the usual list of rank slots without building JSON values (a
+/// million ballots, no allocation each), a `{"ranks", "count"}` object as a
+/// value through [`add_ballot`]. Errors are those of [`add_ballot`], found in
+/// the same order: the whole ballot is parsed before its first problem is
+/// returned (a syntax error later in it wins), and too many slots before a
+/// bad slot.
+struct StreamedBallot<'s> {
+    builder: &'s mut ElectionBuilder,
+    b: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for StreamedBallot<'_> {
+    type Value = Result<(), ReadError>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl StreamedBallot<'_> {
+    fn not_slots(&self) -> Result<(), ReadError> {
+        Err(err(
+            BALLOTS,
+            &format!("$.ballots[{}]", self.b),
+            "expected a list of rank slots",
+        ))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StreamedBallot<'_> {
+    type Value = Result<(), ReadError>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a ballot")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let b = self.b;
+        self.builder.begin();
+        let mut first_error = None;
+        let mut r = 0;
+        while let Some(slot) = seq.next_element_seed(StreamedSlot {
+            builder: &mut *self.builder,
+            b,
+            r,
+            failed: first_error.is_some(),
+        })? {
+            if first_error.is_none() {
+                first_error = slot.err();
+            }
+            r += 1;
+        }
+        if r > MAX_RANK as usize {
+            return Ok(Err(err(
+                BALLOTS,
+                &format!("$.ballots[{b}]"),
+                format!("expected at most {MAX_RANK} rank slots"),
+            )));
+        }
+        if let Some(e) = first_error {
+            return Ok(Err(e));
+        }
+        self.builder.end_ballot(1);
+        Ok(Ok(()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut obj = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value: Value = map.next_value()?;
+            obj.insert(key, value);
+        }
+        Ok(add_ballot(&Value::Object(obj), self.b, self.builder))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(self.not_slots())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(self.not_slots())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(self.not_slots())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(self.not_slots())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(self.not_slots())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.not_slots())
+    }
+}
+
+/// Rank slot `r` of streamed ballot `b`, as [`read_slot`] reads it, its
+/// candidates pushed into the builder's current ballot. `failed`: an earlier
+/// slot already failed, so this one is only parsed.
+struct StreamedSlot<'s> {
+    builder: &'s mut ElectionBuilder,
+    b: usize,
+    r: usize,
+    failed: bool,
+}
+
+impl StreamedSlot<'_> {
+    fn path(&self) -> String {
+        format!("$.ballots[{}][{}]", self.b, self.r)
+    }
+
+    fn not_a_list(&self) -> Result<(), ReadError> {
+        Err(err(
+            BALLOTS,
+            &self.path(),
+            "expected a list of candidate names ([] for a skipped rank)",
+        ))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for StreamedSlot<'_> {
+    type Value = Result<(), ReadError>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StreamedSlot<'_> {
+    type Value = Result<(), ReadError>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a rank slot")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut result = Ok(());
+        let mut k = 0;
+        while let Some(name) = seq.next_element_seed(NameSeed)? {
+            if self.failed || result.is_err() {
+                k += 1;
+                continue;
+            }
+            let at = || format!("{}[{k}]", self.path());
+            let Some(name) = name else {
+                result = Err(err(BALLOTS, &at(), "expected a candidate name"));
+                k += 1;
+                continue;
+            };
+            match self.builder.known(&name) {
+                Some(idx) => self.builder.push(idx),
+                None if name == UNDECLARED_WRITE_INS => {
+                    let idx = self.builder.candidate(&name);
+                    self.builder.push(idx);
+                }
+                None => {
+                    result = Err(err(
+                        BALLOTS,
+                        &at(),
+                        format!("expected one of the candidates, found \"{name}\""),
+                    ))
+                }
+            }
+            k += 1;
+        }
+        if result.is_ok() {
+            self.builder.end_rank();
+        }
+        Ok(result)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(self.not_a_list())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(self.not_a_list())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(self.not_a_list())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(self.not_a_list())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(self.not_a_list())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(self.not_a_list())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.not_a_list())
+    }
+}
+
+/// A candidate name in a slot, borrowed from the text when it has no escape;
+/// `None` for any other JSON value (parsed and dropped).
+struct NameSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for NameSeed {
+    type Value = Option<std::borrow::Cow<'de, str>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NameSeed {
+    type Value = Option<std::borrow::Cow<'de, str>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a candidate name")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
@@ -1119,6 +1382,49 @@ mod tests {
         ] {
             assert!(read_rctab_ballots_json(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn streamed_ballots_fail_as_buffered_ones_do() {
+        // Candidates first: ballots streamed one by one without JSON values;
+        // ballots first: read as values. Same error, same place, every time.
+        let too_many = format!("[{}]", vec!["[]"; MAX_RANK as usize + 1].join(","));
+        let too_many_bad = too_many.replacen("[]", "3", 1);
+        for ballot in [
+            r#"[["A"], ["Z"]]"#,
+            r#"[["A"], "B"]"#,
+            r#"[["A", 3]]"#,
+            r#"[["A", {"x": 1}], ["Z"]]"#,
+            r#"[null]"#,
+            r#""A""#,
+            "7",
+            r#"{"ranks": [["A"]], "count": -1}"#,
+            r#"{"count": 2}"#,
+            // A syntax error later in the ballot is reported, not the name before it.
+            r#"[["A"], ["Z"], ["B"}]"#,
+            &too_many,
+            &too_many_bad,
+        ] {
+            let ballots = format!(r#"[[["B"]], {ballot}, [["A"]]]"#);
+            let streamed = format!(r#"{{"candidates": ["A", "B"], "ballots": {ballots}}}"#);
+            // Blanks where the other has candidates: a syntax error's column is alike.
+            let pad = " ".repeat(r#""candidates": ["A", "B"], "#.len());
+            let buffered = format!(r#"{{{pad}"ballots": {ballots}, "candidates": ["A", "B"]}}"#);
+            let a = read_rctab_ballots_json(&streamed).unwrap_err();
+            let b = read_rctab_ballots_json(&buffered).unwrap_err();
+            assert_eq!(a.to_string(), b.to_string(), "{ballot}");
+        }
+        let ok = r#"[["B", "B", "A"], [], ["Undeclared Write-ins"], [], []], {"ranks": [["A"]], "count": 0}, [["B","A"],[],["Undeclared Write-ins"]]"#;
+        let streamed = format!(r#"{{"candidates": ["A", "B"], "ballots": [{ok}]}}"#);
+        let buffered = format!(r#"{{"ballots": [{ok}], "candidates": ["A", "B"]}}"#);
+        let a = read_rctab_ballots_json(&streamed).unwrap();
+        assert_eq!(a, read_rctab_ballots_json(&buffered).unwrap());
+        assert_eq!(a.election.ballots.len(), 1);
+        assert_eq!(a.election.ballots[0].count, 2);
+        assert_eq!(
+            a.election.ballots[0].ranks,
+            vec![vec![1, 0], vec![], vec![2]]
+        );
     }
 
     #[test]

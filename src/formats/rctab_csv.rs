@@ -10,7 +10,11 @@
 //!   candidate, headed `Choice_<n>_1:<contest>:<rank>:<vote rule>:<candidate>:<party>`,
 //!   holding `1` where the voter marked it and `0` elsewhere.
 
-use super::cvr::{split_csv_line, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use std::borrow::Cow;
+
+use super::cvr::{
+    split_csv_line, split_csv_line_into, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS,
+};
 use super::read_error::{Location, ReadError};
 use crate::tally::{CandidateIdx, Election};
 
@@ -57,16 +61,28 @@ fn lines(input: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 fn split(format: &'static str, line_no: usize, line: &str) -> Result<Vec<String>, ReadError> {
-    split_csv_line(line).map_err(|column| {
-        ReadError::new(
-            format,
-            Location::Cell {
-                line: line_no,
-                column,
-            },
-            "expected a field with balanced double quotes",
-        )
-    })
+    split_csv_line(line).map_err(|column| unbalanced(format, line_no, column))
+}
+
+/// [`split`] into `row`, borrowing the cells of a line without quotes.
+fn split_into<'a>(
+    format: &'static str,
+    line_no: usize,
+    line: &'a str,
+    row: &mut Vec<Cow<'a, str>>,
+) -> Result<(), ReadError> {
+    split_csv_line_into(line, row).map_err(|column| unbalanced(format, line_no, column))
+}
+
+fn unbalanced(format: &'static str, line_no: usize, column: usize) -> ReadError {
+    ReadError::new(
+        format,
+        Location::Cell {
+            line: line_no,
+            column,
+        },
+        "expected a field with balanced double quotes",
+    )
 }
 
 /// Whether a header names an identifier column (`id`, `Response ID`, `batch_id`,
@@ -91,6 +107,8 @@ fn parse_rank(cell: &str) -> Option<u32> {
 /// at a time: first every row is split (so a malformed one is found first
 /// wherever it is) and, when the first vote column is not given, checked for the
 /// columns that could be the first vote column; then every row is counted.
+/// Cells are borrowed from the text (see [`split_csv_line_into`]) and each
+/// ballot goes straight into its group: no allocation per row.
 pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Election, ReadError> {
     let mut rows = lines(input);
     let Some((header_line, header)) = rows.next() else {
@@ -102,8 +120,9 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
     };
     let header = split(GENERIC, header_line, header)?;
     let mut probe = VoteColumnProbe::new(header.len());
+    let mut row = Vec::new();
     for (line_no, line) in rows {
-        let row = split(GENERIC, line_no, line)?;
+        split_into(GENERIC, line_no, line, &mut row)?;
         if options.first_vote_column.is_none() {
             probe.see(&row);
         }
@@ -113,7 +132,7 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
     let column_candidate = vote_columns(options, header_line, &header, first, &mut builder)?;
     let mut marks = Vec::new();
     for (line_no, line) in lines(input).skip(1) {
-        let row = split(GENERIC, line_no, line)?;
+        split_into(GENERIC, line_no, line, &mut row)?;
         if row.len() > header.len() {
             return Err(ReadError::new(
                 GENERIC,
@@ -164,7 +183,7 @@ impl VoteColumnProbe {
     }
 
     /// Rules out the columns `row` does not allow.
-    fn see(&mut self, row: &[String]) {
+    fn see(&mut self, row: &[Cow<'_, str>]) {
         let columns = self.possible.len();
         // From the right: whether a cell at or after c is neither blank nor a
         // positive number, and the largest number at or after c.
@@ -294,8 +313,9 @@ pub fn read_clear_ballot_csv(
         .collect();
 
     let mut marks = Vec::new();
+    let mut row = Vec::new();
     for (line_no, line) in lines {
-        let row = split(CLEAR_BALLOT, line_no, line)?;
+        split_into(CLEAR_BALLOT, line_no, line, &mut row)?;
         clear_ballot_marks(&row, line_no, header.len(), &columns, &mut marks)?;
         builder.add_marks(&marks);
     }
@@ -374,7 +394,7 @@ fn chosen_contest(
 
 /// One row's marks into `marks`: a choice cell is `1` (marked), `0` or blank.
 fn clear_ballot_marks(
-    row: &[String],
+    row: &[Cow<'_, str>],
     line_no: usize,
     header_len: usize,
     columns: &[(usize, u32, CandidateIdx)],
