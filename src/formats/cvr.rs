@@ -91,7 +91,10 @@ pub(crate) fn split_csv_line_into<'a>(
 #[derive(Debug, Default)]
 pub(crate) struct ElectionBuilder {
     candidates: Vec<String>,
-    by_name: HashMap<String, CandidateIdx>,
+    /// Names to numbers, under foldhash: a `ballots.json` looks a name up for
+    /// every mark, and SipHash was a tenth of its read (names come from the
+    /// file's own header or configuration, so no flooding to guard against).
+    by_name: HashMap<String, CandidateIdx, foldhash::fast::RandomState>,
     table: Table,
     /// The key of the ballot being built (group.rs's encoding: a rank's first
     /// candidate, the others of the rank with [`TIED`], a skipped rank as

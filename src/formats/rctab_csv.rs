@@ -103,13 +103,32 @@ fn parse_rank(cell: &str) -> Option<u32> {
 
 /// Reads an RCTab generic CSV cast vote record file.
 ///
+/// Most files are read once, by [`fast::read`]: plain rows (ASCII, no double
+/// quote) of blank cells and rank numbers. Anything else — a quoted cell, a
+/// word or an out-of-range number in a vote column, a long row, a first vote
+/// column that a later row rules out — sends the whole file to the checked
+/// reader below, which gives the result and the error; the fast path returns
+/// a result only where that reader gives the same one (a test compares them on
+/// generated files).
+pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Election, ReadError> {
+    match fast::read(input, options) {
+        Some(election) => Ok(election),
+        None => read_generic_csv_checked(input, options),
+    }
+}
+
+/// The reference reader of generic CSV: every case, every error.
+///
 /// Read as a stream, twice over the text, so that no more than one row is held
 /// at a time: first every row is split (so a malformed one is found first
 /// wherever it is) and, when the first vote column is not given, checked for the
 /// columns that could be the first vote column; then every row is counted.
 /// Cells are borrowed from the text (see [`split_csv_line_into`]) and each
 /// ballot goes straight into its group: no allocation per row.
-pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Election, ReadError> {
+fn read_generic_csv_checked(
+    input: &str,
+    options: &GenericCsvOptions,
+) -> Result<Election, ReadError> {
     let mut rows = lines(input);
     let Some((header_line, header)) = rows.next() else {
         return Err(ReadError::new(
@@ -166,6 +185,181 @@ pub fn read_generic_csv(input: &str, options: &GenericCsvOptions) -> Result<Elec
         builder.add_marks(&marks);
     }
     Ok(builder.finish())
+}
+
+/// The one-pass reader of plain generic CSV files (issue 14, item 6: a
+/// million rows at 100 MB/s), which gives up (`None`) on anything the checked
+/// reader might answer differently.
+mod fast {
+    use memchr::{memchr, memchr_iter};
+
+    use super::{
+        first_vote_column, split, split_into, vote_columns, GenericCsvOptions, VoteColumnProbe,
+        GENERIC,
+    };
+    use crate::formats::cvr::{ElectionBuilder, MAX_RANK};
+    use crate::tally::{CandidateIdx, Election};
+
+    /// What `char::is_whitespace` (`str::trim`) strips among ASCII bytes.
+    fn is_space(b: u8) -> bool {
+        matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    }
+
+    /// One line of the body as `str::lines` and `super::lines` give it: the
+    /// line end, then one more `\r`, taken off.
+    fn strip_end(line: &[u8]) -> &[u8] {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        line.strip_suffix(b"\r").unwrap_or(line)
+    }
+
+    /// The rank a trimmed cell holds, if it is plain digits from 1 to `limit`.
+    fn rank(cell: &[u8], limit: u32) -> Option<u32> {
+        if cell.is_empty() || cell.len() > 4 {
+            return None;
+        }
+        let mut n = 0u32;
+        for &b in cell {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(b - b'0');
+        }
+        (1..=limit).contains(&n).then_some(n)
+    }
+
+    /// Reads `input` in one pass, or `None` for the checked reader to read.
+    ///
+    /// When the first vote column is not given, it is taken from the header
+    /// and the first row (as the checked reader's probe would find it after
+    /// that row), and every later row must keep it possible: a vote cell is
+    /// blank or a rank no larger than the number of columns from there on.
+    /// Later rows can only rule columns out, so when that holds the probe over
+    /// the whole file ends on the same column.
+    pub(super) fn read(input: &str, options: &GenericCsvOptions) -> Option<Election> {
+        let bytes = input.as_bytes();
+        let mut line_no = 0usize;
+        let mut at = 0usize;
+        // The header: the first line that is not blank (a BOM taken off the
+        // first line), as `super::lines` finds it.
+        let (header_line, header) = loop {
+            if at >= bytes.len() {
+                return None;
+            }
+            let end = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p);
+            let line = &input[at..end];
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let line = if line_no == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                line
+            };
+            line_no += 1;
+            at = end + 1;
+            if !line.trim().is_empty() {
+                break (line_no, line);
+            }
+        };
+        let body = bytes.get(at..).unwrap_or_default();
+        if !body.is_ascii() || memchr(b'"', body).is_some() {
+            return None;
+        }
+        let header = split(GENERIC, header_line, header).ok()?;
+        let columns = header.len();
+        let (first, limit) = match options.first_vote_column {
+            Some(_) => {
+                let probe = VoteColumnProbe::new(columns);
+                (
+                    first_vote_column(options, header_line, &header, &probe).ok()?,
+                    MAX_RANK,
+                )
+            }
+            None => {
+                // The first non-blank row decides the guess.
+                let first_row = body
+                    .split(|&b| b == b'\n')
+                    .map(strip_end)
+                    .find(|line| !line.iter().all(|&b| is_space(b)))?;
+                let first_row = std::str::from_utf8(first_row).ok()?;
+                let mut probe = VoteColumnProbe::new(columns);
+                let mut row = Vec::new();
+                split_into(GENERIC, 0, first_row, &mut row).ok()?;
+                probe.see(&row);
+                let first = first_vote_column(options, header_line, &header, &probe).ok()?;
+                (first, MAX_RANK.min(u32::try_from(columns - first).ok()?))
+            }
+        };
+        let mut builder = ElectionBuilder::default();
+        let column_candidate =
+            vote_columns(options, header_line, &header, first, &mut builder).ok()?;
+        let mut marks = Vec::new();
+        // The candidate at each rank of the row (`NONE`: no mark yet), so
+        // that a row without overvotes is keyed without sorting its marks.
+        const NONE: CandidateIdx = CandidateIdx::MAX;
+        let mut at_rank = vec![NONE; limit as usize + 1];
+        let mut start = 0usize;
+        let mut lines = memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+        while start < body.len() {
+            let end = lines.next()?;
+            let line = strip_end(&body[start..end]);
+            start = end + 1;
+            if line.iter().all(|&b| is_space(b)) {
+                continue;
+            }
+            marks.clear();
+            let mut cells = line.split(|&b| b == b',');
+            if first > 0 && cells.nth(first - 1).is_none() {
+                // The row ends before the vote columns: an empty ballot.
+                builder.add_marks(&marks);
+                continue;
+            }
+            for (c, cell) in cells.enumerate() {
+                let candidate = *column_candidate.get(c)?;
+                let mut cell = cell;
+                while let [b, rest @ ..] = cell {
+                    if !is_space(*b) {
+                        break;
+                    }
+                    cell = rest;
+                }
+                while let [rest @ .., b] = cell {
+                    if !is_space(*b) {
+                        break;
+                    }
+                    cell = rest;
+                }
+                if cell.is_empty() {
+                    continue;
+                }
+                marks.push((rank(cell, limit)?, candidate));
+            }
+            let mut overvote = false;
+            let mut last = 0;
+            for &(r, c) in &marks {
+                let slot = &mut at_rank[r as usize];
+                overvote |= *slot != NONE;
+                *slot = c;
+                last = last.max(r as usize);
+            }
+            if overvote {
+                for &(r, _) in &marks {
+                    at_rank[r as usize] = NONE;
+                }
+                builder.add_marks(&marks);
+                continue;
+            }
+            builder.begin();
+            for slot in &mut at_rank[1..=last] {
+                if *slot != NONE {
+                    builder.push(*slot);
+                    *slot = NONE;
+                }
+                builder.end_rank();
+            }
+            builder.end_ballot(1);
+        }
+        Some(builder.finish())
+    }
 }
 
 /// Which columns every data row allows as the first vote column: from there
@@ -513,6 +707,80 @@ mod tests {
                 column: 13
             }
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 10_000, ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// The one-pass reader answers only where the checked reader gives the
+        /// same election, and every file gets the checked reader's answer
+        /// (result or error), whatever its ids, blanks, spaces, words, quotes,
+        /// long rows and out-of-range ranks.
+        #[test]
+        fn the_fast_path_answers_as_the_checked_reader(
+            header in proptest::collection::vec(
+                proptest::sample::select(vec!["id", "Ann", "Bob", "Cy", "Ann", "precinct", "", "W-I"]), 1..6),
+            rows in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "", "", "", "1", "1", "2", "3", "4", " 2", "2 ", "x", "b7",
+                    "0", "+1", "01", "\"1\"", "1001", "9", "\u{a0}1", "\t3",
+                ]), 0..7), 0..6),
+            blank_line in proptest::option::of(0usize..6),
+            crlf in proptest::bool::ANY,
+            first in proptest::option::of(0usize..5),
+            uwi in proptest::bool::ANY,
+            plain in proptest::bool::ANY,
+        ) {
+            // Half the files keep only blanks and small ranks (and ids in
+            // the first column), so the fast path is taken often.
+            let cell = |c: usize, cell: &'static str| {
+                if plain && c > 0 && !matches!(cell, "" | "1" | "2" | "3" | " 2" | "2 ") {
+                    ""
+                } else {
+                    cell
+                }
+            };
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = header.join(",") + end;
+            for (i, row) in rows.iter().enumerate() {
+                if blank_line == Some(i) {
+                    text += " ";
+                    text += end;
+                }
+                let row: Vec<&str> = row.iter().enumerate().map(|(c, &x)| cell(c, x)).collect();
+                text += &row.join(",");
+                text += end;
+            }
+            let options = GenericCsvOptions {
+                first_vote_column: first,
+                undeclared_write_in_label: uwi.then(|| "W-I".to_owned()),
+            };
+            let checked = read_generic_csv_checked(&text, &options);
+            if let Some(fast) = fast::read(&text, &options) {
+                proptest::prop_assert_eq!(Ok(fast), checked.clone(), "{}", text);
+            }
+            proptest::prop_assert_eq!(read_generic_csv(&text, &options), checked);
+        }
+    }
+
+    #[test]
+    fn plain_files_take_the_one_pass_reader() {
+        let options = GenericCsvOptions::default();
+        let plain = "Ballot ID,Ann,Bob\nb1,1,2\n\nb2,,1\r\nb3, 2 ,1\n";
+        assert_eq!(
+            fast::read(plain, &options),
+            Some(read_generic_csv_checked(plain, &options).unwrap())
+        );
+        // A later row rules the guessed first vote column out: the checked
+        // reader decides (here: the votes start at Bob's column).
+        let later = "Ballot ID,Ann,Bob\nb1,1,\nb2,x,1\n";
+        assert_eq!(fast::read(later, &options), None);
+        assert_eq!(
+            read_generic_csv(later, &options).unwrap().candidates,
+            ["Bob"]
+        );
+        assert_eq!(fast::read("id,Ann\n\"b1\",1\n", &options), None);
     }
 
     #[test]
