@@ -45,6 +45,10 @@ struct Doc<'a> {
     withdrawn: Option<&'a RawValue>,
     #[serde(borrow)]
     ballots: Vec<&'a RawValue>,
+    /// Kept as text for the reader entry point (`source.rs`), which reads
+    /// it as RCTab's or Christen's rules.
+    #[serde(default, borrow)]
+    rules: Option<&'a RawValue>,
 }
 
 /// Line numbers of byte offsets, for offsets asked in increasing order.
@@ -77,6 +81,12 @@ fn at(line: usize, err: serde_json::Error) -> ReadError {
 
 /// Reads the JSON ballot form.
 pub fn read(text: &str) -> Result<ElectionFile, ReadError> {
+    read_with_rules(text).map(|(file, _)| file)
+}
+
+/// Reads the JSON ballot form, and gives its `rules` member's text (not
+/// checked here) if it has one, so that the file is parsed once.
+pub fn read_with_rules(text: &str) -> Result<(ElectionFile, Option<&RawValue>), ReadError> {
     let doc: Doc = serde_json::from_str(text).map_err(|e| {
         ReadError::at_line(
             FORMAT,
@@ -108,7 +118,7 @@ pub fn read(text: &str) -> Result<ElectionFile, ReadError> {
         let (ranking, count) = ballot_parts(&v, line)?;
         add_ballot(&mut g, ranking, count, line, &index, &candidates)?;
     }
-    Ok(ElectionFile {
+    let file = ElectionFile {
         election: Election {
             candidates,
             withdrawn,
@@ -118,7 +128,8 @@ pub fn read(text: &str) -> Result<ElectionFile, ReadError> {
         seats: doc.seats,
         rules: None,
         ballot_digest: None,
-    })
+    };
+    Ok((file, doc.rules))
 }
 
 /// The `candidates` list (found at line `cl`).

@@ -218,13 +218,19 @@ fn read_plain(
     format: Format,
     progress: Progress<'_>,
 ) -> Result<ElectionFile, ReadError> {
+    if format == Format::Json {
+        let (mut file, rules) = json::read_with_rules(text)?;
+        if let Some(rules) = rules {
+            json_rules(rules, &mut file)?;
+        }
+        return Ok(file);
+    }
     let (file, digest) = std::thread::scope(|scope| {
         let digest = (format == Format::Csv && text.len() >= DIGEST_THREAD_BYTES)
             .then(|| scope.spawn(|| csv::ballot_digest(text.as_bytes())));
         let file = match format {
             Format::Preflib => preflib::read(text, progress),
             Format::Blt => blt::read(text, progress),
-            Format::Json => json::read(text),
             _ => csv::read(text, progress),
         };
         let digest = digest.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
@@ -234,22 +240,17 @@ fn read_plain(
     if format == Format::Csv {
         file.ballot_digest = Some(digest.unwrap_or_else(|| csv::ballot_digest(text.as_bytes())));
     }
-    if format == Format::Json {
-        json_rules(text, &mut file)?;
-    }
     Ok(file)
 }
 
-/// The `rules` object of a Christen JSON file, if it has one.
-fn json_rules(text: &str, file: &mut ElectionFile) -> Result<(), ReadError> {
+/// The `rules` object of a Christen JSON file (its text, as the reader kept
+/// it while reading the ballots).
+fn json_rules(
+    rules: &serde_json::value::RawValue,
+    file: &mut ElectionFile,
+) -> Result<(), ReadError> {
     const JSON: &str = "Christen JSON";
-    /// Only the `rules` member: serde skips the others (the ballots) without
-    /// building them, so a million-ballot file is not parsed into a tree again.
-    #[derive(serde::Deserialize)]
-    struct RulesOnly {
-        rules: Option<serde_json::Value>,
-    }
-    let Ok(RulesOnly { rules: Some(r) }) = serde_json::from_str::<RulesOnly>(text) else {
+    let Ok(r) = serde_json::from_str::<serde_json::Value>(rules.get()) else {
         return Ok(());
     };
     let r = &r;
