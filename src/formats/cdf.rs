@@ -10,12 +10,12 @@
 
 use std::collections::HashMap;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
-use super::read_error::{json_syntax, Location, ReadError};
+use super::read_error::{Location, ReadError};
+use super::stream::{io_error, walk_object, Input, Walked};
 use crate::tally::{CandidateIdx, Election};
 
 const FORMAT: &str = "NIST CDF JSON";
@@ -71,109 +71,60 @@ fn is_true(value: Option<&Value>) -> bool {
 /// omitted when the report has exactly one contest. Candidates come in the order of
 /// the contest's selections, with [`UNDECLARED_WRITE_INS`] last if anyone wrote one in.
 pub fn read_cdf_json(input: &str, contest: Option<&str>) -> Result<Election, ReadError> {
-    // Two passes over the text, so that a million CVRs are never held at once:
-    // the first checks the whole syntax and keeps only the `Election`s (which
-    // may come after the CVRs, as in the schema's order); the second builds one
-    // `CVR` at a time and adds it.
-    if !input.trim_start().starts_with('{') {
-        serde_json::from_str::<IgnoredAny>(input).map_err(|e| json_syntax(FORMAT, &e))?;
-        return Err(err("$", "expected a CastVoteRecordReport object"));
+    read_cdf_json_input(Input::text(input), contest)
+}
+
+/// [`read_cdf_json`] from an [`Input`] (a file is read twice, a chunk at a
+/// time, never whole).
+pub fn read_cdf_json_input(input: Input<'_>, contest: Option<&str>) -> Result<Election, ReadError> {
+    // Two passes, so that a million CVRs are never held at once: the first
+    // checks every member but the CVRs' and keeps only the `Election`s (which
+    // may come after the CVRs, as in the schema's order); the second parses
+    // one `CVR` at a time and adds it.
+    let open = || input.open().map_err(|e| io_error(FORMAT, &e));
+    let mut elections: Option<Value> = None;
+    let walked = walk_object(
+        FORMAT,
+        open()?,
+        "CVR",
+        &mut |key, piece| {
+            if key == "CVR" && piece.bytes[0] != b'[' {
+                piece.parse::<IgnoredAny>(FORMAT)?;
+                return Err(err("$.CVR", "expected an array"));
+            }
+            if key == "Election" && elections.is_none() {
+                elections = Some(piece.parse(FORMAT)?);
+            } else {
+                piece.parse::<IgnoredAny>(FORMAT)?;
+            }
+            Ok(())
+        },
+        &mut |_, _| Ok(()),
+    )?;
+    match walked {
+        Walked::NotAnObject => return Err(err("$", "expected a CastVoteRecordReport object")),
+        Walked::Object { streamed: false } => return Err(err("$", "expected a \"CVR\" array")),
+        Walked::Object { streamed: true } => {}
     }
-    let elections: ElectionsOnly =
-        serde_json::from_str(input).map_err(|e| json_syntax(FORMAT, &e))?;
     let mut doc = serde_json::Map::new();
-    if let Some(elections) = elections.election {
+    if let Some(elections) = elections {
         doc.insert("Election".to_owned(), elections);
     }
     let doc = Value::Object(doc);
     let mut builder = ElectionBuilder::default();
     let chosen = ChosenContest::find(&doc, contest, &mut builder)?;
-    let mut pass = CvrPass {
-        chosen: &chosen,
-        builder: &mut builder,
-        marks: Vec::new(),
-        failed: None,
-        found: false,
-    };
-    let mut de = serde_json::Deserializer::from_str(input);
-    let read = de.deserialize_map(&mut pass);
-    if let Some(e) = pass.failed {
-        return Err(e);
-    }
-    if read.is_err() {
-        return Err(err("$.CVR", "expected an array"));
-    }
-    if !pass.found {
-        return Err(err("$", "expected a \"CVR\" array"));
-    }
+    let mut marks = Vec::new();
+    walk_object(
+        FORMAT,
+        open()?,
+        "CVR",
+        &mut |_, _| Ok(()),
+        &mut |i, piece| {
+            let cvr: Value = piece.parse(FORMAT)?;
+            chosen.add_cvr(&cvr, &format!("$.CVR[{i}]"), &mut builder, &mut marks)
+        },
+    )?;
     Ok(builder.finish())
-}
-
-/// A report's `Election`s, every other member skipped unbuilt.
-#[derive(Deserialize)]
-struct ElectionsOnly {
-    #[serde(rename = "Election")]
-    election: Option<Value>,
-}
-
-/// The second pass: each `CVR` of the report added as soon as it is read.
-struct CvrPass<'s, 'a> {
-    chosen: &'s ChosenContest<'a>,
-    builder: &'s mut ElectionBuilder,
-    marks: Vec<(u32, CandidateIdx)>,
-    /// The first CVR that could not be added.
-    failed: Option<ReadError>,
-    found: bool,
-}
-
-impl<'de> Visitor<'de> for &mut CvrPass<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a CastVoteRecordReport object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "CVR" && !self.found {
-                self.found = true;
-                map.next_value_seed(CvrList(&mut *self))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-struct CvrList<'p, 's, 'a>(&'p mut CvrPass<'s, 'a>);
-
-impl<'de> DeserializeSeed<'de> for CvrList<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CvrList<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a \"CVR\" array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let pass = self.0;
-        let mut i = 0usize;
-        while let Some(cvr) = seq.next_element::<Value>()? {
-            let path = format!("$.CVR[{i}]");
-            if let Err(e) = pass
-                .chosen
-                .add_cvr(&cvr, &path, pass.builder, &mut pass.marks)
-            {
-                pass.failed = Some(e);
-                return Err(de::Error::custom("stopped"));
-            }
-            i += 1;
-        }
-        Ok(())
-    }
 }
 
 /// The contest being counted: its `@id` and its selections.

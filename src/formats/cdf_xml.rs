@@ -6,9 +6,10 @@
 //! it: an element becomes the JSON member of its name, the `ObjectId` attribute
 //! becomes `@id`, `xsi:type` becomes `@type`, and the IDREFS list
 //! `CandidateIds` a list of ids. The schema puts every `CVR` before the
-//! `Election`s, so the text is read twice: once for the `Election`s (small), then
-//! once more turning one `CVR` at a time into its JSON value and counting it, so
-//! no more than one CVR is held at once. Namespace prefixes are ignored.
+//! `Election`s, so the input is read twice, a chunk at a time ([`Input`]): once
+//! for the `Election`s (small), then once more turning one `CVR` at a time
+//! into its JSON value and counting it, so no more than one CVR is held at
+//! once. Namespace prefixes are ignored.
 //!
 //! ```xml
 //! <CastVoteRecordReport xmlns="http://itl.nist.gov/ns/voting/1500-103/v1">
@@ -25,9 +26,12 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Decoder, Reader};
 use serde_json::{Map, Value};
 
-use super::cdf::{read_cdf_json, ChosenContest};
+use std::io::BufRead;
+
+use super::cdf::{read_cdf_json_input, ChosenContest};
 use super::cvr::ElectionBuilder;
 use super::read_error::{Location, ReadError};
+use super::stream::{io_error, Input};
 use crate::tally::{CandidateIdx, Election};
 
 const FORMAT: &str = "NIST CDF XML";
@@ -50,21 +54,29 @@ const MAX_DEPTH: usize = 64;
 
 /// Reads a CDF cast vote record report in either form: XML when its first
 /// character (after a byte order mark and blanks) is `<`, JSON otherwise.
-pub fn read_cdf(input: &str, contest: Option<&str>) -> Result<Election, ReadError> {
-    if input
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('<')
-    {
-        read_cdf_xml(input, contest)
+/// Either is read a chunk at a time, twice (the schema puts the `Election`s
+/// after the CVRs), never whole.
+pub fn read_cdf(input: Input<'_>, contest: Option<&str>) -> Result<Election, ReadError> {
+    let head = input.head(HEAD).map_err(|e| io_error(FORMAT, &e))?;
+    let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&head);
+    if head.trim_ascii_start().starts_with(b"<") {
+        read_cdf_xml_input(input, contest)
     } else {
-        read_cdf_json(input, contest)
+        read_cdf_json_input(input, contest)
     }
 }
+
+/// Bytes [`read_cdf`] looks at to tell XML from JSON.
+const HEAD: usize = 4096;
 
 /// Reads a CDF XML cast vote record report; `contest` as for
 /// [`super::cdf::read_cdf_json`].
 pub fn read_cdf_xml(input: &str, contest: Option<&str>) -> Result<Election, ReadError> {
+    read_cdf_xml_input(Input::text(input), contest)
+}
+
+/// [`read_cdf_xml`] from an [`Input`].
+pub fn read_cdf_xml_input(input: Input<'_>, contest: Option<&str>) -> Result<Election, ReadError> {
     let mut elections: Vec<Value> = Vec::new();
     for_each_child(input, "Election", &mut |value, _| {
         elections.push(value);
@@ -89,21 +101,11 @@ pub fn read_cdf_xml(input: &str, contest: Option<&str>) -> Result<Election, Read
     Ok(builder.finish())
 }
 
-/// The 1-based line of byte `pos` of `text`.
-fn line_of(text: &str, pos: u64) -> usize {
-    let end = (pos as usize).min(text.len());
-    bytecount(&text.as_bytes()[..end]) + 1
-}
-
-fn bytecount(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
-}
-
 /// A JSON-model error re-told for the XML: the line where the element at fault
 /// starts (the `CVR`, or the input for the `Election`s) and the model path.
-fn relocate(text: &str, pos: Option<u64>, e: ReadError) -> ReadError {
+fn relocate(input: Input<'_>, pos: Option<u64>, e: ReadError) -> ReadError {
     let location = match pos {
-        Some(pos) => Location::Line(line_of(text, pos)),
+        Some(pos) => Location::Line(input.line_of(pos)),
         None => Location::Input,
     };
     let message = match e.location {
@@ -113,29 +115,35 @@ fn relocate(text: &str, pos: Option<u64>, e: ReadError) -> ReadError {
     ReadError::new(FORMAT, location, message)
 }
 
-fn fail(text: &str, pos: u64, message: impl Into<String>) -> ReadError {
-    ReadError::new(FORMAT, Location::Line(line_of(text, pos)), message)
+fn fail(input: Input<'_>, pos: u64, message: impl Into<String>) -> ReadError {
+    ReadError::new(FORMAT, Location::Line(input.line_of(pos)), message)
 }
+
+/// The XML reader over an input, a chunk at a time.
+type XmlReader<'a> = Reader<Box<dyn BufRead + 'a>>;
 
 /// Calls `f` with the JSON value and start offset of every child `wanted` of
 /// the root `CastVoteRecordReport`, in order, skipping the other children.
 fn for_each_child(
-    text: &str,
+    input: Input<'_>,
     wanted: &str,
     f: &mut dyn FnMut(Value, u64) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
-    let mut reader = Reader::from_str(text);
+    let mut reader = Reader::from_reader(input.open().map_err(|e| io_error(FORMAT, &e))?);
+    let mut buf = Vec::new();
+    let mut skipped = Vec::new();
     let mut in_root = false;
     loop {
         let pos = reader.buffer_position();
+        buf.clear();
         let event = reader
-            .read_event()
-            .map_err(|e| fail(text, pos, format!("expected well-formed XML: {e}")))?;
+            .read_event_into(&mut buf)
+            .map_err(|e| fail(input, pos, format!("expected well-formed XML: {e}")))?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) if !in_root => {
                 if e.local_name().as_ref() != b"CastVoteRecordReport" {
                     return Err(fail(
-                        text,
+                        input,
                         pos,
                         format!(
                             "expected a CastVoteRecordReport root element, found <{}>",
@@ -149,23 +157,24 @@ fn for_each_child(
                 }
             }
             Event::Start(e) if e.local_name().as_ref() == wanted.as_bytes() => {
-                let value = element(text, &mut reader, &e, 1)?;
+                let value = element(input, &mut reader, &e, 1)?;
                 f(value, pos)?;
             }
             Event::Empty(e) if e.local_name().as_ref() == wanted.as_bytes() => {
-                f(attributes(text, reader.decoder(), pos, &e)?, pos)?;
+                f(attributes(input, reader.decoder(), pos, &e)?, pos)?;
             }
             Event::Start(e) => {
                 let end = e.to_end().into_owned();
+                skipped.clear();
                 reader
-                    .read_to_end(end.name())
-                    .map_err(|e| fail(text, pos, format!("expected well-formed XML: {e}")))?;
+                    .read_to_end_into(end.name(), &mut skipped)
+                    .map_err(|e| fail(input, pos, format!("expected well-formed XML: {e}")))?;
             }
             Event::End(_) => return Ok(()),
             Event::Eof if in_root => {
-                return Err(fail(text, pos, "expected </CastVoteRecordReport>"));
+                return Err(fail(input, pos, "expected </CastVoteRecordReport>"));
             }
-            Event::Eof => return Err(fail(text, pos, "expected a CastVoteRecordReport")),
+            Event::Eof => return Err(fail(input, pos, "expected a CastVoteRecordReport")),
             _ => {}
         }
     }
@@ -174,14 +183,14 @@ fn for_each_child(
 /// The attributes of an element as JSON members (`ObjectId` as `@id`,
 /// `xsi:type` as `@type`); an element with none is the empty string.
 fn attributes(
-    text: &str,
+    input: Input<'_>,
     decoder: Decoder,
     pos: u64,
     e: &BytesStart<'_>,
 ) -> Result<Value, ReadError> {
     let mut map = Map::new();
     for attr in e.attributes() {
-        let attr = attr.map_err(|err| fail(text, pos, format!("expected an attribute: {err}")))?;
+        let attr = attr.map_err(|err| fail(input, pos, format!("expected an attribute: {err}")))?;
         let key = match attr.key.local_name().as_ref() {
             b"ObjectId" => "@id".to_owned(),
             b"type" => "@type".to_owned(),
@@ -193,7 +202,7 @@ fn attributes(
         }
         let value = attr
             .decode_and_unescape_value(decoder)
-            .map_err(|err| fail(text, pos, format!("expected an attribute value: {err}")))?;
+            .map_err(|err| fail(input, pos, format!("expected an attribute value: {err}")))?;
         map.insert(key, Value::String(value.into_owned()));
     }
     Ok(if map.is_empty() {
@@ -207,37 +216,39 @@ fn attributes(
 /// its text when it has no child elements, else an object of its attributes
 /// and children.
 fn element(
-    text: &str,
-    reader: &mut Reader<&[u8]>,
+    input: Input<'_>,
+    reader: &mut XmlReader<'_>,
     start: &BytesStart<'_>,
     depth: usize,
 ) -> Result<Value, ReadError> {
     let start_pos = reader.buffer_position();
     if depth > MAX_DEPTH {
         return Err(fail(
-            text,
+            input,
             start_pos,
             format!("expected elements nested at most {MAX_DEPTH} deep"),
         ));
     }
-    let mut object = match attributes(text, reader.decoder(), start_pos, start)? {
+    let mut object = match attributes(input, reader.decoder(), start_pos, start)? {
         Value::Object(map) => map,
         _ => Map::new(),
     };
     let mut has_children = false;
     let mut buf = String::new();
+    let mut events = Vec::new();
     loop {
         let pos = reader.buffer_position();
+        events.clear();
         let event = reader
-            .read_event()
-            .map_err(|e| fail(text, pos, format!("expected well-formed XML: {e}")))?;
+            .read_event_into(&mut events)
+            .map_err(|e| fail(input, pos, format!("expected well-formed XML: {e}")))?;
         let (name, value) = match event {
-            Event::Start(e) => (local(&e), element(text, reader, &e, depth + 1)?),
-            Event::Empty(e) => (local(&e), attributes(text, reader.decoder(), pos, &e)?),
+            Event::Start(e) => (local(&e), element(input, reader, &e, depth + 1)?),
+            Event::Empty(e) => (local(&e), attributes(input, reader.decoder(), pos, &e)?),
             Event::Text(t) => {
                 let t = t
                     .xml_content()
-                    .map_err(|e| fail(text, pos, format!("expected text: {e}")))?;
+                    .map_err(|e| fail(input, pos, format!("expected text: {e}")))?;
                 buf.push_str(&t);
                 continue;
             }
@@ -246,13 +257,13 @@ fn element(
                 continue;
             }
             Event::GeneralRef(r) => {
-                buf.push(entity(&r).ok_or_else(|| fail(text, pos, "expected a known entity"))?);
+                buf.push(entity(&r).ok_or_else(|| fail(input, pos, "expected a known entity"))?);
                 continue;
             }
             Event::End(_) => break,
             Event::Eof => {
                 return Err(fail(
-                    text,
+                    input,
                     pos,
                     format!(
                         "expected </{}>",
@@ -320,6 +331,7 @@ fn entity(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::cdf::read_cdf_json;
     use crate::formats::cvr::UNDECLARED_WRITE_INS;
 
     const REPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

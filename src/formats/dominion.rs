@@ -30,12 +30,13 @@
 
 use std::collections::HashMap;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
 use super::read_error::{json_syntax, Location, ReadError};
+use super::stream::{io_error, walk_object, Input, Walked};
 use crate::tally::{CandidateIdx, Election};
 
 const FORMAT: &str = "Dominion CVR export";
@@ -80,12 +81,13 @@ fn manifest<'a>(file: &str, doc: &'a Value) -> Result<Vec<(String, String, &'a V
     Ok(out)
 }
 
-/// The files of one Dominion export, as text.
+/// The files of one Dominion export: the manifests as text, the records
+/// (large) as inputs read a chunk at a time.
 pub struct DominionExport<'a> {
     pub candidate_manifest: &'a str,
     pub contest_manifest: &'a str,
-    /// `(file name, text)` of each `CvrExport*.json`, in order.
-    pub exports: Vec<(String, &'a str)>,
+    /// `(file name, input)` of each `CvrExport*.json`, in order.
+    pub exports: Vec<(String, Input<'a>)>,
 }
 
 /// Reads the records of contest `contest_id` (a `ContestManifest` `Id`).
@@ -141,8 +143,8 @@ pub fn read_dominion(
         builder: &mut builder,
         marks: Vec::new(),
     };
-    for (file, text) in &export.exports {
-        reader.read_file(file, text)?;
+    for (file, input) in &export.exports {
+        reader.read_file(file, *input)?;
     }
     Ok(builder.finish())
 }
@@ -293,25 +295,35 @@ struct Sessions<'r> {
 }
 
 impl Sessions<'_> {
-    fn read_file(&mut self, file: &str, text: &str) -> Result<(), ReadError> {
-        let mut failed = None;
-        let mut found = false;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let read = de.deserialize_map(Document {
-            file,
-            sessions: self,
-            failed: &mut failed,
-            found: &mut found,
-        });
-        let read = read.and_then(|()| de.end());
-        if let Some(e) = failed {
-            return Err(e);
+    /// Reads one export file, a session at a time.
+    fn read_file(&mut self, file: &str, input: Input<'_>) -> Result<(), ReadError> {
+        let source = input
+            .open()
+            .map_err(|e| io_error(FORMAT, &e).in_file(file))?;
+        let walked = walk_object(
+            FORMAT,
+            source,
+            "Sessions",
+            &mut |key, piece| {
+                piece.parse::<IgnoredAny>(FORMAT)?;
+                if key == "Sessions" && piece.bytes[0] != b'[' {
+                    return Err(err(file, "$.Sessions".into(), "expected an array"));
+                }
+                Ok(())
+            },
+            &mut |s, piece| {
+                let session: Session = piece.parse(FORMAT)?;
+                self.add(file, s, &session)
+            },
+        )
+        .map_err(|e| if e.file.is_none() { e.in_file(file) } else { e })?;
+        match walked {
+            Walked::Object { streamed: true } => Ok(()),
+            Walked::NotAnObject => Err(err(file, "$".into(), "expected a CVR export object")),
+            Walked::Object { streamed: false } => {
+                Err(err(file, "$".into(), "expected a \"Sessions\" array"))
+            }
         }
-        read.map_err(|e| json_syntax(FORMAT, &e).in_file(file))?;
-        if !found {
-            return Err(err(file, "$".into(), "expected a \"Sessions\" array"));
-        }
-        Ok(())
     }
 
     /// Adds session `s` of `file`; errors name its JSON path.
@@ -397,69 +409,6 @@ impl Sessions<'_> {
     }
 }
 
-/// The top-level object of an export: its `Sessions` read by [`SessionList`],
-/// every other member skipped.
-struct Document<'a, 'r> {
-    file: &'a str,
-    sessions: &'a mut Sessions<'r>,
-    failed: &'a mut Option<ReadError>,
-    found: &'a mut bool,
-}
-
-impl<'de> Visitor<'de> for Document<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a CVR export object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "Sessions" && !*self.found {
-                *self.found = true;
-                map.next_value_seed(SessionList {
-                    file: self.file,
-                    sessions: &mut *self.sessions,
-                    failed: &mut *self.failed,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The `Sessions` array, each session added as soon as it is read.
-struct SessionList<'a, 'r> {
-    file: &'a str,
-    sessions: &'a mut Sessions<'r>,
-    failed: &'a mut Option<ReadError>,
-}
-
-impl<'de> DeserializeSeed<'de> for SessionList<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for SessionList<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a \"Sessions\" array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut s = 0;
-        while let Some(session) = seq.next_element::<Session>()? {
-            if let Err(e) = self.sessions.add(self.file, s, &session) {
-                *self.failed = Some(e);
-                return Err(de::Error::custom("stopped"));
-            }
-            s += 1;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,7 +442,7 @@ mod tests {
         let export = DominionExport {
             candidate_manifest: CANDIDATES,
             contest_manifest: CONTESTS,
-            exports: vec![("CvrExport.json".to_owned(), CVR)],
+            exports: vec![("CvrExport.json".to_owned(), Input::text(CVR))],
         };
         let e = read_dominion(&export, "7", Some("3"), &[]).unwrap();
         assert_eq!(e.candidates, ["Alice", "Bob", UNDECLARED_WRITE_INS]);
@@ -509,7 +458,7 @@ mod tests {
         let export = DominionExport {
             candidate_manifest: CANDIDATES,
             contest_manifest: CONTESTS,
-            exports: vec![("CvrExport.json".to_owned(), CVR)],
+            exports: vec![("CvrExport.json".to_owned(), Input::text(CVR))],
         };
         // "2" is an alias of "Robert" (RCTab 1.3 aliases, or a 1.x code);
         // Alice is named by her Description, which the configuration uses.
@@ -528,7 +477,7 @@ mod tests {
         let export = DominionExport {
             candidate_manifest: CANDIDATES,
             contest_manifest: CONTESTS,
-            exports: vec![("CvrExport_1.json".to_owned(), CVR)],
+            exports: vec![("CvrExport_1.json".to_owned(), Input::text(CVR))],
         };
         let e = read_dominion(&export, "9", None, &[])
             .unwrap_err()
@@ -538,7 +487,7 @@ mod tests {
             "Original": {"IsCurrent": true, "Contests": [
               {"Id": 7, "Marks": [{"CandidateId": 4, "Rank": 1, "IsAmbiguous": false}]}]}}]}"#;
         let export = DominionExport {
-            exports: vec![("CvrExport_1.json".to_owned(), stray)],
+            exports: vec![("CvrExport_1.json".to_owned(), Input::text(stray))],
             ..export
         };
         let e = read_dominion(&export, "7", None, &[])
@@ -566,7 +515,7 @@ mod tests {
         let whole = DominionExport {
             candidate_manifest: candidates,
             contest_manifest: CONTESTS,
-            exports: vec![("CvrExport.json".to_owned(), records)],
+            exports: vec![("CvrExport.json".to_owned(), Input::text(records))],
         };
         let e = read_dominion(&whole, "7", None, &[])
             .unwrap_err()
@@ -578,7 +527,7 @@ mod tests {
         );
         let first = records.replace(", {\"CandidateId\": 1, \"Rank\": 0}", "");
         let ok = DominionExport {
-            exports: vec![("CvrExport.json".to_owned(), first.as_str())],
+            exports: vec![("CvrExport.json".to_owned(), Input::text(&first))],
             ..whole
         };
         let e = read_dominion(&ok, "7", None, &[]).unwrap();
@@ -586,7 +535,10 @@ mod tests {
         let ranks: Vec<&Vec<Vec<CandidateIdx>>> = e.ballots.iter().map(|b| &b.ranks).collect();
         assert_eq!(ranks, [&vec![vec![1], vec![0]], &vec![vec![1]]]);
         let none = DominionExport {
-            exports: vec![("CvrExport.json".to_owned(), r#"{"Version": "5"}"#)],
+            exports: vec![(
+                "CvrExport.json".to_owned(),
+                Input::text(r#"{"Version": "5"}"#),
+            )],
             ..ok
         };
         let e = read_dominion(&none, "7", None, &[])

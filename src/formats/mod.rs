@@ -10,7 +10,9 @@
 //! and found. Unknown candidates, a candidate ranked twice, and zero,
 //! negative or non-numeric counts are errors. No partial results. This layer
 //! reads files (the entry point opens paths and folders); the readers below it
-//! take text or bytes.
+//! take text or bytes, or, for the formats whose files run to hundreds of
+//! megabytes (CDF JSON and XML, Dominion exports), an [`Input`] they read a
+//! chunk at a time ([`stream`]).
 //!
 //! - [`preflib`]: PrefLib `.soc .soi .toc .toi` (current `# ALTERNATIVE NAME i:`
 //!   header format, and the older numeric one); [`preflib::write`] writes the
@@ -56,6 +58,7 @@ pub mod rctab_csv;
 pub mod rctab_sources;
 pub mod read_error;
 mod source;
+pub mod stream;
 pub mod summary_csv;
 pub mod urcvt;
 
@@ -64,3 +67,4 @@ pub use self::election_file::{ElectionFile, Progress};
 pub use self::format::Format;
 pub use self::read_error::{Location, ReadError};
 pub use self::source::{read, read_with_progress, ReadOptions, Source};
+pub use self::stream::Input;

@@ -22,6 +22,7 @@ use super::rctab_csv::{
     read_clear_ballot_csv, read_generic_csv, ClearBallotOptions, GenericCsvOptions,
 };
 use super::read_error::{Location, ReadError};
+use super::stream::Input;
 use super::{blt, csv, cvr, debian, json, preflib};
 use crate::tally::{self, Election};
 
@@ -136,6 +137,17 @@ fn read_source(
         };
         return Ok(ElectionFile::of(election));
     }
+    if format == Format::Cdf {
+        // Read a chunk at a time, twice (the `Election`s come after the CVRs).
+        let input = match *source {
+            Source::Path(path) => Input::File(path),
+            Source::Bytes { bytes, .. } => Input::Bytes(bytes),
+        };
+        return Ok(ElectionFile::of(read_cdf(
+            input,
+            options.contest.as_deref(),
+        )?));
+    }
     let owned;
     let bytes: &[u8] = match source {
         Source::Path(path) => {
@@ -164,7 +176,7 @@ fn read_bytes(
     let election = match format {
         Format::Debian => debian::read_debian_tally(bytes)?,
         Format::Ess => read_ess_xlsx(bytes, &ess_options(options)?)?,
-        Format::Cdf => read_cdf(utf8(format, bytes)?, options.contest.as_deref())?,
+        Format::Cdf => read_cdf(Input::Bytes(bytes), options.contest.as_deref())?,
         Format::RctabCsv => read_generic_csv(
             utf8(format, bytes)?,
             &GenericCsvOptions {
@@ -348,16 +360,13 @@ fn read_dominion_folder(
             "neither",
         ));
     }
-    let texts = names
-        .iter()
-        .map(|n| read_in(dir, n, Format::Dominion))
-        .collect::<Result<Vec<String>, ReadError>>()?;
+    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     let export = DominionExport {
         candidate_manifest: &candidates,
         contest_manifest: &contests,
         exports: names
             .into_iter()
-            .zip(texts.iter().map(String::as_str))
+            .zip(paths.iter().map(|p| Input::File(p)))
             .collect(),
     };
     read_dominion(
