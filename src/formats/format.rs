@@ -279,14 +279,26 @@ impl Format {
                 });
             return has_xml.then_some(Format::Hart);
         }
-        let bytes = std::fs::read(path).ok()?;
-        Format::detect(&path.to_string_lossy(), &bytes)
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::fs::File::open(path).ok()?, HEAD_BYTES as u64),
+            &mut head,
+        )
+        .ok()?;
+        Format::detect_with(&path.to_string_lossy(), &head, || json_kind_of_file(path))
     }
 
     /// The format of the file named `name` holding `bytes` (module docs), if it
     /// can be told.
     pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
-        let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+        Format::detect_with(name, &bytes[..bytes.len().min(HEAD_BYTES)], || {
+            json_kind(bytes)
+        })
+    }
+
+    /// [`Format::detect`] from the first [`HEAD_BYTES`] of the file, asking
+    /// `json_kind` (which may read the whole file) only for a JSON file.
+    fn detect_with(name: &str, head: &[u8], json_kind: impl FnOnce() -> Format) -> Option<Format> {
         if is_cdf_xml(head) {
             return Some(Format::Cdf);
         }
@@ -300,7 +312,7 @@ impl Format {
                 .or_else(|| first_line_has_commas(head).then_some(Format::Csv))?,
         };
         Some(match family {
-            Format::Json => json_kind(bytes),
+            Format::Json => json_kind(),
             Format::Csv => csv_kind(head),
             other => other,
         })
@@ -398,23 +410,38 @@ fn is_choice_column(field: &str) -> bool {
 /// and the shape of the first ballot. Text that is not a JSON object is left to
 /// Christen's reader, which says what is wrong with it.
 fn json_kind(bytes: &[u8]) -> Format {
-    let Ok(probe) = serde_json::from_slice::<Probe>(bytes) else {
-        return Format::Json;
-    };
-    let cdf_type = probe
-        .kind
-        .as_ref()
-        .and_then(Value::as_str)
-        .is_some_and(|t| t == "CVR.CastVoteRecordReport");
-    if probe.cvr.is_some() || cdf_type {
+    json_kind_from(serde_json::Deserializer::from_slice(bytes))
+}
+
+/// [`json_kind`] of a file, read as a stream: a CDF report is told by its
+/// first `CVR` or `@type` member without reading further, so a report of
+/// hundreds of megabytes is neither held nor read to its end to be told.
+fn json_kind_of_file(path: &Path) -> Format {
+    match std::fs::File::open(path) {
+        Ok(file) => json_kind_from(serde_json::Deserializer::from_reader(
+            std::io::BufReader::new(file),
+        )),
+        Err(_) => Format::Json,
+    }
+}
+
+fn json_kind_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Format {
+    let mut probe = Probe::default();
+    let read = de.deserialize_map(&mut probe);
+    if probe.cdf {
         return Format::Cdf;
     }
-    let rctab_ballot = match probe.ballots.and_then(|b| b.0) {
+    if read.is_err() {
+        return Format::Json;
+    }
+    let rctab_ballot = match probe.first_ballot {
         Some(Value::Array(slots)) => !slots.is_empty() && slots.iter().all(Value::is_array),
         Some(Value::Object(ballot)) => ballot.contains_key("ranks"),
         _ => false,
     };
-    if probe.max_rank.is_some() || rctab_ballot {
+    if probe.max_rank || rctab_ballot {
         Format::RctabJson
     } else {
         Format::Json
@@ -422,17 +449,46 @@ fn json_kind(bytes: &[u8]) -> Format {
 }
 
 /// The top-level keys that tell the JSON kinds apart; everything else is
-/// skipped without being kept.
-#[derive(Deserialize)]
+/// skipped without being kept. A CDF key (`CVR`, or `@type`
+/// `CVR.CastVoteRecordReport`) decides at once: the walk stops there.
+#[derive(Default)]
 struct Probe {
-    #[serde(rename = "@type", default)]
-    kind: Option<Value>,
-    #[serde(rename = "CVR", default)]
-    cvr: Option<IgnoredAny>,
-    #[serde(rename = "maxRank", default)]
-    max_rank: Option<IgnoredAny>,
-    #[serde(default)]
-    ballots: Option<FirstBallot>,
+    cdf: bool,
+    max_rank: bool,
+    /// The first element of the first `ballots` array.
+    first_ballot: Option<Value>,
+}
+
+impl<'de> Visitor<'de> for &mut Probe {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "CVR" => self.cdf = true,
+                "@type" => {
+                    let kind: Value = map.next_value()?;
+                    self.cdf = kind == "CVR.CastVoteRecordReport";
+                }
+                "maxRank" => {
+                    self.max_rank = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "ballots" if self.first_ballot.is_none() => {
+                    self.first_ballot = map.next_value::<FirstBallot>()?.0;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            if self.cdf {
+                return Err(de::Error::custom("a CDF report"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The first element of the `ballots` array (the others are skipped).
@@ -469,6 +525,28 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_told_from_its_start_and_a_cdf_report_from_its_first_members() {
+        let dir = std::env::temp_dir().join(format!("christen-detect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cdf = dir.join("report.json");
+        let cvrs = r#"{"CVRSnapshot": []},"#.repeat(20_000);
+        std::fs::write(&cdf, format!(r#"{{"CVR": [{cvrs} {{}}], "Election": []}}"#)).unwrap();
+        assert_eq!(Format::detect_path(&cdf), Some(Format::Cdf));
+        let rctab = dir.join("ballots.json");
+        let ballots = r#"[["A"], ["B"]],"#.repeat(20_000);
+        std::fs::write(
+            &rctab,
+            format!(r#"{{"ballots": [{ballots} [["A"]]], "maxRank": 2}}"#),
+        )
+        .unwrap();
+        assert_eq!(Format::detect_path(&rctab), Some(Format::RctabJson));
+        let csv = dir.join("votes");
+        std::fs::write(&csv, "id,A,B\n".to_owned() + &"1,1,2\n".repeat(20_000)).unwrap();
+        assert_eq!(Format::detect_path(&csv), Some(Format::RctabCsv));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn every_kind_is_told_from_its_contents_alone() {
         let debian =
             "  Tally Sheet\n     Option 1--->: Alice\n   /  Option 2-->: Bob\nV: 12   abc\n";
@@ -477,6 +555,9 @@ mod tests {
         let cdf = r#"{"@type": "CVR.CastVoteRecordReport", "Election": [], "CVR": []}"#;
         assert_eq!(kind("-", cdf), Some(Format::Cdf));
         assert_eq!(kind("cvr.json", cdf), Some(Format::Cdf));
+        // Told at its first CVR member: what follows is not read (its reader
+        // finds the error).
+        assert_eq!(kind("-", r#"{"CVR": [{"broken"#), Some(Format::Cdf));
         let cdf_xml = "\u{feff}<?xml version=\"1.0\"?>\n<!-- c -->\n<cdf:CastVoteRecordReport xmlns:cdf=\"x\">";
         assert_eq!(kind("cvr.xml", cdf_xml), Some(Format::Cdf));
         assert_eq!(kind("-", cdf_xml), Some(Format::Cdf));
