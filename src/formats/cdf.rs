@@ -10,7 +10,10 @@
 
 use std::collections::HashMap;
 
-use serde::de::IgnoredAny;
+use std::borrow::Cow;
+
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::cvr::{ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
@@ -38,26 +41,6 @@ fn string<'a>(value: &'a Value, key: &str, path: &str) -> Result<&'a str, ReadEr
         Some(_) => Err(err(&format!("{path}.{key}"), "expected a string")),
         None => Err(err(path, format!("expected a \"{key}\" string"))),
     }
-}
-
-fn rank(value: &Value, path: &str) -> Result<u32, ReadError> {
-    let parsed = match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse::<u64>().ok(),
-        _ => None,
-    };
-    match parsed {
-        Some(r) if (1..=u64::from(MAX_RANK)).contains(&r) => Ok(r as u32),
-        _ => Err(err(
-            path,
-            format!("expected a rank (a whole number from 1 to {MAX_RANK}), found {value}"),
-        )),
-    }
-}
-
-fn is_no(value: Option<&Value>) -> bool {
-    matches!(value, Some(Value::String(s)) if s == "no")
-        || matches!(value, Some(Value::Bool(false)))
 }
 
 fn is_true(value: Option<&Value>) -> bool {
@@ -120,7 +103,7 @@ pub fn read_cdf_json_input(input: Input<'_>, contest: Option<&str>) -> Result<El
         "CVR",
         &mut |_, _| Ok(()),
         &mut |i, piece| {
-            let cvr: Value = piece.parse(FORMAT)?;
+            let cvr: Cvr = piece.parse(FORMAT)?;
             chosen.add_cvr(&cvr, &format!("$.CVR[{i}]"), &mut builder, &mut marks)
         },
     )?;
@@ -152,7 +135,7 @@ impl<'a> ChosenContest<'a> {
     /// in the contest. `marks` is scratch space.
     pub(super) fn add_cvr(
         &self,
-        cvr: &Value,
+        cvr: &Cvr<'_>,
         path: &str,
         builder: &mut ElectionBuilder,
         marks: &mut Vec<(u32, CandidateIdx)>,
@@ -244,16 +227,16 @@ fn choose_contest<'d, 'c>(
 
 /// The `CVRContest` for `contest_id` in a CVR's current snapshot, with its JSON
 /// path; `None` when the CVR does not vote in the contest.
-fn cvr_contest<'a>(
-    cvr: &'a Value,
+fn cvr_contest<'c, 'a>(
+    cvr: &'c Cvr<'a>,
     path: &str,
     contest_id: &str,
-) -> Result<Option<(&'a Value, String)>, ReadError> {
-    let snapshots = array(cvr, "CVRSnapshot", path)?;
-    let current = match cvr.get("CurrentSnapshotId").and_then(Value::as_str) {
+) -> Result<Option<(&'c CvrContest<'a>, String)>, ReadError> {
+    let snapshots = cvr.snapshots.items("CVRSnapshot", path)?;
+    let current = match cvr.current.as_str() {
         Some(id) => snapshots
             .iter()
-            .position(|s| s.get("@id").and_then(Value::as_str) == Some(id))
+            .position(|s| s.id.as_str() == Some(id))
             .ok_or_else(|| {
                 err(
                     path,
@@ -269,16 +252,14 @@ fn cvr_contest<'a>(
         }
     };
     let spath = format!("{path}.CVRSnapshot[{current}]");
-    let Some(cvr_contests) = snapshots[current].get("CVRContest") else {
-        return Ok(None);
+    let cvr_contests = match &snapshots[current].contests {
+        List::Missing => return Ok(None),
+        list => list.items("CVRContest", &spath)?,
     };
-    let cvr_contests = cvr_contests
-        .as_array()
-        .ok_or_else(|| err(&format!("{spath}.CVRContest"), "expected an array"))?;
     Ok(cvr_contests
         .iter()
         .enumerate()
-        .find(|(_, c)| c.get("ContestId").and_then(Value::as_str) == Some(contest_id))
+        .find(|(_, c)| c.contest_id.as_str() == Some(contest_id))
         .map(|(k, c)| (c, format!("{spath}.CVRContest[{k}]"))))
 }
 
@@ -340,28 +321,26 @@ impl<'a> Selections<'a> {
     /// Appends the (rank, candidate) marks of one CVR's contest to `marks`.
     fn read_marks(
         &self,
-        cvr_contest: &Value,
+        cvr_contest: &CvrContest<'_>,
         kpath: &str,
         contest_id: &str,
         builder: &mut ElectionBuilder,
         marks: &mut Vec<(u32, CandidateIdx)>,
     ) -> Result<(), ReadError> {
-        let Some(selections) = cvr_contest.get("CVRContestSelection") else {
-            return Ok(());
+        let selections = match &cvr_contest.selections {
+            List::Missing => return Ok(()),
+            list => list.items("CVRContestSelection", kpath)?,
         };
-        let selections = selections
-            .as_array()
-            .ok_or_else(|| err(&format!("{kpath}.CVRContestSelection"), "expected an array"))?;
         for (j, sel) in selections.iter().enumerate() {
-            let jpath = format!("{kpath}.CVRContestSelection[{j}]");
-            if sel.get("Status").and_then(Value::as_str) == Some("needs-adjudication") {
+            let jpath = || format!("{kpath}.CVRContestSelection[{j}]");
+            if sel.status.as_str() == Some("needs-adjudication") {
                 continue;
             }
-            let sel_id = string(sel, "ContestSelectionId", &jpath)?;
+            let sel_id = sel.selection_id.string("ContestSelectionId", &jpath)?;
             let declared = self.declared.get(sel_id).copied();
             if declared.is_none() && !self.write_ins.contains(&sel_id) {
                 return Err(err(
-                    &format!("{jpath}.ContestSelectionId"),
+                    &format!("{}.ContestSelectionId", jpath()),
                     format!("expected a ContestSelection of contest \"{contest_id}\", found \"{sel_id}\""),
                 ));
             }
@@ -374,14 +353,14 @@ impl<'a> Selections<'a> {
 /// The marks of one `CVRContestSelection`: its `Rank`, or each indicated and
 /// allocable `SelectionPosition`'s. A write-in goes to [`UNDECLARED_WRITE_INS`].
 fn selection_marks(
-    sel: &Value,
-    jpath: &str,
+    sel: &CvrSelection<'_>,
+    jpath: &dyn Fn() -> String,
     declared: Option<CandidateIdx>,
     builder: &mut ElectionBuilder,
     marks: &mut Vec<(u32, CandidateIdx)>,
 ) -> Result<(), ReadError> {
-    if let Some(r) = sel.get("Rank") {
-        let r = rank(r, &format!("{jpath}.Rank"))?;
+    if sel.rank != Scalar::Missing {
+        let r = sel.rank.rank(&|| format!("{}.Rank", jpath()))?;
         let c = match declared {
             Some(c) => c,
             None => builder.candidate(UNDECLARED_WRITE_INS),
@@ -389,22 +368,262 @@ fn selection_marks(
         marks.push((r, c));
         return Ok(());
     }
-    for (p, pos) in array(sel, "SelectionPosition", jpath)?.iter().enumerate() {
-        let ppath = format!("{jpath}.SelectionPosition[{p}]");
-        if is_no(pos.get("HasIndication")) || is_no(pos.get("IsAllocable")) {
+    let positions = sel.positions.items("SelectionPosition", &jpath())?;
+    for (p, pos) in positions.iter().enumerate() {
+        let ppath = || format!("{}.SelectionPosition[{p}]", jpath());
+        if pos.has_indication.is_no() || pos.is_allocable.is_no() {
             continue;
         }
-        let r = pos
-            .get("Rank")
-            .ok_or_else(|| err(&ppath, "expected a Rank"))
-            .and_then(|r| rank(r, &format!("{ppath}.Rank")))?;
+        if pos.rank == Scalar::Missing {
+            return Err(err(&ppath(), "expected a Rank"));
+        }
+        let r = pos.rank.rank(&|| format!("{}.Rank", ppath()))?;
         let c = match declared {
-            Some(c) if pos.get("CVRWriteIn").is_none() => c,
+            Some(c) if !pos.write_in.0 => c,
             _ => builder.candidate(UNDECLARED_WRITE_INS),
         };
         marks.push((r, c));
     }
     Ok(())
+}
+
+/// One `CVR` as the reader needs it, parsed straight from its text (strings
+/// borrowed where they have no escapes); every other member is skipped
+/// unbuilt. Where a value has another type than the model's, the reader says
+/// so at its JSON path, as it does for the report's `Election`s.
+#[derive(Debug, Deserialize)]
+pub(super) struct Cvr<'a> {
+    #[serde(rename = "CurrentSnapshotId", default, borrow)]
+    current: Scalar<'a>,
+    #[serde(rename = "CVRSnapshot", default, borrow)]
+    snapshots: List<Snapshot<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Snapshot<'a> {
+    #[serde(rename = "@id", default, borrow)]
+    id: Scalar<'a>,
+    #[serde(rename = "CVRContest", default, borrow)]
+    contests: List<CvrContest<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CvrContest<'a> {
+    #[serde(rename = "ContestId", default, borrow)]
+    contest_id: Scalar<'a>,
+    #[serde(rename = "CVRContestSelection", default, borrow)]
+    selections: List<CvrSelection<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CvrSelection<'a> {
+    #[serde(rename = "Status", default, borrow)]
+    status: Scalar<'a>,
+    #[serde(rename = "ContestSelectionId", default, borrow)]
+    selection_id: Scalar<'a>,
+    #[serde(rename = "Rank", default, borrow)]
+    rank: Scalar<'a>,
+    #[serde(rename = "SelectionPosition", default, borrow)]
+    positions: List<Position<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Position<'a> {
+    #[serde(rename = "HasIndication", default, borrow)]
+    has_indication: Scalar<'a>,
+    #[serde(rename = "IsAllocable", default, borrow)]
+    is_allocable: Scalar<'a>,
+    #[serde(rename = "Rank", default, borrow)]
+    rank: Scalar<'a>,
+    #[serde(rename = "CVRWriteIn", default)]
+    write_in: Present,
+}
+
+/// A member that is there, whatever its value (even `null`).
+#[derive(Debug, Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Present(true))
+    }
+}
+
+/// A member that should be an array: missing, its elements, or something
+/// else (told as "expected an array" at its path).
+#[derive(Debug, Default)]
+enum List<T> {
+    #[default]
+    Missing,
+    Items(Vec<T>),
+    NotAnArray,
+}
+
+impl<T> List<T> {
+    /// The elements of member `key` of the object at `path`.
+    fn items(&self, key: &str, path: &str) -> Result<&[T], ReadError> {
+        match self {
+            List::Items(items) => Ok(items),
+            List::NotAnArray => Err(err(&format!("{path}.{key}"), "expected an array")),
+            List::Missing => Err(err(path, format!("expected a \"{key}\" array"))),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(List::Items(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List<T>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(List::NotAnArray)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<List<T>, E> {
+                Ok(List::NotAnArray)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<List<T>, E> {
+                Ok(List::NotAnArray)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<List<T>, E> {
+                Ok(List::NotAnArray)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<List<T>, E> {
+                Ok(List::NotAnArray)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<List<T>, E> {
+                Ok(List::NotAnArray)
+            }
+            fn visit_unit<E>(self) -> Result<List<T>, E> {
+                Ok(List::NotAnArray)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A member that should be a string, number or boolean, as written.
+#[derive(Debug, Default, PartialEq)]
+enum Scalar<'a> {
+    #[default]
+    Missing,
+    Str(Cow<'a, str>),
+    Number(u64),
+    Bool(bool),
+    /// Anything else, as JSON text for messages (`-1`, `2.5`, `null`, `{…}`).
+    Other(String),
+}
+
+impl Scalar<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `"no"` or `false`.
+    fn is_no(&self) -> bool {
+        matches!(self, Scalar::Str(s) if s == "no") || *self == Scalar::Bool(false)
+    }
+
+    /// The string member `key` of the object at `path()`.
+    fn string(&self, key: &str, path: &dyn Fn() -> String) -> Result<&str, ReadError> {
+        match self {
+            Scalar::Str(s) => Ok(s),
+            Scalar::Missing => Err(err(&path(), format!("expected a \"{key}\" string"))),
+            _ => Err(err(&format!("{}.{key}", path()), "expected a string")),
+        }
+    }
+
+    /// A rank: a whole number from 1 to [`MAX_RANK`], or such a number as a
+    /// string.
+    fn rank(&self, path: &dyn Fn() -> String) -> Result<u32, ReadError> {
+        let parsed = match self {
+            Scalar::Number(n) => Some(*n),
+            Scalar::Str(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(r) if (1..=u64::from(MAX_RANK)).contains(&r) => Ok(r as u32),
+            _ => Err(err(
+                &path(),
+                format!(
+                    "expected a rank (a whole number from 1 to {MAX_RANK}), found {}",
+                    self.text()
+                ),
+            )),
+        }
+    }
+
+    /// The value as JSON text.
+    fn text(&self) -> String {
+        match self {
+            Scalar::Missing => "nothing".to_owned(),
+            Scalar::Str(s) => Value::from(&**s).to_string(),
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Other(text) => text.clone(),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Scalar<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Str(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Str(Cow::Owned(s)))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Number(n))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Scalar<'a>, E> {
+                Ok(match u64::try_from(n) {
+                    Ok(n) => Scalar::Number(n),
+                    Err(_) => Scalar::Other(n.to_string()),
+                })
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Other(Value::from(n).to_string()))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Bool(b))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar<'a>, E> {
+                Ok(Scalar::Other("null".to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'a>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an array".to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'a>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an object".to_owned()))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
 }
 
 #[cfg(test)]
@@ -437,6 +656,72 @@ mod tests {
         assert!(err.to_string().contains("Mayor"), "{err}");
         let err = read_cdf_json("{\"CVR\": [", None).unwrap_err();
         assert_eq!(err.line(), Some(1));
+    }
+
+    #[test]
+    fn each_member_of_a_cvr_is_read_as_the_model_says_whatever_its_type() {
+        let report = |selections: &str| {
+            REPORT.replace(
+                &REPORT[REPORT.find("\"CVRContestSelection\": [").unwrap()
+                    ..REPORT.rfind("]}]}]}]}").unwrap()],
+                &format!("\"CVRContestSelection\": [{selections}"),
+            )
+        };
+        let ranks = |selections: &str| {
+            read_cdf_json(&report(selections), None).map(|e| e.ballots[0].ranks.clone())
+        };
+        // A rank as a string; `false` as "no"; a CVRWriteIn even when null;
+        // a selection needing adjudication is skipped.
+        let ok = ranks(
+            r#"{"ContestSelectionId": "sa", "Rank": " 2 "},
+               {"ContestSelectionId": "sb", "SelectionPosition": [{"HasIndication": false, "Rank": 1}, {"Rank": 3, "CVRWriteIn": null}]},
+               {"ContestSelectionId": "sb", "Status": "needs-adjudication", "Rank": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(ok, vec![vec![], vec![0], vec![2]]);
+        // Values of another type are refused at their path.
+        for (selections, path, message) in [
+            (
+                r#"{"ContestSelectionId": "sa", "Rank": -1}"#,
+                "$.CVR[0].CVRSnapshot[0].CVRContest[0].CVRContestSelection[0].Rank",
+                "found -1",
+            ),
+            (
+                r#"{"ContestSelectionId": "sa", "Rank": null}"#,
+                "$.CVR[0].CVRSnapshot[0].CVRContest[0].CVRContestSelection[0].Rank",
+                "found null",
+            ),
+            (
+                r#"{"ContestSelectionId": 7, "Rank": 1}"#,
+                "$.CVR[0].CVRSnapshot[0].CVRContest[0].CVRContestSelection[0].ContestSelectionId",
+                "expected a string",
+            ),
+            (
+                r#"{"ContestSelectionId": "sa", "SelectionPosition": {}}"#,
+                "$.CVR[0].CVRSnapshot[0].CVRContest[0].CVRContestSelection[0].SelectionPosition",
+                "expected an array",
+            ),
+            (
+                r#"{"ContestSelectionId": "sa", "SelectionPosition": [{"HasIndication": "yes"}]}"#,
+                "$.CVR[0].CVRSnapshot[0].CVRContest[0].CVRContestSelection[0].SelectionPosition[0]",
+                "expected a Rank",
+            ),
+        ] {
+            let e = ranks(selections).unwrap_err();
+            assert_eq!(
+                e.location,
+                Location::JsonPath(path.to_owned()),
+                "{selections}: {e}"
+            );
+            assert!(e.message.contains(message), "{selections}: {e}");
+        }
+        let no_snapshots = REPORT.replace("\"CVRSnapshot\": [", "\"CVRSnapshot\": 3, \"x\": [");
+        let e = read_cdf_json(&no_snapshots, None).unwrap_err();
+        assert_eq!(
+            e.location,
+            Location::JsonPath("$.CVR[0].CVRSnapshot".to_owned()),
+            "{e}"
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ use serde_json::{Map, Value};
 
 use std::io::BufRead;
 
-use super::cdf::{read_cdf_json_input, ChosenContest};
+use serde::Deserialize;
+
+use super::cdf::{read_cdf_json_input, ChosenContest, Cvr};
 use super::cvr::ElectionBuilder;
 use super::read_error::{Location, ReadError};
 use super::stream::{io_error, Input};
@@ -94,8 +96,9 @@ pub fn read_cdf_xml_input(input: Input<'_>, contest: Option<&str>) -> Result<Ele
     for_each_child(input, "CVR", &mut |cvr, pos| {
         let path = format!("$.CVR[{i}]");
         i += 1;
-        chosen
-            .add_cvr(&cvr, &path, &mut builder, &mut marks)
+        let cvr = Cvr::deserialize(&cvr)
+            .map_err(|e| ReadError::new(FORMAT, Location::JsonPath(path.clone()), e.to_string()));
+        cvr.and_then(|cvr| chosen.add_cvr(&cvr, &path, &mut builder, &mut marks))
             .map_err(|e| relocate(input, Some(pos), e))
     })?;
     Ok(builder.finish())
