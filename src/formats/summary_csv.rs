@@ -21,8 +21,8 @@
 //!   end with `\n`.
 
 use super::cvr::UNDECLARED_WRITE_INS;
-use crate::tally::rcv::{java_hash_map_order, InactiveReason, RcvCount, RcvRound};
-use crate::tally::{CandidateIdx, Election};
+use crate::tally::rcv::{java_hash_map_order, InactiveReason, RcvCount};
+use crate::tally::{CandidateIdx, Election, Round};
 
 /// The contest details at the top of the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,7 +135,7 @@ impl Writer<'_> {
         let last = c.rounds.last();
         let threshold = last.map_or(String::new(), |r| self.number(self.threshold(r)));
         let ballots: u64 = self.election.ballots.iter().map(|b| b.count).sum();
-        let undervotes = c.rounds.first().map_or(0, |r| r.undervotes / c.scale);
+        let undervotes = c.undervotes / c.scale;
         let kind = if meta.is_single_winner(c.seats) {
             "Single-Winner"
         } else {
@@ -203,8 +203,8 @@ impl Writer<'_> {
         }
     }
 
-    fn votes(&self, r: &RcvRound, c: CandidateIdx) -> Amount {
-        let units = r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v);
+    fn votes(&self, r: &Round<CandidateIdx, u128>, c: CandidateIdx) -> Amount {
+        let units = r.votes_of(&c).unwrap_or(0);
         Amount {
             units: units as i128,
             scaled: r.scaled.contains(&c),
@@ -213,15 +213,15 @@ impl Writer<'_> {
 
     /// The round's votes, with the final round's surplus (RCTab's
     /// `activeAndLockedInBallotSum`).
-    fn active(&self, r: &RcvRound) -> Amount {
+    fn active(&self, r: &Round<CandidateIdx, u128>) -> Amount {
         let surplus = self.inactive(r, InactiveReason::FinalRoundSurplus);
-        r.tally
+        r.counts
             .iter()
-            .map(|&(c, _)| self.votes(r, c))
+            .map(|t| self.votes(r, t.candidate))
             .fold(surplus, Amount::add)
     }
 
-    fn threshold(&self, r: &RcvRound) -> Amount {
+    fn threshold(&self, r: &Round<CandidateIdx, u128>) -> Amount {
         Amount {
             units: r.threshold as i128,
             scaled: r.threshold % self.count.scale != 0,
@@ -242,9 +242,9 @@ impl Writer<'_> {
             .position(|c| c == UNDECLARED_WRITE_INS)
             .map(|i| i as CandidateIdx);
         let listed: Vec<CandidateIdx> = first
-            .tally
+            .counts
             .iter()
-            .map(|&(c, _)| c)
+            .map(|t| t.candidate)
             .filter(|&c| Some(c) != uwi)
             .collect();
         let mut order: Vec<(u128, CandidateIdx)> =
@@ -253,7 +253,7 @@ impl Writer<'_> {
                 .map(|c| (self.votes(first, c).units as u128, c))
                 .collect();
         order.sort_by_key(|&(votes, _)| std::cmp::Reverse(votes));
-        if let Some(u) = uwi.filter(|u| first.tally.iter().any(|(c, _)| c == u)) {
+        if let Some(u) = uwi.filter(|u| first.votes_of(u).is_some()) {
             order.push((0, u));
         }
         let several = !self.single_winner;
@@ -279,14 +279,15 @@ impl Writer<'_> {
         }
     }
 
-    fn inactive(&self, r: &RcvRound, reason: InactiveReason) -> Amount {
+    fn inactive(&self, r: &Round<CandidateIdx, u128>, reason: InactiveReason) -> Amount {
+        let i = &r.inactive;
         let units = match reason {
-            InactiveReason::Overvotes => r.overvotes,
-            InactiveReason::SkippedRankings => r.skipped_rankings,
-            InactiveReason::RepeatedRankings => r.repeated_rankings,
-            InactiveReason::ExhaustedChoices => r.exhausted_choices,
-            InactiveReason::FinalRoundSurplus => r.final_round_surplus,
-            InactiveReason::Undervote => r.undervotes,
+            InactiveReason::Overvotes => i.overvotes,
+            InactiveReason::SkippedRankings => i.skipped_rankings,
+            InactiveReason::RepeatedRankings => i.repeated_rankings,
+            InactiveReason::ExhaustedChoices => i.exhausted_choices,
+            InactiveReason::FinalRoundSurplus => i.final_round_surplus,
+            InactiveReason::Undervote => self.count.undervotes,
         };
         Amount {
             units: units as i128,
@@ -300,7 +301,7 @@ impl Writer<'_> {
         &mut self,
         label: &str,
         with_transfer: bool,
-        value: impl Fn(&Self, &RcvRound) -> Option<Amount>,
+        value: impl Fn(&Self, &Round<CandidateIdx, u128>) -> Option<Amount>,
     ) {
         let rounds = &self.count.rounds;
         let mut row = vec![label.to_owned()];
@@ -354,8 +355,8 @@ impl Writer<'_> {
         if self.count.seats > 1 {
             self.per_round("Residual surplus", false, |_, r| {
                 Some(Amount {
-                    units: r.residual_surplus as i128,
-                    scaled: r.residual_surplus > 0,
+                    units: r.lost_to_rounding as i128,
+                    scaled: r.lost_to_rounding > 0,
                 })
             });
             self.per_round("Final Round Surplus", false, |w, r| {

@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::read_error::{json_syntax, ReadError};
-use crate::tally::rcv::{Destination, RcvCount};
-use crate::tally::{Election, Inactive, Report, Round, Transfer, Votes};
+use crate::tally::rcv::RcvCount;
+use crate::tally::{Election, Inactive, Report, Round, Transfer};
 
 /// `config`: what the contest was.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,77 +173,21 @@ pub fn write_urcvt(doc: &Urcvt) -> String {
     serde_json::to_string_pretty(doc).unwrap_or_default()
 }
 
-/// The URCVT summary of a rule-option count ([`crate::tally::rcv::count_rcv`]).
+/// The URCVT summary of a rule-option count ([`crate::tally::rcv::count_rcv`]),
+/// each round's eliminated candidates by name.
 pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig) -> Urcvt {
-    let name = |c: u32| {
-        election
-            .candidates
-            .get(c as usize)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let names = Names(&election.candidates);
     let amount = |u: u128| decimal(u, count.scale);
-    let mut results = Vec::with_capacity(count.rounds.len());
-    for r in &count.rounds {
-        let mut inactive = BTreeMap::new();
-        inactive.insert("exhaustedChoices".to_owned(), amount(r.exhausted_choices));
-        inactive.insert("overvotes".to_owned(), amount(r.overvotes));
-        inactive.insert("repeatedRankings".to_owned(), amount(r.repeated_rankings));
-        inactive.insert("skippedRankings".to_owned(), amount(r.skipped_rankings));
-        if r.final_round_surplus > 0 {
-            inactive.insert(
-                "finalRoundSurplus".to_owned(),
-                amount(r.final_round_surplus),
-            );
-        }
-        let transfers_of = |c: u32| -> BTreeMap<String, String> {
-            r.transfers
-                .iter()
-                .filter(|t| t.from == c)
-                .flat_map(|t| t.to.iter())
-                .map(|&(d, v)| {
-                    let key = match d {
-                        Destination::Candidate(to) => name(to),
-                        Destination::Exhausted => "exhausted".to_owned(),
-                        Destination::ResidualSurplus => "residual surplus".to_owned(),
-                    };
-                    (key, amount(v))
-                })
-                .collect()
-        };
-        let mut tally_results: Vec<UrcvtTallyResult> = r
-            .elected
-            .iter()
-            .map(|&c| UrcvtTallyResult {
-                elected: Some(name(c)),
-                eliminated: None,
-                transfers: transfers_of(c),
-            })
-            .collect();
-        let mut eliminated: Vec<UrcvtTallyResult> = r
-            .eliminated
-            .iter()
-            .map(|&c| UrcvtTallyResult {
-                elected: None,
-                eliminated: Some(name(c)),
-                transfers: transfers_of(c),
-            })
-            .collect();
-        eliminated.sort_by(|a, b| a.eliminated.cmp(&b.eliminated));
-        tally_results.extend(eliminated);
-        results.push(UrcvtRound {
-            inactive_ballots: inactive,
-            round: r.round,
-            tally: r.tally.iter().map(|&(c, v)| (name(c), amount(v))).collect(),
-            tally_results,
-            threshold: amount(r.threshold),
-        });
-    }
-    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
-    let undervotes = count
+    let results = count
         .rounds
-        .first()
-        .map_or(0, |r| r.undervotes / count.scale);
+        .iter()
+        .map(|r| {
+            let mut round = urcvt_round(r, names, &amount);
+            round.tally_results[r.elected.len()..].sort_by(|a, b| a.eliminated.cmp(&b.eliminated));
+            round
+        })
+        .collect();
+    let total: u64 = election.ballots.iter().map(|b| b.count).sum();
     Urcvt {
         config,
         json_format_version: "1".to_owned(),
@@ -257,7 +201,7 @@ pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig
             num_candidates: election.candidates.len(),
             num_winners: count.seats,
             total_num_ballots: total.to_string(),
-            undervotes: serde_json::Value::from(undervotes as u64),
+            undervotes: serde_json::Value::from((count.undervotes / count.scale) as u64),
         },
     }
 }
@@ -270,17 +214,7 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
     let results = report
         .rounds
         .iter()
-        .map(|r| UrcvtRound {
-            inactive_ballots: inactive_ballots(&r.inactive),
-            round: r.round,
-            tally: r
-                .counts
-                .iter()
-                .map(|t| (names.of(t.candidate), t.votes.to_string()))
-                .collect(),
-            tally_results: tally_results(r, names),
-            threshold: r.threshold.to_string(),
-        })
+        .map(|r| urcvt_round(r, names, &|v| v.to_string()))
         .collect();
     let mut doc = Urcvt {
         config,
@@ -318,19 +252,38 @@ impl Names<'_> {
     }
 }
 
+/// Round `r` (of the engine's record or of a report), every amount as
+/// `amount` writes it.
+fn urcvt_round<V: Copy + Default + PartialEq>(
+    r: &Round<u32, V>,
+    names: Names<'_>,
+    amount: &impl Fn(V) -> String,
+) -> UrcvtRound {
+    UrcvtRound {
+        inactive_ballots: inactive_ballots(&r.inactive, amount),
+        round: r.round,
+        tally: r
+            .counts
+            .iter()
+            .map(|t| (names.of(t.candidate), amount(t.votes)))
+            .collect(),
+        tally_results: tally_results(r, names, amount),
+        threshold: amount(r.threshold),
+    }
+}
+
 /// Who was elected, then who eliminated, in round `r`, each with where their
 /// votes went.
-fn tally_results(r: &Round<u32>, names: Names<'_>) -> Vec<UrcvtTallyResult> {
-    let all: Vec<&Transfer<u32>> = r
-        .transfer
-        .iter()
-        .chain(r.further_transfers.iter())
-        .collect();
+fn tally_results<V: Copy + Default + PartialEq>(
+    r: &Round<u32, V>,
+    names: Names<'_>,
+    amount: &impl Fn(V) -> String,
+) -> Vec<UrcvtTallyResult> {
     let of = |c: u32| {
-        all.iter()
-            .find(|t| t.from == c)
-            .map(|t| transfer_destinations(t, names))
-            .unwrap_or_default()
+        r.transfers()
+            .filter(|t| t.from == c)
+            .flat_map(|t| transfer_destinations(t, names, amount))
+            .collect()
     };
     let mut results: Vec<UrcvtTallyResult> = r
         .elected
@@ -349,46 +302,50 @@ fn tally_results(r: &Round<u32>, names: Names<'_>) -> Vec<UrcvtTallyResult> {
     results
 }
 
-/// A transfer's destinations: candidates by name, `exhausted` and `residual
-/// surplus` when not zero.
-fn transfer_destinations(t: &Transfer<u32>, names: Names<'_>) -> BTreeMap<String, String> {
-    let mut m: BTreeMap<String, String> =
+/// A transfer's destinations, in order: candidates by name, then `exhausted`
+/// and `residual surplus` when not zero.
+fn transfer_destinations<V: Copy + Default + PartialEq>(
+    t: &Transfer<u32, V>,
+    names: Names<'_>,
+    amount: &impl Fn(V) -> String,
+) -> Vec<(String, String)> {
+    let mut m: Vec<(String, String)> =
         t.to.iter()
-            .map(|x| (names.of(x.candidate), x.votes.to_string()))
+            .map(|x| (names.of(x.candidate), amount(x.votes)))
             .collect();
-    if t.exhausted != Votes::ZERO {
-        m.insert("exhausted".to_owned(), t.exhausted.to_string());
+    if t.exhausted != V::default() {
+        m.push(("exhausted".to_owned(), amount(t.exhausted)));
     }
-    if t.lost_to_rounding != Votes::ZERO {
-        m.insert(
-            "residual surplus".to_owned(),
-            t.lost_to_rounding.to_string(),
-        );
+    if t.lost_to_rounding != V::default() {
+        m.push(("residual surplus".to_owned(), amount(t.lost_to_rounding)));
     }
     m
 }
 
 /// The inactive-ballot buckets RCTab reports (`finalRoundSurplus` only when
 /// not zero).
-fn inactive_ballots(inactive: &Inactive) -> BTreeMap<String, String> {
+fn inactive_ballots<V: Copy + Default + PartialEq>(
+    inactive: &Inactive<V>,
+    amount: &impl Fn(V) -> String,
+) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     m.insert(
         "exhaustedChoices".to_owned(),
-        inactive.exhausted_choices.to_string(),
+        amount(inactive.exhausted_choices),
     );
-    m.insert("overvotes".to_owned(), inactive.overvotes.to_string());
+    m.insert("overvotes".to_owned(), amount(inactive.overvotes));
     m.insert(
         "repeatedRankings".to_owned(),
-        inactive.repeated_rankings.to_string(),
+        amount(inactive.repeated_rankings),
     );
     m.insert(
         "skippedRankings".to_owned(),
-        inactive.skipped_rankings.to_string(),
+        amount(inactive.skipped_rankings),
     );
-    if inactive.final_round_surplus != Votes::ZERO {
+    if inactive.final_round_surplus != V::default() {
         m.insert(
             "finalRoundSurplus".to_owned(),
-            inactive.final_round_surplus.to_string(),
+            amount(inactive.final_round_surplus),
         );
     }
     m

@@ -1,4 +1,12 @@
 //! The result of a count: the same object the API returns and `christen tally --json` prints.
+//!
+//! The round types ([`Round`], [`Transfer`], [`Tally`], [`Inactive`]) are also
+//! the IRV/STV engine's own record of a count: generic over the amount, the
+//! engine records `Round<CandidateIdx, u128>` (exact fixed-point units at the
+//! count's scale, `tally::rcv::RcvCount::scale`), RCTab's writers
+//! (`crate::formats::urcvt`, `crate::formats::summary_csv`) read that record,
+//! and the API's report is the same rounds in [`Votes`] (`tally::rcv::report`,
+//! [`Round::map`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -21,11 +29,24 @@ pub struct CandidateRef<Id> {
 
 /// A candidate with a number of votes: `{id, name, votes}` once candidates are
 /// [`CandidateRef`]s (the candidate's fields are flattened into this object).
+/// The votes are [`Votes`] in a report, fixed-point units (`u128`) in the
+/// engine's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tally<C> {
+pub struct Tally<C, V = Votes> {
     #[serde(flatten)]
     pub candidate: C,
-    pub votes: Votes,
+    pub votes: V,
+}
+
+impl<C, V> Tally<C, V> {
+    /// The same tally with the candidate shown as `f` shows it and the votes
+    /// as `g` gives them.
+    pub fn map<D, W>(self, mut f: impl FnMut(C) -> D, mut g: impl FnMut(V) -> W) -> Tally<D, W> {
+        Tally {
+            candidate: f(self.candidate),
+            votes: g(self.votes),
+        }
+    }
 }
 
 /// A candidate with a method score: plurality first preferences, Borda points or
@@ -44,22 +65,42 @@ pub struct Score<C> {
 /// highest continuing rank) and `exhausted_choices` (no continuing candidate left
 /// on the ballot) occur; the other buckets exist for rule options that skip or
 /// reject ballots for other reasons. Blank ballots are not inactive votes; they
-/// are reported once in [`Report::blank_ballots`].
+/// are reported once in [`Report::blank_ballots`] (in the engine's record,
+/// `tally::rcv::RcvCount::undervotes`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Inactive {
-    pub overvotes: Votes,
-    pub skipped_rankings: Votes,
-    pub repeated_rankings: Votes,
-    pub exhausted_choices: Votes,
+#[serde(
+    default,
+    bound(
+        serialize = "V: Serialize + Default + PartialEq",
+        deserialize = "V: Deserialize<'de> + Default"
+    )
+)]
+pub struct Inactive<V = Votes> {
+    pub overvotes: V,
+    pub skipped_rankings: V,
+    pub repeated_rankings: V,
+    pub exhausted_choices: V,
     /// STV under `RcvRules` (RCTab's rule options): surplus left with the winners after the
     /// last seat (RCTab's final round).
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub final_round_surplus: Votes,
+    pub final_round_surplus: V,
 }
 
-fn is_zero(v: &Votes) -> bool {
-    *v == Votes::ZERO
+fn is_zero<V: Default + PartialEq>(v: &V) -> bool {
+    *v == V::default()
+}
+
+impl<V> Inactive<V> {
+    /// The same buckets with every amount as `g` gives it.
+    pub fn map<W>(self, mut g: impl FnMut(V) -> W) -> Inactive<W> {
+        Inactive {
+            overvotes: g(self.overvotes),
+            skipped_rankings: g(self.skipped_rankings),
+            repeated_rankings: g(self.repeated_rankings),
+            exhausted_choices: g(self.exhausted_choices),
+            final_round_surplus: g(self.final_round_surplus),
+        }
+    }
 }
 
 impl Inactive {
@@ -87,51 +128,163 @@ pub enum TransferKind {
 
 /// The votes moved after a round's count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Transfer<C> {
+pub struct Transfer<C, V = Votes> {
     pub kind: TransferKind,
     pub from: C,
-    /// The surplus moved (STV surplus transfers only).
-    pub surplus: Option<Votes>,
+    /// The surplus moved (STV surplus transfers only, one at a time; RCTab's
+    /// surpluses move with the next round's count and leave this `None`).
+    pub surplus: Option<V>,
     /// Surplus ÷ the candidate's votes, truncated to the rules' decimals: the new
     /// value of a ballot that had full value (STV surplus transfers only). A ballot
     /// of value v moves at v × surplus ÷ votes, truncated to the same decimals.
-    pub transfer_value: Option<Votes>,
+    pub transfer_value: Option<V>,
     /// Votes received by each candidate (only those receiving any), election order.
-    pub to: Vec<Tally<C>>,
+    pub to: Vec<Tally<C, V>>,
     /// Votes that found no continuing candidate and became inactive.
-    pub exhausted: Votes,
-    /// Fractions dropped by truncation in this transfer (STV).
-    pub lost_to_rounding: Votes,
+    pub exhausted: V,
+    /// Fractions dropped by truncation in this transfer (STV; RCTab's
+    /// "residual surplus").
+    pub lost_to_rounding: V,
 }
 
-/// One round (IRV) or stage (STV) of a count: the rendering in [`Votes`] of the
-/// engine's exact record, `tally::rcv::RcvRound` (`tally::rcv::report`).
+impl<C, V> Transfer<C, V> {
+    /// The same transfer with every candidate shown as `f` shows it and every
+    /// amount as `g` gives it.
+    pub fn map<D, W>(self, mut f: impl FnMut(C) -> D, mut g: impl FnMut(V) -> W) -> Transfer<D, W> {
+        Transfer {
+            kind: self.kind,
+            from: f(self.from),
+            surplus: self.surplus.map(&mut g),
+            transfer_value: self.transfer_value.map(&mut g),
+            to: self.to.into_iter().map(|t| t.map(&mut f, &mut g)).collect(),
+            exhausted: g(self.exhausted),
+            lost_to_rounding: g(self.lost_to_rounding),
+        }
+    }
+
+    /// Whether no votes moved: no candidate received any, none became
+    /// inactive, none were lost to rounding.
+    pub fn is_empty(&self) -> bool
+    where
+        V: Default + PartialEq,
+    {
+        self.to.is_empty() && is_zero(&self.exhausted) && is_zero(&self.lost_to_rounding)
+    }
+}
+
+/// One round (IRV) or stage (STV) of a count.
+///
+/// Generic over the amount: the engine records `Round<CandidateIdx, u128>`
+/// (exact fixed-point units at the count's scale, `tally::rcv::RcvCount`),
+/// which RCTab's writers read; a [`Report`] shows the same round in [`Votes`]
+/// ([`Round::map`], `tally::rcv::report`). The fields RCTab's writers need
+/// beyond the API's are not in the JSON, and empty in a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Round<C> {
+#[serde(bound(
+    serialize = "C: Serialize, V: Serialize + Default + PartialEq",
+    deserialize = "C: Deserialize<'de>, V: Deserialize<'de> + Default"
+))]
+pub struct Round<C, V = Votes> {
     /// 1-based.
     pub round: u32,
     /// Votes of every candidate still in the count (continuing, and for STV those
     /// already elected), in election order.
-    pub counts: Vec<Tally<C>>,
+    pub counts: Vec<Tally<C, V>>,
     /// Votes held by continuing (not yet elected) candidates.
-    pub continuing_votes: Votes,
+    pub continuing_votes: V,
     /// Votes needed to be elected this round: IRV more than half the continuing
     /// votes (`floor(continuing / 2) + 1`), STV the quota.
-    pub threshold: Votes,
+    pub threshold: V,
     /// Elected at this round's count, in order of election.
     pub elected: Vec<C>,
     /// Eliminated after this round's count.
     pub eliminated: Vec<C>,
     /// Inactive votes so far (cumulative).
-    pub inactive: Inactive,
-    /// Votes lost to truncation so far (STV; cumulative).
-    pub lost_to_rounding: Votes,
+    pub inactive: Inactive<V>,
+    /// Votes lost to truncation so far (STV; cumulative; RCTab's "residual
+    /// surplus").
+    pub lost_to_rounding: V,
     /// What moved after this round's count, if anything.
-    pub transfer: Option<Transfer<C>>,
+    pub transfer: Option<Transfer<C, V>>,
     /// Further transfers of the same round: several candidates batch-eliminated
     /// or elected at once under `RcvRules` (RCTab's rule options).
     #[serde(default = "Vec::new", skip_serializing_if = "Vec::is_empty")]
-    pub further_transfers: Vec<Transfer<C>>,
+    pub further_transfers: Vec<Transfer<C, V>>,
+    /// Engine record only (RCTab's writers; not in the JSON): the candidates
+    /// whose votes this round carry `decimals` places in RCTab's reports
+    /// (`BigDecimal` scale), those holding a ballot revalued by a surplus
+    /// (STV), even at a whole value; candidate order.
+    #[serde(skip, default = "Vec::new")]
+    pub scaled: Vec<C>,
+    /// Engine record only: the same for the inactive buckets, bit
+    /// `1 << reason` of `tally::rcv::InactiveReason`.
+    #[serde(skip)]
+    pub scaled_inactive: u8,
+}
+
+impl<C, V> Round<C, V> {
+    /// Every transfer out of this round, in order: `transfer`, then
+    /// `further_transfers`.
+    pub fn transfers(&self) -> impl Iterator<Item = &Transfer<C, V>> {
+        self.transfer.iter().chain(&self.further_transfers)
+    }
+
+    /// Adds a transfer after the others.
+    pub fn push_transfer(&mut self, t: Transfer<C, V>) {
+        match self.transfer {
+            None => self.transfer = Some(t),
+            Some(_) => self.further_transfers.push(t),
+        }
+    }
+
+    /// Keeps only the transfers `keep` accepts, in order.
+    pub fn retain_transfers(&mut self, mut keep: impl FnMut(&Transfer<C, V>) -> bool) {
+        let mut all: Vec<Transfer<C, V>> = self.transfer.take().into_iter().collect();
+        all.append(&mut self.further_transfers);
+        all.retain(|t| keep(t));
+        let mut all = all.into_iter();
+        self.transfer = all.next();
+        self.further_transfers = all.collect();
+    }
+
+    /// The votes of candidate `c` this round, if it is in the count.
+    pub fn votes_of(&self, c: &C) -> Option<V>
+    where
+        C: PartialEq,
+        V: Copy,
+    {
+        self.counts
+            .iter()
+            .find(|t| t.candidate == *c)
+            .map(|t| t.votes)
+    }
+
+    /// The same round with every candidate shown as `f` shows it and every
+    /// amount as `g` gives it.
+    pub fn map<D, W>(self, mut f: impl FnMut(C) -> D, mut g: impl FnMut(V) -> W) -> Round<D, W> {
+        Round {
+            round: self.round,
+            counts: self
+                .counts
+                .into_iter()
+                .map(|t| t.map(&mut f, &mut g))
+                .collect(),
+            continuing_votes: g(self.continuing_votes),
+            threshold: g(self.threshold),
+            elected: self.elected.into_iter().map(&mut f).collect(),
+            eliminated: self.eliminated.into_iter().map(&mut f).collect(),
+            inactive: self.inactive.map(&mut g),
+            lost_to_rounding: g(self.lost_to_rounding),
+            transfer: self.transfer.map(|t| t.map(&mut f, &mut g)),
+            further_transfers: self
+                .further_transfers
+                .into_iter()
+                .map(|t| t.map(&mut f, &mut g))
+                .collect(),
+            scaled: self.scaled.into_iter().map(&mut f).collect(),
+            scaled_inactive: self.scaled_inactive,
+        }
+    }
 }
 
 /// What a tie-break decided.
@@ -253,27 +406,6 @@ fn map_vec<C, D>(v: Vec<C>, f: &mut impl FnMut(C) -> D) -> Vec<D> {
     v.into_iter().map(f).collect()
 }
 
-fn map_tallies<C, D>(v: Vec<Tally<C>>, f: &mut impl FnMut(C) -> D) -> Vec<Tally<D>> {
-    v.into_iter()
-        .map(|t| Tally {
-            candidate: f(t.candidate),
-            votes: t.votes,
-        })
-        .collect()
-}
-
-fn map_transfer<C, D>(t: Transfer<C>, f: &mut impl FnMut(C) -> D) -> Transfer<D> {
-    Transfer {
-        kind: t.kind,
-        from: f(t.from),
-        surplus: t.surplus,
-        transfer_value: t.transfer_value,
-        to: map_tallies(t.to, f),
-        exhausted: t.exhausted,
-        lost_to_rounding: t.lost_to_rounding,
-    }
-}
-
 impl<C> Report<C> {
     /// The same report with every candidate shown as `f` shows it.
     pub fn map_candidates<D>(self, mut f: impl FnMut(C) -> D) -> Report<D> {
@@ -299,22 +431,7 @@ impl<C> Report<C> {
             rounds: self
                 .rounds
                 .into_iter()
-                .map(|r| Round {
-                    round: r.round,
-                    counts: map_tallies(r.counts, f),
-                    continuing_votes: r.continuing_votes,
-                    threshold: r.threshold,
-                    elected: map_vec(r.elected, f),
-                    eliminated: map_vec(r.eliminated, f),
-                    inactive: r.inactive,
-                    lost_to_rounding: r.lost_to_rounding,
-                    transfer: r.transfer.map(|t| map_transfer(t, f)),
-                    further_transfers: r
-                        .further_transfers
-                        .into_iter()
-                        .map(|t| map_transfer(t, f))
-                        .collect(),
-                })
+                .map(|r| r.map(&mut *f, |v| v))
                 .collect(),
             quota: self.quota,
             pairwise: self.pairwise,

@@ -101,6 +101,7 @@ pub fn count_passes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tally::rcv::pairs;
     use crate::tally::types::Ballot;
 
     fn election(ballots: &[(&[CandidateIdx], u64)], names: &[&str]) -> Election {
@@ -137,20 +138,20 @@ mod tests {
         assert_eq!(passes[0].winners, vec![1]);
         assert_eq!(passes[0].rounds.len(), 2);
         assert_eq!(
-            passes[0].rounds[0].tally,
+            pairs(&passes[0].rounds[0]),
             vec![(0, 40_000), (1, 30_000), (2, 20_000)]
         );
-        assert_eq!(passes[0].rounds[1].tally, vec![(0, 40_000), (1, 50_000)]);
+        assert_eq!(pairs(&passes[0].rounds[1]), vec![(0, 40_000), (1, 50_000)]);
 
         assert_eq!(passes[1].winners, vec![2]);
         assert_eq!(passes[1].rounds.len(), 1);
-        assert_eq!(passes[1].rounds[0].tally, vec![(0, 40_000), (2, 50_000)]);
+        assert_eq!(pairs(&passes[1].rounds[0]), vec![(0, 40_000), (2, 50_000)]);
         assert_eq!(passes[1].rounds[0].threshold, 50_000);
 
         assert_eq!(passes[2].winners, vec![0]);
-        assert_eq!(passes[2].rounds[0].tally, vec![(0, 60_000)]);
+        assert_eq!(pairs(&passes[2].rounds[0]), vec![(0, 60_000)]);
         // B's three ballots rank nobody left: exhausted from the start.
-        assert_eq!(passes[2].rounds[0].exhausted_choices, 30_000);
+        assert_eq!(passes[2].rounds[0].inactive.exhausted_choices, 30_000);
         assert_eq!(passes[2].rounds[0].threshold, 40_000);
     }
 

@@ -282,8 +282,11 @@ pub fn compare(count: &RcvCount, election: &Election, expected: &Urcvt) -> Resul
                 show(got.threshold)
             ));
         }
-        let got_tally: BTreeMap<String, u128> =
-            got.tally.iter().map(|&(c, v)| (name(c), v)).collect();
+        let got_tally: BTreeMap<String, u128> = got
+            .counts
+            .iter()
+            .map(|t| (name(t.candidate), t.votes))
+            .collect();
         for (cand, v) in &exp.tally {
             let want = amount(v, scale, &format!("round {round} tally of {cand}"))?;
             match got_tally.get(cand) {
@@ -328,12 +331,13 @@ pub fn compare(count: &RcvCount, election: &Election, expected: &Urcvt) -> Resul
                 "round {round}: eliminated expected {exp_elim:?}, got {got_elim:?}"
             ));
         }
+        let i = &got.inactive;
         let buckets = [
-            ("overvotes", got.overvotes),
-            ("skippedRankings", got.skipped_rankings),
-            ("repeatedRankings", got.repeated_rankings),
-            ("exhaustedChoices", got.exhausted_choices),
-            ("finalRoundSurplus", got.final_round_surplus),
+            ("overvotes", i.overvotes),
+            ("skippedRankings", i.skipped_rankings),
+            ("repeatedRankings", i.repeated_rankings),
+            ("exhaustedChoices", i.exhausted_choices),
+            ("finalRoundSurplus", i.final_round_surplus),
         ];
         for (key, g) in buckets {
             let want = match exp.inactive_ballots.get(key) {
@@ -381,10 +385,9 @@ fn same_as_report(count: &RcvCount, report: &Report<u32>) -> Result<(), String> 
         return Err("engine report: a different number of rounds".to_owned());
     }
     for (r, c) in report.rounds.iter().zip(&count.rounds) {
-        let counts: Vec<(u32, Votes)> = r.counts.iter().map(|t| (t.candidate, t.votes)).collect();
-        let want: Vec<(u32, Votes)> = c.tally.iter().map(|&(k, v)| (k, votes(v))).collect();
-        if counts != want
-            || r.threshold != votes(c.threshold)
+        let c = c.clone().map(|k| k, votes);
+        if r.counts != c.counts
+            || r.threshold != c.threshold
             || r.elected != c.elected
             || r.eliminated != c.eliminated
         {
@@ -393,20 +396,7 @@ fn same_as_report(count: &RcvCount, report: &Report<u32>) -> Result<(), String> 
                 c.round
             ));
         }
-        let i = &r.inactive;
-        if (
-            i.overvotes,
-            i.skipped_rankings,
-            i.repeated_rankings,
-            i.exhausted_choices,
-            i.final_round_surplus,
-        ) != (
-            votes(c.overvotes),
-            votes(c.skipped_rankings),
-            votes(c.repeated_rankings),
-            votes(c.exhausted_choices),
-            votes(c.final_round_surplus),
-        ) {
+        if r.inactive != c.inactive {
             return Err(format!(
                 "engine report: round {} inactive ballots differ",
                 c.round

@@ -4,10 +4,11 @@
 //! (`super::stages`) run on the same state.
 
 use super::ballots::{load_groups, scan, Group};
-use super::record::{Destination, InactiveReason, RcvCount, RcvError, RcvRound, RcvTransfer};
+use super::record::{round_at, transfer, Destination, InactiveReason, RcvCount, RcvError};
 use super::rules::{RcvRules, ThresholdRule, WinnerMode, MAX_DECIMALS};
 use super::threshold::threshold;
 use super::ties::{java_hash_map_order, TieBreaker};
+use crate::tally::report::{Round, Tally, TransferKind};
 use crate::tally::types::{CandidateIdx, Election};
 
 /// Where a candidate stands.
@@ -40,13 +41,13 @@ pub(super) struct Counter<'a> {
     pub inactive: [u128; 6],
     /// Whether the first round has placed every group.
     placed: bool,
-    pub rounds: Vec<RcvRound>,
+    pub rounds: Vec<Round<CandidateIdx, u128>>,
     pub ties: TieBreaker<'a>,
     /// Transfers recorded while counting the current round: (from, to, amount).
     pub moves: Vec<(CandidateIdx, Destination, u128)>,
     /// Rounding leftovers of every surplus so far (STV).
     pub residual_total: u128,
-    /// Inactive buckets holding a revalued ballot (see [`RcvRound::scaled_inactive`]).
+    /// Inactive buckets holding a revalued ballot (see [`Round::scaled_inactive`]).
     inactive_scaled: u8,
 }
 
@@ -396,9 +397,32 @@ impl<'a> Counter<'a> {
             scale: self.one,
             seats: self.seats,
             winners: winners_in_order(&self.rounds),
+            // Every ballot is read once before round 1 is recorded, and a
+            // ballot marking nobody is never read again.
+            undervotes: self
+                .rounds
+                .first()
+                .map_or(0, |_| self.inactive[InactiveReason::Undervote as usize]),
             rounds: self.rounds,
             tie_breaks: self.ties.log,
         }
+    }
+
+    /// Records `round` after the others, with its continuing votes: those of
+    /// candidates not elected in an earlier round.
+    pub fn push_round(&mut self, mut round: Round<CandidateIdx, u128>) {
+        let elected_before: Vec<CandidateIdx> = self
+            .rounds
+            .iter()
+            .flat_map(|r| r.elected.iter().copied())
+            .collect();
+        round.continuing_votes = round
+            .counts
+            .iter()
+            .filter(|t| !elected_before.contains(&t.candidate))
+            .map(|t| t.votes)
+            .sum();
+        self.rounds.push(round);
     }
 }
 
@@ -454,7 +478,7 @@ fn initial_status(
 }
 
 /// Winners in order of election: by round, in each round as elected.
-fn winners_in_order(rounds: &[RcvRound]) -> Vec<CandidateIdx> {
+fn winners_in_order(rounds: &[Round<CandidateIdx, u128>]) -> Vec<CandidateIdx> {
     rounds
         .iter()
         .flat_map(|r| r.elected.iter().copied())
@@ -532,23 +556,19 @@ impl Counter<'_> {
         scaled.extend(self.scaled_earlier_winners(round, threshold));
         scaled.sort_unstable();
         self.file_transfers(residual_moves);
-        self.rounds.push(RcvRound {
-            round,
-            tally: shown.iter().map(|&c| (c, tally[c as usize])).collect(),
-            threshold,
-            elected: winners,
-            eliminated,
-            overvotes: inactive[InactiveReason::Overvotes as usize],
-            skipped_rankings: inactive[InactiveReason::SkippedRankings as usize],
-            repeated_rankings: inactive[InactiveReason::RepeatedRankings as usize],
-            exhausted_choices: inactive[InactiveReason::ExhaustedChoices as usize],
-            final_round_surplus: inactive[InactiveReason::FinalRoundSurplus as usize],
-            undervotes: inactive[InactiveReason::Undervote as usize],
-            residual_surplus: self.residual_total,
-            transfers: Vec::new(),
-            scaled,
-            scaled_inactive: self.inactive_scaled,
-        });
+        let counts = shown
+            .iter()
+            .map(|&c| Tally {
+                candidate: c,
+                votes: tally[c as usize],
+            })
+            .collect();
+        let mut record = round_at(round, counts, threshold, &inactive, self.residual_total);
+        record.elected = winners;
+        record.eliminated = eliminated;
+        record.scaled = scaled;
+        record.scaled_inactive = self.inactive_scaled;
+        self.push_round(record);
         Ok(())
     }
 
@@ -665,9 +685,7 @@ impl Counter<'_> {
                     residual_moves.push((c, Destination::ResidualSurplus, residual));
                 }
             } else {
-                tally[c as usize] = prev
-                    .and_then(|p| p.tally.iter().find(|(d, _)| *d == c))
-                    .map_or(0, |&(_, v)| v);
+                tally[c as usize] = prev.and_then(|p| p.votes_of(&c)).unwrap_or(0);
             }
             if !shown.contains(&c) {
                 shown.push(c);
@@ -686,25 +704,22 @@ impl Counter<'_> {
         let Some(prev) = self.rounds.last_mut() else {
             return;
         };
-        let mut from_list: Vec<CandidateIdx> = prev.elected.clone();
-        from_list.extend(prev.eliminated.iter().copied());
-        for from in from_list {
-            let mut to: Vec<(Destination, u128)> = Vec::new();
-            for &(f, d, v) in &moves {
-                if f != from {
-                    continue;
-                }
-                match to.iter_mut().find(|(e, _)| *e == d) {
-                    Some((_, total)) => *total += v,
-                    None => to.push((d, v)),
-                }
-            }
-            to.sort_by_key(|&(d, _)| d);
-            prev.transfers.push(RcvTransfer {
-                from,
-                to,
-                surplus: None,
-            });
+        let from_list: Vec<(CandidateIdx, TransferKind)> = prev
+            .elected
+            .iter()
+            .map(|&c| (c, TransferKind::Surplus))
+            .chain(
+                prev.eliminated
+                    .iter()
+                    .map(|&c| (c, TransferKind::Elimination)),
+            )
+            .collect();
+        for (from, kind) in from_list {
+            let moved = moves
+                .iter()
+                .filter(|&&(f, _, _)| f == from)
+                .map(|&(_, d, v)| (d, v));
+            prev.push_transfer(transfer(kind, from, moved));
         }
     }
 }

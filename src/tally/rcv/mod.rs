@@ -7,11 +7,12 @@
 //!
 //! Types: [`RcvRules`], [`OvervoteRule`], [`ThresholdRule`], [`TieBreakMode`] …
 //! are the engine's; `tally::Rules` is the API's view of them (the same types
-//! under the API's JSON names). [`RcvRound`] and [`RcvTransfer`] are the
-//! engine's exact record of a count (fixed-point integers); the API's
-//! `tally::Round` is their rendering in `Votes` ([`report`]), and the URCVT and
-//! summary-CSV writers (`crate::formats`) render the same record. Tie-breaks
-//! are logged as the API's `tally::TieBreak` directly.
+//! under the API's JSON names). Rounds are recorded in the API's own round
+//! type, `tally::Round<CandidateIdx, u128>` (with `tally::Transfer`), in exact
+//! fixed-point units ([`RcvCount`]); the API's report is the same rounds in
+//! `Votes` ([`report`]), and the URCVT and summary-CSV writers
+//! (`crate::formats`) read the record. Tie-breaks are logged as the API's
+//! `tally::TieBreak` directly.
 //!
 //! Files: [`rules`] (the model), [`preset`] (the API's rules), [`ballots`]
 //! (ballot groups and where a ballot goes next), [`threshold`], [`ties`]
@@ -67,6 +68,7 @@
 //! (RCTab's `stopCountingAndAsk`) ends the count with [`RcvError::TieNeedsOperator`].
 //!
 //! Arithmetic is exact fixed point with `decimals` places (integers scaled by
+//! `10^decimals`, [`RcvCount::scale`]).
 //!
 //! **The API's STV** ([`SurplusRule::OneAtATime`]): the same ballot scan, one
 //! surplus or one exclusion per stage, see [`stages`].
@@ -83,9 +85,9 @@ mod tests;
 mod threshold;
 mod ties;
 
-pub use record::{
-    Destination, InactiveReason, RcvCount, RcvError, RcvRound, RcvSurplus, RcvTransfer,
-};
+#[cfg(test)]
+pub(crate) use record::pairs;
+pub use record::{InactiveReason, RcvCount, RcvError};
 pub use rules::{
     DuplicateRule, OvervoteRule, RcvRules, SurplusRule, ThresholdRule, TieBreakMode, WinnerMode,
     MAX_DECIMALS,

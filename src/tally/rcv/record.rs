@@ -1,18 +1,16 @@
-//! What the engine records of a count: rounds with exact fixed-point amounts
-//! ([`RcvRound`], [`RcvTransfer`]), the count itself ([`RcvCount`]) and why a
-//! count could not be made ([`RcvError`]). These are the engine's own exact
-//! records; the API's [`Round`] and the URCVT and summary-CSV writers render
-//! them (`super::report`, `crate::formats`).
-
-#[cfg(doc)]
-use crate::tally::report::Round;
-use serde::{Deserialize, Serialize};
+//! What the engine records of a count: the count itself ([`RcvCount`]), its
+//! rounds as the API's own round type in exact fixed-point units
+//! ([`Round`]`<CandidateIdx, u128>`, with [`Transfer`]s), and why a count could
+//! not be made ([`RcvError`]). The API's report is the same rounds in `Votes`
+//! (`super::report`); the URCVT and summary-CSV writers (`crate::formats`)
+//! read the record itself.
 
 #[cfg(doc)]
 use super::rules::WinnerMode;
 use super::rules::MAX_DECIMALS;
-use crate::tally::report::TieBreak;
+use crate::tally::report::{Inactive, Round, Tally, TieBreak, Transfer, TransferKind};
 use crate::tally::types::CandidateIdx;
+use serde::{Deserialize, Serialize};
 
 /// Why a ballot stopped counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,10 +26,9 @@ pub enum InactiveReason {
     Undervote,
 }
 
-/// Where transferred votes went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "to", content = "candidate")]
-pub enum Destination {
+/// Where votes went while counting, before a round's [`Transfer`] sums them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Destination {
     Candidate(CandidateIdx),
     /// Became inactive.
     Exhausted,
@@ -39,76 +36,92 @@ pub enum Destination {
     ResidualSurplus,
 }
 
-/// Votes moved from one candidate after a round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RcvTransfer {
-    pub from: CandidateIdx,
-    /// Destination and amount, in fixed-point units (see [`RcvCount::scale`]),
-    /// destinations in order.
-    pub to: Vec<(Destination, u128)>,
-    /// A surplus transferred on its own ([`super::SurplusRule::OneAtATime`]):
-    /// how much, and at what value. `None` for an elimination, and for RCTab's
-    /// surpluses, which move with the next round's count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub surplus: Option<RcvSurplus>,
+/// The transfer out of `from`: `moves` summed by destination, candidates in
+/// candidate order.
+pub(super) fn transfer(
+    kind: TransferKind,
+    from: CandidateIdx,
+    moves: impl IntoIterator<Item = (Destination, u128)>,
+) -> Transfer<CandidateIdx, u128> {
+    let mut t = Transfer {
+        kind,
+        from,
+        surplus: None,
+        transfer_value: None,
+        to: Vec::new(),
+        exhausted: 0,
+        lost_to_rounding: 0,
+    };
+    for (d, v) in moves {
+        match d {
+            Destination::Candidate(c) => match t.to.iter_mut().find(|x| x.candidate == c) {
+                Some(x) => x.votes += v,
+                None => t.to.push(Tally {
+                    candidate: c,
+                    votes: v,
+                }),
+            },
+            Destination::Exhausted => t.exhausted += v,
+            Destination::ResidualSurplus => t.lost_to_rounding += v,
+        }
+    }
+    t.to.sort_unstable_by_key(|x| x.candidate);
+    t
 }
 
-/// A surplus moved by itself (Scottish STV), in fixed-point units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RcvSurplus {
-    /// The candidate's votes over the quota.
-    pub surplus: u128,
-    /// `surplus / votes`, truncated: the new value of a ballot of full value.
-    pub value: u128,
+/// A round at its count: votes, threshold, the inactive buckets so far
+/// (`buckets`, indexed by [`InactiveReason`]; undervotes are the count's, not a
+/// round's) and what truncation lost so far; nobody elected or eliminated yet,
+/// no transfer, `continuing_votes` to be filled in when it is recorded.
+pub(super) fn round_at(
+    round: u32,
+    counts: Vec<Tally<CandidateIdx, u128>>,
+    threshold: u128,
+    buckets: &[u128; 6],
+    lost_to_rounding: u128,
+) -> Round<CandidateIdx, u128> {
+    Round {
+        round,
+        counts,
+        continuing_votes: 0,
+        threshold,
+        elected: Vec::new(),
+        eliminated: Vec::new(),
+        inactive: Inactive {
+            overvotes: buckets[InactiveReason::Overvotes as usize],
+            skipped_rankings: buckets[InactiveReason::SkippedRankings as usize],
+            repeated_rankings: buckets[InactiveReason::RepeatedRankings as usize],
+            exhausted_choices: buckets[InactiveReason::ExhaustedChoices as usize],
+            final_round_surplus: buckets[InactiveReason::FinalRoundSurplus as usize],
+        },
+        lost_to_rounding,
+        transfer: None,
+        further_transfers: Vec::new(),
+        scaled: Vec::new(),
+        scaled_inactive: 0,
+    }
 }
 
-/// One round, amounts in fixed-point units (see [`RcvCount::scale`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RcvRound {
-    pub round: u32,
-    /// Votes of each candidate in this round (continuing ones, and earlier winners
-    /// in an STV count), candidate order.
-    pub tally: Vec<(CandidateIdx, u128)>,
-    pub threshold: u128,
-    /// Elected this round, most votes first.
-    pub elected: Vec<CandidateIdx>,
-    /// Eliminated this round, candidate order.
-    pub eliminated: Vec<CandidateIdx>,
-    /// Inactive votes by reason so far (cumulative): overvotes, skipped
-    /// rankings, repeated rankings, exhausted choices, final-round surplus.
-    pub overvotes: u128,
-    pub skipped_rankings: u128,
-    pub repeated_rankings: u128,
-    pub exhausted_choices: u128,
-    pub final_round_surplus: u128,
-    pub undervotes: u128,
-    /// Rounding leftovers so far (cumulative).
-    pub residual_surplus: u128,
-    /// Votes moved out of this round's elected and eliminated candidates (they
-    /// move during the next round's count).
-    pub transfers: Vec<RcvTransfer>,
-    /// Candidates whose votes this round carry `decimals` places in RCTab's
-    /// reports (`BigDecimal` scale): those holding a ballot revalued by a
-    /// surplus (STV), even at a whole value.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scaled: Vec<CandidateIdx>,
-    /// The same for the inactive buckets: bit `1 << reason` of [`InactiveReason`].
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub scaled_inactive: u8,
+/// A round's votes as (candidate, units) pairs, for tests.
+#[cfg(test)]
+pub(crate) fn pairs(r: &Round<CandidateIdx, u128>) -> Vec<(CandidateIdx, u128)> {
+    r.counts.iter().map(|t| (t.candidate, t.votes)).collect()
 }
 
-fn is_zero(bits: &u8) -> bool {
-    *bits == 0
-}
-
-/// The result of [`count_rcv`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The result of [`count_rcv`](super::count_rcv).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RcvCount {
     /// Fixed-point units per vote: `10^decimals`.
     pub scale: u128,
     pub seats: u32,
     pub winners: Vec<CandidateIdx>,
-    pub rounds: Vec<RcvRound>,
+    /// Every round, amounts in fixed-point units (see `scale`). A transfer
+    /// out of a round holds the votes that moved during the next round's
+    /// count (RCTab), or in the next stage (`SurplusRule::OneAtATime`).
+    pub rounds: Vec<Round<CandidateIdx, u128>>,
+    /// Votes of ballots marking nobody (RCTab's undervotes), in fixed-point
+    /// units: inactive from the first round on, and in no round's buckets.
+    pub undervotes: u128,
     /// Every tie broken, in the order broken, as the API's report logs them.
     pub tie_breaks: Vec<TieBreak<CandidateIdx>>,
 }

@@ -1,12 +1,11 @@
-//! The API's report of an IRV or STV count ([`Report`], [`Round`]): a
-//! rendering of the engine's exact record ([`RcvCount`], [`RcvRound`]) in
-//! [`Votes`].
+//! The API's report of an IRV or STV count ([`Report`]): the engine's record
+//! ([`RcvCount`]) with its rounds ([`Round`]) in [`Votes`].
 
-use super::record::{Destination, RcvCount, RcvRound, RcvTransfer};
+use super::record::RcvCount;
 use crate::tally::lot::Ties;
 use crate::tally::method::Method;
 use crate::tally::prepared::take_winners;
-use crate::tally::report::{Inactive, Report, Round, Tally, Transfer, TransferKind};
+use crate::tally::report::{Report, Round};
 use crate::tally::rules::Options;
 use crate::tally::types::{CandidateIdx, Election};
 use crate::tally::votes::{Votes, VOTE_DECIMALS};
@@ -45,6 +44,9 @@ pub(crate) fn report(
         .sum();
     let mut withdrawn = election.withdrawn.clone();
     let mut ranking = final_ranking(&count);
+    let quota = (method == Method::Stv)
+        .then(|| count.rounds.first().map(|r| units.votes(r.threshold)))
+        .flatten();
     let mut winners = count.winners.clone();
     let mut tie_breaks = count.tie_breaks.clone();
     if how.preset {
@@ -67,10 +69,8 @@ pub(crate) fn report(
         blank_ballots: blank,
         condorcet_winner: how.condorcet_winner,
         scores: Vec::new(),
-        rounds: report_rounds(&count, units, how.preset),
-        quota: (method == Method::Stv)
-            .then(|| count.rounds.first().map(|r| units.votes(r.threshold)))
-            .flatten(),
+        rounds: report_rounds(count.rounds, units, how.preset),
+        quota,
         pairwise: None,
         strongest_paths: None,
         pairs: Vec::new(),
@@ -99,83 +99,26 @@ impl Units {
     }
 }
 
-/// The report's rounds: counts, continuing votes (those of candidates not
-/// elected before), inactive buckets and the transfers out of the round.
-fn report_rounds(count: &RcvCount, units: Units, keep_empty: bool) -> Vec<Round<CandidateIdx>> {
-    let mut rounds = Vec::with_capacity(count.rounds.len());
-    let mut elected_so_far: Vec<CandidateIdx> = Vec::new();
-    for r in &count.rounds {
-        let continuing: u128 = r
-            .tally
-            .iter()
-            .filter(|(c, _)| !elected_so_far.contains(c))
-            .map(|&(_, v)| v)
-            .sum();
-        elected_so_far.extend(r.elected.iter().copied());
-        let mut transfers: Vec<Transfer<CandidateIdx>> = r
-            .transfers
-            .iter()
-            .filter(|t| keep_empty || !t.to.is_empty())
-            .map(|t| report_transfer(r, t, units))
-            .collect();
-        let first = (!transfers.is_empty()).then(|| transfers.remove(0));
-        rounds.push(Round {
-            round: r.round,
-            counts: r
-                .tally
-                .iter()
-                .map(|&(c, v)| Tally {
-                    candidate: c,
-                    votes: units.votes(v),
-                })
-                .collect(),
-            continuing_votes: units.votes(continuing),
-            threshold: units.votes(r.threshold),
-            elected: r.elected.clone(),
-            eliminated: r.eliminated.clone(),
-            inactive: Inactive {
-                overvotes: units.votes(r.overvotes),
-                skipped_rankings: units.votes(r.skipped_rankings),
-                repeated_rankings: units.votes(r.repeated_rankings),
-                exhausted_choices: units.votes(r.exhausted_choices),
-                final_round_surplus: units.votes(r.final_round_surplus),
-            },
-            lost_to_rounding: units.votes(r.residual_surplus),
-            transfer: first,
-            further_transfers: transfers,
-        });
-    }
+/// The report's rounds: the record's, in [`Votes`], without what only RCTab's
+/// writers read (`scaled`, `scaled_inactive`); unless `keep_empty`, without
+/// transfers of no votes.
+fn report_rounds(
+    rounds: Vec<Round<CandidateIdx, u128>>,
+    units: Units,
+    keep_empty: bool,
+) -> Vec<Round<CandidateIdx>> {
     rounds
-}
-
-/// One transfer out of round `r`: a surplus if its candidate was elected in
-/// that round, else an elimination.
-fn report_transfer(r: &RcvRound, t: &RcvTransfer, units: Units) -> Transfer<CandidateIdx> {
-    let mut to = Vec::new();
-    let (mut exhausted, mut lost) = (0, 0);
-    for &(d, v) in &t.to {
-        match d {
-            Destination::Candidate(c) => to.push(Tally {
-                candidate: c,
-                votes: units.votes(v),
-            }),
-            Destination::Exhausted => exhausted += v,
-            Destination::ResidualSurplus => lost += v,
-        }
-    }
-    Transfer {
-        kind: if t.surplus.is_some() || r.elected.contains(&t.from) {
-            TransferKind::Surplus
-        } else {
-            TransferKind::Elimination
-        },
-        from: t.from,
-        surplus: t.surplus.map(|s| units.votes(s.surplus)),
-        transfer_value: t.surplus.map(|s| units.votes(s.value)),
-        to,
-        exhausted: units.votes(exhausted),
-        lost_to_rounding: units.votes(lost),
-    }
+        .into_iter()
+        .map(|r| {
+            let mut r = r.map(|c| c, |v| units.votes(v));
+            if !keep_empty {
+                r.retain_transfers(|t| !t.is_empty());
+            }
+            r.scaled = Vec::new();
+            r.scaled_inactive = 0;
+            r
+        })
+        .collect()
 }
 
 /// Winners in order of election, then the rest still in the count by their
@@ -185,10 +128,12 @@ fn final_ranking(count: &RcvCount) -> Vec<Vec<CandidateIdx>> {
     let last = count.rounds.last();
     let mut rest: Vec<(u128, CandidateIdx)> = last
         .map(|r| {
-            r.tally
+            r.counts
                 .iter()
-                .filter(|(c, _)| !count.winners.contains(c) && !r.eliminated.contains(c))
-                .map(|&(c, v)| (v, c))
+                .filter(|t| {
+                    !count.winners.contains(&t.candidate) && !r.eliminated.contains(&t.candidate)
+                })
+                .map(|t| (t.votes, t.candidate))
                 .collect()
         })
         .unwrap_or_default();

@@ -244,7 +244,7 @@ pub const MAX_DECIMALS: u32 = 9;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tally::rcv::count_rcv;
+    use crate::tally::rcv::{count_rcv, pairs};
     use crate::tally::types::{Ballot, Election};
 
     /// A 5, B 4, C→B 2, D→C 1: 12 active votes.
@@ -277,11 +277,11 @@ mod tests {
         let thresholds: Vec<u128> = count.rounds.iter().map(|r| r.threshold).collect();
         assert_eq!(thresholds, vec![30_000, 30_000, 27_500]);
         assert_eq!(count.rounds[0].eliminated, vec![3]);
-        assert_eq!(count.rounds[1].tally[2], (2, 30_000));
+        assert_eq!(pairs(&count.rounds[1])[2], (2, 30_000));
         assert_eq!(count.rounds[1].eliminated, vec![2]);
         // RCTab lists them as its HashMap of names does: A, B.
         assert_eq!(count.rounds[2].elected, vec![0, 1]);
-        assert_eq!(count.rounds[2].tally, vec![(0, 50_000), (1, 60_000)]);
+        assert_eq!(pairs(&count.rounds[2]), vec![(0, 50_000), (1, 60_000)]);
         assert_eq!(count.winners, vec![0, 1]);
         // The seats play no part, nor do surpluses.
         assert_eq!(

@@ -15,17 +15,17 @@
 //!   filled, or when the continuing candidates are no more than the seats left
 //!   (they are then elected, most votes first).
 //!
-//! Each stage is one [`RcvRound`]: the votes at its start, who was elected or
+//! Each stage is one [`Round`]: the votes at its start, who was elected or
 //! excluded, and the one transfer that followed.
 
 use super::ballots::scan;
 use super::counter::{Counter, Status};
-use super::record::{Destination, RcvError, RcvRound, RcvSurplus, RcvTransfer};
+use super::record::{round_at, transfer, RcvError};
 #[cfg(doc)]
 use super::rules::SurplusRule;
 use super::rules::{TieBreakMode, WinnerMode};
 use super::threshold::threshold;
-use crate::tally::report::TiePurpose;
+use crate::tally::report::{Round, Tally, TiePurpose, Transfer, TransferKind};
 use crate::tally::types::CandidateIdx;
 
 impl Counter<'_> {
@@ -66,7 +66,7 @@ impl Counter<'_> {
                         stage.elected.push(c);
                     }
                 }
-                self.rounds.push(stage);
+                self.push_round(stage);
                 return Ok(());
             }
             pending.retain(|&c| self.held[c as usize] > quota);
@@ -80,8 +80,8 @@ impl Counter<'_> {
                 pending.retain(|&c| c != from);
                 self.transfer_surplus(from, quota)
             };
-            stage.transfers.push(transfer);
-            self.rounds.push(stage);
+            stage.push_transfer(transfer);
+            self.push_round(stage);
         }
     }
 
@@ -116,27 +116,16 @@ impl Counter<'_> {
 
     /// The stage's record at its start: the votes of every candidate still in
     /// the count (continuing and elected), the inactive votes so far.
-    fn stage_record(&self, round: u32, quota: u128) -> RcvRound {
+    fn stage_record(&self, round: u32, quota: u128) -> Round<CandidateIdx, u128> {
         let shown = (0..self.status.len() as CandidateIdx)
             .filter(|&c| !matches!(self.status[c as usize], Status::Eliminated(_)));
-        let i = &self.inactive;
-        RcvRound {
-            round,
-            tally: shown.map(|c| (c, self.held[c as usize])).collect(),
-            threshold: quota,
-            elected: Vec::new(),
-            eliminated: Vec::new(),
-            overvotes: i[0],
-            skipped_rankings: i[1],
-            repeated_rankings: i[2],
-            exhausted_choices: i[3],
-            final_round_surplus: i[4],
-            undervotes: i[5],
-            residual_surplus: self.residual_total,
-            transfers: Vec::new(),
-            scaled: Vec::new(),
-            scaled_inactive: 0,
-        }
+        let counts = shown
+            .map(|c| Tally {
+                candidate: c,
+                votes: self.held[c as usize],
+            })
+            .collect();
+        round_at(round, counts, quota, &self.inactive, self.residual_total)
     }
 
     /// `cands` by votes, most first; equal votes ordered by the tie-break.
@@ -220,28 +209,33 @@ impl Counter<'_> {
     }
 
     /// Moves `from`'s surplus over `quota` (module docs); `from` keeps the quota.
-    fn transfer_surplus(&mut self, from: CandidateIdx, quota: u128) -> RcvTransfer {
+    fn transfer_surplus(
+        &mut self,
+        from: CandidateIdx,
+        quota: u128,
+    ) -> Transfer<CandidateIdx, u128> {
         let total = self.held[from as usize];
         let surplus = total - quota;
         let mut transfer = self.move_pile(from, |v| v * surplus / total);
-        let moved: u128 = transfer.to.iter().map(|&(_, v)| v).sum();
+        let moved: u128 = transfer.to.iter().map(|t| t.votes).sum::<u128>() + transfer.exhausted;
         let lost = surplus.saturating_sub(moved);
-        if lost > 0 {
-            self.residual_total += lost;
-            transfer.to.push((Destination::ResidualSurplus, lost));
-        }
+        self.residual_total += lost;
+        transfer.lost_to_rounding += lost;
         self.held[from as usize] = quota;
-        transfer.surplus = Some(RcvSurplus {
-            surplus,
-            value: surplus * self.one / total,
-        });
+        transfer.kind = TransferKind::Surplus;
+        transfer.surplus = Some(surplus);
+        transfer.transfer_value = Some(surplus * self.one / total);
         transfer
     }
 
     /// Moves every ballot `from` holds (no longer continuing) to its next
     /// continuing preference, each at `revalue(value)`; returns the votes moved,
-    /// by destination in order.
-    fn move_pile(&mut self, from: CandidateIdx, revalue: impl Fn(u128) -> u128) -> RcvTransfer {
+    /// as an elimination.
+    fn move_pile(
+        &mut self,
+        from: CandidateIdx,
+        revalue: impl Fn(u128) -> u128,
+    ) -> Transfer<CandidateIdx, u128> {
         let continuing = self.continuing_mask();
         let pile = std::mem::take(&mut self.piles[from as usize]);
         self.held[from as usize] = 0;
@@ -255,18 +249,7 @@ impl Counter<'_> {
             let outcome = scan(group, &self.marks, self.rules, &continuing, false);
             self.place(g as usize, outcome);
         }
-        let mut to: Vec<(Destination, u128)> = Vec::new();
-        for &(_, d, v) in &self.moves {
-            match to.iter_mut().find(|(e, _)| *e == d) {
-                Some((_, total)) => *total += v,
-                None => to.push((d, v)),
-            }
-        }
-        to.sort_by_key(|&(d, _)| d);
-        RcvTransfer {
-            from,
-            to,
-            surplus: None,
-        }
+        let moved = self.moves.iter().map(|&(_, d, v)| (d, v));
+        transfer(TransferKind::Elimination, from, moved)
     }
 }

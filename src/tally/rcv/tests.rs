@@ -2,8 +2,9 @@
 
 use super::ties::{java_hash_set_order, java_string_hash};
 use super::*;
-use crate::tally::report::DecidedBy;
+use crate::tally::report::{DecidedBy, TransferKind};
 use crate::tally::types::Ballot;
+use crate::tally::types::CandidateIdx;
 
 /// Values of `new java.util.Random(0).nextDouble()` (first three draws), from
 /// the JDK: 0.730967787376657, 0.24053641567148587, 0.6374174253501083.
@@ -237,7 +238,7 @@ fn continue_until_two_recomputes_the_threshold_every_round() {
     assert_eq!(count.rounds[0].elected, vec![0]);
     assert_eq!(count.rounds[0].threshold, 60_000);
     let last = count.rounds.last().unwrap();
-    assert_eq!(last.tally, vec![(0, 60_000), (1, 30_000)]);
+    assert_eq!(pairs(last), vec![(0, 60_000), (1, 30_000)]);
     assert_eq!(last.threshold, 50_000);
 }
 
@@ -258,14 +259,14 @@ fn skipped_ranks_beyond_the_limit_exhaust() {
         ..RcvRules::default()
     };
     let count = count_rcv(&e, 1, &strict).unwrap();
-    assert_eq!(count.rounds[0].skipped_rankings, 10_000);
+    assert_eq!(count.rounds[0].inactive.skipped_rankings, 10_000);
     let lenient = RcvRules {
         max_skipped_ranks: Some(1),
         ..RcvRules::default()
     };
     let count = count_rcv(&e, 1, &lenient).unwrap();
-    assert_eq!(count.rounds[0].skipped_rankings, 0);
-    assert_eq!(count.rounds[0].tally, vec![(0, 10_000), (1, 20_000)]);
+    assert_eq!(count.rounds[0].inactive.skipped_rankings, 0);
+    assert_eq!(pairs(&count.rounds[0]), vec![(0, 10_000), (1, 20_000)]);
 }
 
 #[test]
@@ -277,11 +278,11 @@ fn overvote_rules_differ_as_rctab_defines() {
         ..RcvRules::default()
     };
     let c = count_rcv(&e, 1, &r(OvervoteRule::ExhaustImmediately)).unwrap();
-    assert_eq!(c.rounds[0].overvotes, 10_000);
+    assert_eq!(c.rounds[0].inactive.overvotes, 10_000);
     let c = count_rcv(&e, 1, &r(OvervoteRule::AlwaysSkipToNextRank)).unwrap();
-    assert_eq!(c.rounds[0].tally[2], (2, 30_000));
+    assert_eq!(pairs(&c.rounds[0])[2], (2, 30_000));
     let c = count_rcv(&e, 1, &r(OvervoteRule::ExhaustIfMultipleContinuing)).unwrap();
-    assert_eq!(c.rounds[0].overvotes, 10_000);
+    assert_eq!(c.rounds[0].inactive.overvotes, 10_000);
 }
 
 /// The API's `Rules` keep their JSON names while holding the engine's types.
@@ -357,24 +358,15 @@ fn one_at_a_time_surpluses_and_refused_rules() {
     let one = 100_000;
     assert_eq!(count.rounds[0].threshold, 4 * one);
     assert_eq!(count.rounds[0].elected, vec![0]);
-    let t = &count.rounds[0].transfers[0];
-    assert_eq!(
-        t.surplus,
-        Some(RcvSurplus {
-            surplus: 2 * one,
-            value: 33_333
-        })
-    );
+    let t = count.rounds[0].transfer.as_ref().unwrap();
+    assert_eq!(t.kind, TransferKind::Surplus);
+    assert_eq!((t.surplus, t.transfer_value), (Some(2 * one), Some(33_333)));
     // Each of A's six ballots moves at 1 × 2 ÷ 6, truncated: 0.33333.
-    assert_eq!(
-        t.to,
-        vec![
-            (Destination::Candidate(1), 99_999),
-            (Destination::Candidate(2), 99_999),
-            (Destination::ResidualSurplus, 2)
-        ]
-    );
-    assert_eq!(count.rounds[1].tally[0], (0, 4 * one));
+    let to: Vec<(CandidateIdx, u128)> = t.to.iter().map(|x| (x.candidate, x.votes)).collect();
+    assert_eq!(to, vec![(1, 99_999), (2, 99_999)]);
+    assert_eq!((t.exhausted, t.lost_to_rounding), (0, 2));
+    assert!(count.rounds[0].further_transfers.is_empty());
+    assert_eq!(pairs(&count.rounds[1])[0], (0, 4 * one));
     let refused = RcvRules {
         batch_elimination: true,
         ..rules

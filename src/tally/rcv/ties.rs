@@ -3,10 +3,10 @@
 //! iteration order, Java's name order), and the API's lot (`tally::lot`).
 //! Every tie broken is logged as the API's [`TieBreak`].
 
-use super::record::{RcvError, RcvRound};
+use super::record::RcvError;
 use super::rules::{RcvRules, TieBreakMode};
 use crate::tally::lot::Ties;
-use crate::tally::report::{DecidedBy, TieBreak, TiePurpose};
+use crate::tally::report::{DecidedBy, Round, TieBreak, TiePurpose};
 use crate::tally::types::CandidateIdx;
 
 /// `java.util.Random`, as RCTab's random tie-breaks use it (a 48-bit linear
@@ -144,7 +144,7 @@ impl<'a> TieBreaker<'a> {
         tied: &[CandidateIdx],
         electing: bool,
         round: u32,
-        rounds: &[RcvRound],
+        rounds: &[Round<CandidateIdx, u128>],
     ) -> Result<CandidateIdx, RcvError> {
         let (chosen, decided_by) = match self.rules.tie_break {
             TieBreakMode::CandidateOrder => {
@@ -224,7 +224,7 @@ impl<'a> TieBreaker<'a> {
     pub fn lot_order(
         &mut self,
         tied: &[CandidateIdx],
-        rounds: &[RcvRound],
+        rounds: &[Round<CandidateIdx, u128>],
         purpose: TiePurpose,
         round: u32,
         decisive_last: bool,
@@ -234,8 +234,8 @@ impl<'a> TieBreaker<'a> {
             .iter()
             .map(|r| {
                 let mut votes = vec![0u128; n];
-                for &(c, v) in &r.tally {
-                    votes[c as usize] = v;
+                for t in &r.counts {
+                    votes[t.candidate as usize] = t.votes;
                 }
                 votes
             })
@@ -283,12 +283,11 @@ impl<'a> TieBreaker<'a> {
         &self,
         tied: &[CandidateIdx],
         electing: bool,
-        rounds: &[RcvRound],
+        rounds: &[Round<CandidateIdx, u128>],
     ) -> Result<(CandidateIdx, u32), Vec<CandidateIdx>> {
         let mut contention = self.by_java_name(tied);
         for r in rounds.iter().rev() {
-            let votes =
-                |c: CandidateIdx| r.tally.iter().find(|(d, _)| *d == c).map_or(0, |&(_, v)| v);
+            let votes = |c: CandidateIdx| r.votes_of(&c).unwrap_or(0);
             let order = java_hash_set_order(&contention, self.names);
             let best = if electing {
                 order.iter().map(|&c| votes(c)).max()
