@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn a_file_is_told_from_its_start_and_a_cdf_report_from_its_first_members() {
-        let dir = std::env::temp_dir().join(format!("christen-detect-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("christen-detect-head-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let cdf = dir.join("report.json");
         let cvrs = r#"{"CVRSnapshot": []},"#.repeat(20_000);
