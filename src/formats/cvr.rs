@@ -224,7 +224,7 @@ impl ElectionBuilder {
 /// candidate `order` does not name after them in their current order. Ballots are
 /// renumbered accordingly. Used to follow a contest configuration's candidate order,
 /// which tie-break rules such as "use candidate order" depend on.
-pub fn reorder_candidates<S: AsRef<str>>(election: &Election, order: &[S]) -> Election {
+pub fn reorder_candidates<S: AsRef<str>>(election: Election, order: &[S]) -> Election {
     let mut new_names: Vec<String> = Vec::with_capacity(election.candidates.len());
     for name in order {
         let name = name.as_ref();
@@ -236,6 +236,10 @@ pub fn reorder_candidates<S: AsRef<str>>(election: &Election, order: &[S]) -> El
         if !new_names.contains(name) {
             new_names.push(name.clone());
         }
+    }
+    if new_names == election.candidates {
+        // Already in order: the ballots are kept as they are, not copied.
+        return election;
     }
     let map: Vec<CandidateIdx> = election
         .candidates
@@ -281,22 +285,22 @@ pub fn keep_first_candidates(election: &mut Election, n: usize) {
 
 /// Adds candidates named in `names` that `election` does not have yet, at the end and
 /// in the given order (a configuration may declare candidates nobody ranked).
-pub fn with_declared_candidates<S: AsRef<str>>(election: &Election, names: &[S]) -> Election {
-    let mut out = election.clone();
+pub fn with_declared_candidates<S: AsRef<str>>(mut election: Election, names: &[S]) -> Election {
+    let out = &mut election;
     for name in names {
         let name = name.as_ref();
         if !out.candidates.iter().any(|c| c == name) {
             out.candidates.push(name.to_owned());
         }
     }
-    out
+    election
 }
 
 /// `election` with each candidate renamed by `rename` (`None`: kept), candidates
 /// that end up with one name merged into the first of them. A ballot marking
 /// two merged candidates at one rank marks that candidate once there. Used for
 /// RCTab's candidate aliases.
-pub fn rename_candidates(election: &Election, rename: impl Fn(&str) -> Option<String>) -> Election {
+pub fn rename_candidates(election: Election, rename: impl Fn(&str) -> Option<String>) -> Election {
     let mut names: Vec<String> = Vec::with_capacity(election.candidates.len());
     let map: Vec<CandidateIdx> = election
         .candidates
@@ -313,7 +317,7 @@ pub fn rename_candidates(election: &Election, rename: impl Fn(&str) -> Option<St
         })
         .collect();
     if names.len() == election.candidates.len() && names == election.candidates {
-        return election.clone();
+        return election;
     }
     let mut withdrawn: Vec<CandidateIdx> = election
         .withdrawn

@@ -517,7 +517,7 @@ impl RctabConfig {
     /// A ballot ranking someone beyond `maxRankingsAllowed` is an error, as
     /// RCTab refuses such a CVR ("Rank exceeds max rankings allowed in config",
     /// `ClearBallotCvrReader`).
-    pub fn prepare(&self, election: &Election) -> Result<(Election, RcvRules, u32), String> {
+    pub fn prepare(&self, election: Election) -> Result<(Election, RcvRules, u32), String> {
         let renamed = cvr::rename_candidates(election, |name| {
             self.aliases
                 .iter()
@@ -534,10 +534,8 @@ impl RctabConfig {
             declared.push(UNDECLARED_WRITE_INS.to_owned());
         }
         check_recognized(&renamed, &declared)?;
-        let mut election = cvr::reorder_candidates(
-            &cvr::with_declared_candidates(&renamed, &declared),
-            &declared,
-        );
+        let mut election =
+            cvr::reorder_candidates(cvr::with_declared_candidates(renamed, &declared), &declared);
         if !self.candidates.is_empty() {
             // A candidate the CVRs list but the configuration does not declare, and
             // no ballot marks (check_recognized refused any other), is not in the

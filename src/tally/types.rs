@@ -28,7 +28,7 @@ impl Ballot {
 }
 
 /// Candidates and grouped ballots: everything a count needs besides the rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Election {
     /// Display names; a candidate's number is its index here.
     pub candidates: Vec<String>,

@@ -83,8 +83,8 @@ pub fn load_cvr(case_dir: &Path, config: &RctabConfig) -> Result<Election, Strin
     if source.undeclared_write_in_label.is_some() {
         declared.push(UNDECLARED_WRITE_INS.to_owned());
     }
-    let election = with_declared_candidates(&election, &declared);
-    Ok(reorder_candidates(&election, &declared))
+    let election = with_declared_candidates(election, &declared);
+    Ok(reorder_candidates(election, &declared))
 }
 
 /// Ballots as a multiset of rankings by name, for comparing two readings.
@@ -132,7 +132,7 @@ fn check_case(case_dir: &Path, name: &str) -> Result<(), String> {
     // The configuration run as it is (what `christen tally --rctab-config FILE`
     // does): every source read by its provider's reader, pooled, prepared.
     let pooled = read_sources(&config, case_dir)?;
-    let (prepared, as_is_rules, as_is_seats) = config.prepare(&pooled)?;
+    let (prepared, as_is_rules, as_is_seats) = config.prepare(pooled)?;
     let as_is = count_rcv(&prepared, as_is_seats, &as_is_rules).map_err(|e| e.to_string())?;
     compare(&as_is, &prepared, &expected).map_err(|e| format!("config as it is: {e}"))?;
 

@@ -29,7 +29,7 @@ pub struct Counted {
 pub fn count(args: &TallyArgs, input: Input) -> Result<Counted, String> {
     let Input { mut file, config } = input;
     if let Some(c) = &config {
-        let (election, rules, seats) = c.prepare(&file.election)?;
+        let (election, rules, seats) = c.prepare(std::mem::take(&mut file.election))?;
         file.election = election;
         file.rules = Some(rules);
         file.seats = file.seats.or(Some(seats));
