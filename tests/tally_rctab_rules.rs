@@ -22,6 +22,17 @@ fn tally_with_config(
     config: &str,
     ballots: &str,
 ) -> (i32, String, String) {
+    tally_with_config_and(name, method, config, ballots, &[])
+}
+
+/// [`tally_with_config`] with `extra` arguments before the input.
+fn tally_with_config_and(
+    name: &str,
+    method: &str,
+    config: &str,
+    ballots: &str,
+    extra: &[&str],
+) -> (i32, String, String) {
     let dir = scratch(name);
     let config_path = dir.join("contest_config.json");
     std::fs::write(&config_path, config).expect("write config");
@@ -36,6 +47,7 @@ fn tally_with_config(
         ])
         .arg("--rctab-config")
         .arg(&config_path)
+        .args(extra)
         .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -127,6 +139,44 @@ fn aliases_count_for_their_candidate() {
     let doc = urcvt(&out);
     assert_eq!(doc["results"][0]["tally"]["Alice Smith"], "4", "{doc}");
     assert_eq!(elected(&doc), ["Alice Smith"]);
+}
+
+/// A batch is reported as RCTab reports it, by name, whatever order the
+/// configuration declares the candidates in (RCTab 2.0.0 lists Kansas'
+/// round-1 batch "Cory Booker; Steven Bullock; Undeclared Write-ins").
+#[test]
+fn a_batch_elimination_is_listed_by_name() {
+    let ballots = r#"{"candidates": ["Zed", "Cal", "Mia", "Amy", "Bob"], "ballots": [
+        {"ranks": [["Bob"]], "count": 10}, {"ranks": [["Cal"]], "count": 9},
+        {"ranks": [["Mia"], ["Cal"]], "count": 4}, {"ranks": [["Amy"], ["Cal"]], "count": 2},
+        {"ranks": [["Zed"], ["Cal"]], "count": 1}]}"#;
+    let cfg = config(
+        r#"{"name": "Zed"}, {"name": "Cal"}, {"name": "Mia"}, {"name": "Amy"}, {"name": "Bob"}"#,
+        r#", "batchElimination": true"#,
+    );
+    let dir = scratch("batch-order-summary");
+    let csv_path = dir.join("summary.csv");
+    let (code, out, err) = tally_with_config_and(
+        "batch-order",
+        "irv",
+        &cfg,
+        ballots,
+        &["--summary-csv", csv_path.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(csv.contains("\nEliminated,Amy; Mia; Zed,"), "{csv}");
+    let doc = urcvt(&out);
+    let round1: Vec<&str> = doc["results"][0]["tallyResults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["eliminated"].as_str())
+        .collect();
+    // 1 + 2 + 4 < 9: Zed, Amy and Mia go together; Cal then wins 16 to 10.
+    assert_eq!(round1, ["Amy", "Mia", "Zed"], "{doc}");
+    assert_eq!(elected(&doc), ["Cal"]);
 }
 
 #[test]

@@ -173,19 +173,16 @@ pub fn write_urcvt(doc: &Urcvt) -> String {
     serde_json::to_string_pretty(doc).unwrap_or_default()
 }
 
-/// The URCVT summary of a rule-option count ([`crate::tally::rcv::count_rcv`]),
-/// each round's eliminated candidates by name.
+/// The URCVT summary of a rule-option count ([`crate::tally::rcv::count_rcv`]).
+/// Each round's eliminated candidates come in the order the count recorded
+/// them, which is RCTab's (by name); every other output shares it.
 pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig) -> Urcvt {
     let names = Names(&election.candidates);
     let amount = |u: u128| decimal(u, count.scale);
     let results = count
         .rounds
         .iter()
-        .map(|r| {
-            let mut round = urcvt_round(r, names, &amount);
-            round.tally_results[r.elected.len()..].sort_by(|a, b| a.eliminated.cmp(&b.eliminated));
-            round
-        })
+        .map(|r| urcvt_round(r, names, &amount))
         .collect();
     let total: u64 = election.ballots.iter().map(|b| b.count).sum();
     Urcvt {

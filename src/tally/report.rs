@@ -197,7 +197,8 @@ pub struct Round<C, V = Votes> {
     pub threshold: V,
     /// Elected at this round's count, in order of election.
     pub elected: Vec<C>,
-    /// Eliminated after this round's count.
+    /// Eliminated after this round's count; several at once (a batch, or
+    /// those below a minimum) by name, as RCTab lists them.
     pub eliminated: Vec<C>,
     /// Inactive votes so far (cumulative).
     pub inactive: Inactive<V>,

@@ -7,7 +7,7 @@ use super::ballots::{load_groups, scan, Group};
 use super::record::{round_at, transfer, Destination, InactiveReason, RcvCount, RcvError};
 use super::rules::{RcvRules, ThresholdRule, WinnerMode, MAX_DECIMALS};
 use super::threshold::threshold;
-use super::ties::{java_hash_map_order, TieBreaker};
+use super::ties::{java_hash_map_order, java_string_cmp, TieBreaker};
 use crate::tally::report::{Round, Tally, TransferKind};
 use crate::tally::types::{CandidateIdx, Election};
 
@@ -296,6 +296,19 @@ impl Counter<'_> {
         eliminations
     }
 
+    /// Candidates eliminated together, in the order RCTab reports them: by
+    /// name, as Java compares strings. RCTab 2.0.0 lists Kansas' round-1
+    /// batch "Cory Booker; Steven Bullock; Undeclared Write-ins" in both its
+    /// summary CSV and its JSON (`clear_ballot_kansas_primary`, testdata).
+    /// Every output (URCVT, summary CSV, the API's report) reads this one
+    /// order; the counting itself does not depend on it.
+    fn by_name(&self, mut cands: Vec<CandidateIdx>) -> Vec<CandidateIdx> {
+        cands.sort_unstable_by(|&a, &b| {
+            java_string_cmp(&self.names[a as usize], &self.names[b as usize]).then(a.cmp(&b))
+        });
+        cands
+    }
+
     /// Whom `round` eliminates (module docs of `tally::rcv`): undeclared
     /// write-ins holding votes, everyone below `minimum_votes`, a batch, or the
     /// lowest, a tie broken.
@@ -323,15 +336,12 @@ impl Counter<'_> {
             if below.len() == shown.len() {
                 return Err(RcvError::AllBelowMinimum { round });
             }
-            let mut below = below;
-            below.sort_unstable();
-            return Ok(below);
+            return Ok(self.by_name(below));
         }
         if self.rules.batch_elimination {
-            let mut batch = self.batch(&groups);
+            let batch = self.batch(&groups);
             if batch.len() > 1 {
-                batch.sort_unstable();
-                return Ok(batch);
+                return Ok(self.by_name(batch));
             }
         }
         Ok(match groups.first() {

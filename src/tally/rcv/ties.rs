@@ -75,6 +75,13 @@ pub(super) fn java_string_hash(s: &str) -> i32 {
         .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
 }
 
+/// Java's `String.compareTo`: names compared by UTF-16 code unit, which
+/// differs from Rust's `str` order (by code point) once a name holds a
+/// character beyond U+FFFF next to one from U+E000 to U+FFFF.
+pub(super) fn java_string_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
 /// The iteration order of `new java.util.HashSet<>(list)` over candidates named
 /// `names`, `list` giving the insertion order: the table holds
 /// `max((int) (n / .75f) + 1, 16)` rounded up to a power of two buckets; a name
@@ -323,5 +330,21 @@ impl<'a> TieBreaker<'a> {
         };
         let random = self.random.get_or_insert_with(|| JavaRandom::new(seed));
         ordered[random.next_index(ordered.len())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::java_string_cmp;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn names_compare_by_utf16_code_unit_as_java_does() {
+        assert_eq!(java_string_cmp("Amy", "Mia"), Ordering::Less);
+        assert_eq!(java_string_cmp("Mia", "Mia"), Ordering::Equal);
+        // U+1F600 is the surrogate pair D83D DE00 in UTF-16, below U+FFFD:
+        // Java puts it first, Rust's `str` order last.
+        assert!("\u{1F600}" > "\u{FFFD}");
+        assert_eq!(java_string_cmp("\u{1F600}", "\u{FFFD}"), Ordering::Less);
     }
 }
