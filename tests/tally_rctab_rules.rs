@@ -208,6 +208,66 @@ fn more_seats_than_candidates_elects_every_candidate() {
     assert_eq!(doc["results"].as_array().unwrap().len(), 1, "{doc}");
 }
 
+/// RCTab's `ContestConfig.validateRules`: `hareQuota` and
+/// `nonIntegerWinningThreshold` only with the two quota modes, and never both;
+/// refused in RCTab's words before a ballot is read.
+#[test]
+fn a_hare_or_fractional_threshold_is_refused_where_rctab_refuses_it() {
+    let candidates = r#"{"name": "A"}, {"name": "B"}, {"name": "C"}"#;
+    let modes = [
+        ("irv", "singleWinnerMajority", r#""numberOfWinners": "1""#),
+        ("stv", "bottomsUp", r#""numberOfWinners": "2""#),
+        ("stv", "multiPassIrv", r#""numberOfWinners": "2""#),
+        (
+            "stv",
+            "bottomsUpUsingPercentageThreshold",
+            r#""numberOfWinners": "0", "multiSeatBottomsUpPercentageThreshold": "25""#,
+        ),
+    ];
+    for (method, mode, winners) in modes {
+        for field in ["hareQuota", "nonIntegerWinningThreshold"] {
+            let rules = format!(r#", "winnerElectionMode": "{mode}", {winners}, "{field}": true"#);
+            let (code, out, err) = tally_with_config(
+                "threshold-mode",
+                method,
+                &config(candidates, &rules),
+                C_THEN_B,
+            );
+            assert_eq!(code, 2, "{mode} {field}: {out}");
+            assert!(
+                err.contains(&format!(
+                    r#"{field} can't be true when winnerElectionMode is "{mode}""#
+                )),
+                "{mode} {field}: {err}"
+            );
+        }
+    }
+    let quota = r#", "winnerElectionMode": "multiWinnerAllowOnlyOneWinnerPerRound", "numberOfWinners": "2""#;
+    let both = format!(r#"{quota}, "hareQuota": true, "nonIntegerWinningThreshold": true"#);
+    let (code, _, err) = tally_with_config(
+        "threshold-both",
+        "stv",
+        &config(candidates, &both),
+        C_THEN_B,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("nonIntegerWinningThreshold and hareQuota can't both be true"),
+        "{err}"
+    );
+    // Either alone is counted: 9 votes, 2 seats, a Hare quota of ceil(9 / 2) = 5.
+    let hare = format!(r#"{quota}, "hareQuota": true"#);
+    let (code, out, err) = tally_with_config(
+        "threshold-hare",
+        "stv",
+        &config(candidates, &hare),
+        C_THEN_B,
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    assert_eq!(doc["summary"]["finalThreshold"], "5", "{doc}");
+}
+
 #[test]
 fn stop_counting_and_ask_counts_until_a_tie_needs_breaking() {
     let cfg = config(

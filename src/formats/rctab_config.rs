@@ -1241,10 +1241,7 @@ impl RctabRules {
             "multiWinnerAllowOnlyOneWinnerPerRound" => WinnerMode::OneWinnerPerRound,
             "bottomsUp" => WinnerMode::BottomsUp,
             "bottomsUpUsingPercentageThreshold" => self.percentage_mode()?,
-            "multiPassIrv" if self.number_of_winners > 1 => {
-                self.no_fractional_threshold("multiPassIrv")?;
-                WinnerMode::MultiPass
-            }
+            "multiPassIrv" if self.number_of_winners > 1 => WinnerMode::MultiPass,
             other => {
                 return Err(format!(
                     "winnerElectionMode \"{other}\" with {} winners is not supported",
@@ -1252,6 +1249,7 @@ impl RctabRules {
                 ))
             }
         };
+        self.threshold_fits_mode()?;
         if self.number_of_winners == 0
             && !matches!(winner_mode, WinnerMode::BottomsUpPercentage { .. })
         {
@@ -1259,11 +1257,11 @@ impl RctabRules {
                  \"bottomsUpUsingPercentageThreshold\""
                 .to_owned());
         }
+        // Both true was refused by `threshold_fits_mode`.
         let threshold = match (self.hare_quota, self.non_integer_winning_threshold) {
-            (false, false) => ThresholdRule::DroopWhole,
+            (true, _) => ThresholdRule::HareWhole,
             (false, true) => ThresholdRule::DroopFractional,
-            (true, false) => ThresholdRule::HareWhole,
-            (true, true) => ThresholdRule::HareFractional,
+            (false, false) => ThresholdRule::DroopWhole,
         };
         if self.decimal_places_for_vote_arithmetic > MAX_DECIMALS {
             return Err(format!(
@@ -1301,7 +1299,8 @@ impl RctabRules {
 
     /// `bottomsUpUsingPercentageThreshold`, validated as RCTab's
     /// `ContestConfig.validateRules` does: numberOfWinners 0, the percentage
-    /// given, no batch elimination, no fractional or Hare threshold. With
+    /// given, no batch elimination (nor, as for every mode but two, a
+    /// fractional or Hare threshold: [`Self::threshold_fits_mode`]). With
     /// `continueUntilTwoCandidatesRemain` (which RCTab does not refuse, but
     /// whose winners would be elected again round after round) it is refused.
     fn percentage_mode(&self) -> Result<WinnerMode, String> {
@@ -1328,13 +1327,30 @@ impl RctabRules {
                  is not supported"
             ));
         }
-        self.no_fractional_threshold(MODE)?;
         Ok(WinnerMode::BottomsUpPercentage { percent })
     }
 
-    /// RCTab allows nonIntegerWinningThreshold and hareQuota only with the
-    /// multiWinner modes.
-    fn no_fractional_threshold(&self, mode: &str) -> Result<(), String> {
+    /// RCTab's `ContestConfig.validateRules` allows nonIntegerWinningThreshold
+    /// and hareQuota only with the two modes that elect by a quota
+    /// (`multiWinnerAllowMultipleWinnersPerRound`,
+    /// `multiWinnerAllowOnlyOneWinnerPerRound`), and never both at once; it
+    /// refuses such a configuration before counting, and so does Christen,
+    /// in RCTab's words.
+    fn threshold_fits_mode(&self) -> Result<(), String> {
+        let mode = self.winner_election_mode.as_str();
+        if matches!(
+            mode,
+            "multiWinnerAllowMultipleWinnersPerRound" | "multiWinnerAllowOnlyOneWinnerPerRound"
+        ) {
+            if self.non_integer_winning_threshold && self.hare_quota {
+                return Err(
+                    "nonIntegerWinningThreshold and hareQuota can't both be true \
+                     at the same time"
+                        .to_owned(),
+                );
+            }
+            return Ok(());
+        }
         for (on, field) in [
             (
                 self.non_integer_winning_threshold,

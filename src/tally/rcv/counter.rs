@@ -606,10 +606,7 @@ impl Counter<'_> {
         if !self.uses_surpluses() {
             return Vec::new();
         }
-        let threshold_scaled = matches!(
-            self.rules.threshold,
-            ThresholdRule::DroopFractional | ThresholdRule::HareFractional
-        );
+        let threshold_scaled = self.rules.threshold == ThresholdRule::DroopFractional;
         let prev = self.rounds.last();
         (0..self.status.len() as CandidateIdx)
             .filter(|&c| match self.status[c as usize] {

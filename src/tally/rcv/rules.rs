@@ -100,11 +100,10 @@ pub enum ThresholdRule {
     DroopWhole,
     /// `floor(V / (S + 1))` to `decimals` places, plus `10^-decimals`.
     DroopFractional,
-    /// RCTab's `hareQuota`: `ceil(V / S)` whole votes.
+    /// RCTab's `hareQuota`: `ceil(V / S)` whole votes. (RCTab refuses
+    /// `hareQuota` with `nonIntegerWinningThreshold`, so there is no
+    /// fractional Hare threshold.)
     HareWhole,
-    /// `hareQuota` with `nonIntegerWinningThreshold`: `ceil(V / S)` to `decimals`
-    /// places.
-    HareFractional,
 }
 
 /// How winners are found (RCTab's `winnerElectionMode`, several seats).

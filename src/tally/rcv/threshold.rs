@@ -34,7 +34,6 @@ pub(super) fn threshold(
         (None, ThresholdRule::DroopFractional) => active / (seats + 1) + 1,
         (None, ThresholdRule::DroopWhole) => (active / one / (seats + 1)) * one + one,
         (None, ThresholdRule::HareWhole) => active.div_ceil(one * seats) * one,
-        (None, ThresholdRule::HareFractional) => active.div_ceil(seats),
     };
     threshold.max(u128::from(rules.minimum_votes) * one)
 }
