@@ -156,8 +156,12 @@ impl<'a> ChosenContest<'a> {
 #[allow(clippy::type_complexity)]
 fn candidates_and_contests(
     doc: &Value,
-) -> Result<(HashMap<&str, &str>, Vec<(&Value, String)>), ReadError> {
-    let mut candidate_names: HashMap<&str, &str> = HashMap::new();
+) -> Result<(HashMap<&str, Option<&str>>, Vec<(&Value, String)>), ReadError> {
+    // A Candidate may have no Name: exports list write-in candidates so
+    // (Unisyn's `<Candidate ObjectId="WI_312"/>`, RCTab's
+    // `unisyn_xml_cdf_*` cases). Only a selection that is not a write-in
+    // needs its candidate's name.
+    let mut candidate_names: HashMap<&str, Option<&str>> = HashMap::new();
     let mut contests: Vec<(&Value, String)> = Vec::new();
     for (e, election) in array(doc, "Election", "$")?.iter().enumerate() {
         let epath = format!("$.Election[{e}]");
@@ -168,7 +172,10 @@ fn candidates_and_contests(
             for (c, cand) in cands.iter().enumerate() {
                 let cpath = format!("{epath}.Candidate[{c}]");
                 let id = string(cand, "@id", &cpath)?;
-                let name = string(cand, "Name", &cpath)?;
+                let name = match cand.get("Name") {
+                    None => None,
+                    Some(_) => Some(string(cand, "Name", &cpath)?),
+                };
                 if candidate_names.insert(id, name).is_some() {
                     return Err(err(&cpath, format!("candidate @id \"{id}\" appears twice")));
                 }
@@ -276,7 +283,7 @@ impl<'a> Selections<'a> {
     fn read(
         contest: &'a Value,
         contest_path: &str,
-        candidate_names: &HashMap<&str, &str>,
+        candidate_names: &HashMap<&str, Option<&str>>,
         builder: &mut ElectionBuilder,
     ) -> Result<Self, ReadError> {
         let mut declared: HashMap<&str, CandidateIdx> = HashMap::new();
@@ -298,12 +305,24 @@ impl<'a> Selections<'a> {
                     "expected at least one candidate @id",
                 )
             })?;
-            let name = candidate_names.get(first).ok_or_else(|| {
-                err(
-                    &format!("{spath}.CandidateIds[0]"),
-                    format!("expected the @id of a Candidate, found \"{first}\""),
-                )
-            })?;
+            let name = match candidate_names.get(first) {
+                Some(Some(name)) => *name,
+                Some(None) => {
+                    return Err(err(
+                        &format!("{spath}.CandidateIds[0]"),
+                        format!(
+                            "the Candidate \"{first}\" has no Name, and this selection \
+                             is not a write-in (IsWriteIn)"
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(err(
+                        &format!("{spath}.CandidateIds[0]"),
+                        format!("expected the @id of a Candidate, found \"{first}\""),
+                    ))
+                }
+            };
             let idx = builder.candidate(name);
             if declared.insert(id, idx).is_some() {
                 return Err(err(
@@ -656,6 +675,24 @@ mod tests {
         assert!(err.to_string().contains("Mayor"), "{err}");
         let err = read_cdf_json("{\"CVR\": [", None).unwrap_err();
         assert_eq!(err.line(), Some(1));
+    }
+
+    #[test]
+    fn a_candidate_without_a_name_is_read_only_for_a_write_in() {
+        let nameless = REPORT
+            .replace(
+                r#"{"@id": "cb", "Name": "Ben"}"#,
+                r#"{"@id": "cb", "Name": "Ben"}, {"@id": "cw"}"#,
+            )
+            .replace(
+                r#""IsWriteIn": true}"#,
+                r#""IsWriteIn": true, "CandidateIds": ["cw"]}"#,
+            );
+        let e = read_cdf_json(&nameless, None).unwrap();
+        assert_eq!(e.candidates, ["Ann", "Ben", UNDECLARED_WRITE_INS]);
+        let declared = nameless.replace(r#""CandidateIds": ["cb"]"#, r#""CandidateIds": ["cw"]"#);
+        let err = read_cdf_json(&declared, None).unwrap_err();
+        assert!(err.to_string().contains("has no Name"), "{err}");
     }
 
     #[test]
