@@ -70,9 +70,11 @@ pub fn count(
     if let (Some(rules), Method::Irv | Method::Stv) = (&options.rules.rcv, method) {
         // Ballots may repeat a candidate under these rules, so the pairwise matrix
         // (and the Condorcet winner) exists only for ballots that do not.
-        let condorcet_winner = Prepared::new(election)
-            .ok()
-            .and_then(|prep| prep.condorcet_winner());
+        // An explicit overvote (RCTab's `overvoteLabel`) prefers no one.
+        let condorcet_winner =
+            Prepared::with_withdrawn(election, rules.explicit_overvote.as_slice())
+                .ok()
+                .and_then(|prep| prep.condorcet_winner());
         return count_irv_stv(election, method, options, rules, condorcet_winner, false);
     }
     let prep = Prepared::new(election)?;

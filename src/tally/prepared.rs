@@ -32,6 +32,11 @@ impl Prepared {
     /// Validates the election, flattens its ballots and builds the pairwise
     /// matrix, in one pass over the ballots.
     pub fn new(election: &Election) -> Result<Self, TallyError> {
+        Self::with_withdrawn(election, &[])
+    }
+
+    /// [`Self::new`], `also` withdrawn besides the election's withdrawn.
+    pub fn with_withdrawn(election: &Election, also: &[CandidateIdx]) -> Result<Self, TallyError> {
         let n = election.candidates.len();
         if n > flat::MAX_CANDIDATES {
             return Err(TallyError::TooManyCandidates {
@@ -40,7 +45,7 @@ impl Prepared {
             });
         }
         let mut withdrawn = vec![false; n];
-        for &w in &election.withdrawn {
+        for &w in election.withdrawn.iter().chain(also) {
             *withdrawn
                 .get_mut(w as usize)
                 .ok_or(TallyError::UnknownWithdrawn { candidate: w })? = true;

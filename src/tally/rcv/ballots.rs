@@ -60,10 +60,11 @@ enum Overvote {
     Skip,
 }
 
-/// What a rank of several candidates does under `rules` (`continuing[c]`:
-/// candidate c may still receive votes).
+/// What a rank of several candidates, or an explicit overvote, does under
+/// `rules` (`continuing[c]`: candidate c may still receive votes).
 fn overvote(slot: &[CandidateIdx], rules: &RcvRules, continuing: &[bool]) -> Overvote {
-    if slot.len() <= 1 {
+    let explicit = slot.len() == 1 && rules.explicit_overvote == Some(slot[0]);
+    if slot.len() <= 1 && !explicit {
         return Overvote::None;
     }
     match rules.overvote {
@@ -152,6 +153,13 @@ pub(super) fn load_groups(
                 if c as usize >= n {
                     return Err(RcvError::UnknownCandidate(c));
                 }
+            }
+            if slot.len() > 1
+                && rules
+                    .explicit_overvote
+                    .is_some_and(|marker| slot.contains(&marker))
+            {
+                return Err(RcvError::ExplicitOvervoteWithCandidates);
             }
             if !slot.is_empty() {
                 // A slot holds distinct known candidates, so its length fits a u32.

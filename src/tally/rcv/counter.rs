@@ -5,7 +5,7 @@
 
 use super::ballots::{load_groups, scan, Group};
 use super::record::{round_at, transfer, Destination, InactiveReason, RcvCount, RcvError};
-use super::rules::{RcvRules, ThresholdRule, WinnerMode, MAX_DECIMALS};
+use super::rules::{OvervoteRule, RcvRules, ThresholdRule, WinnerMode, MAX_DECIMALS};
 use super::threshold::threshold;
 use super::ties::{java_hash_map_order, java_string_cmp, TieBreaker};
 use crate::tally::report::{Round, Tally, TransferKind};
@@ -483,6 +483,15 @@ fn initial_status(
         if uwi as usize >= n {
             return Err(RcvError::UnknownCandidate(uwi));
         }
+    }
+    if let Some(marker) = rules.explicit_overvote {
+        if rules.overvote == OvervoteRule::ExhaustIfMultipleContinuing {
+            return Err(RcvError::ExplicitOvervoteRule);
+        }
+        // Not a candidate: never continuing, never shown.
+        *status
+            .get_mut(marker as usize)
+            .ok_or(RcvError::UnknownCandidate(marker))? = Status::Eliminated(0);
     }
     Ok(status)
 }

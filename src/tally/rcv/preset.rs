@@ -37,6 +37,7 @@ impl RcvRules {
             decimals: rules.decimals,
             tie_break: TieBreakMode::PreviousRoundsThenLot { seed },
             undeclared_write_in: None,
+            explicit_overvote: None,
             winner_mode: WinnerMode::MultipleWinnersPerRound,
             minimum_votes: 0,
             first_round_threshold: false,

@@ -148,6 +148,13 @@ pub enum RcvError {
     /// [`WinnerMode::MultiPass`]: one count per seat, by
     /// `tally::sequential::count_passes`.
     MultiPass,
+    /// A rank marks the explicit overvote label and a candidate too (RCTab
+    /// aborts: "Found multiple candidates when explicit overvote label was
+    /// provided").
+    ExplicitOvervoteWithCandidates,
+    /// The explicit overvote label under `ExhaustIfMultipleContinuing`, which
+    /// cannot tell how many continuing candidates it stands for.
+    ExplicitOvervoteRule,
     /// A tie needed breaking under a tie-break mode that leaves it to an
     /// operator (RCTab's `stopCountingAndAsk`, `previousRoundCountsThenAsk`).
     TieNeedsOperator {
@@ -165,6 +172,13 @@ impl std::fmt::Display for RcvError {
                 write!(f, "decimal places must be at most {MAX_DECIMALS}, not {d}")
             }
             RcvError::UnknownCandidate(c) => write!(f, "candidate number {c} does not exist"),
+            RcvError::ExplicitOvervoteWithCandidates => f.write_str(
+                "a ballot marks the explicit overvote label and a candidate at the same rank",
+            ),
+            RcvError::ExplicitOvervoteRule => f.write_str(
+                "when overvoteLabel is supplied, overvoteRule must be either \
+                 \"alwaysSkipToNextRank\" or \"exhaustImmediately\"",
+            ),
             RcvError::MultiPass => f.write_str(
                 "multiPassIrv is counted pass by pass (one single-winner count per seat)",
             ),

@@ -61,7 +61,10 @@ pub(crate) fn report(
     Report {
         method,
         seats: options.seats,
-        candidates: (0..n).collect(),
+        // The explicit-overvote mark (RCTab's `overvoteLabel`) is no candidate.
+        candidates: (0..n)
+            .filter(|&c| options.rules.rcv.as_ref().and_then(|r| r.explicit_overvote) != Some(c))
+            .collect(),
         withdrawn,
         winners,
         ranking,

@@ -187,6 +187,13 @@ pub struct RcvRules {
     /// The candidate standing for undeclared write-ins, if any: eliminated first
     /// whenever it holds votes, never elected.
     pub undeclared_write_in: Option<CandidateIdx>,
+    /// The "candidate" standing for an explicit overvote (RCTab's
+    /// `overvoteLabel`, ES&S): never continuing, never shown; a rank marking
+    /// it is an overvote under `overvote` (which must then be
+    /// `ExhaustImmediately` or `AlwaysSkipToNextRank`), and it may not share
+    /// its rank with a candidate (RCTab's `Tabulator.getOvervoteDecision`).
+    #[serde(skip_serializing_if = "is_default")]
+    pub explicit_overvote: Option<CandidateIdx>,
     #[serde(skip_serializing_if = "is_default")]
     pub winner_mode: WinnerMode,
     /// RCTab's `minimumVoteThreshold` in whole votes (0: none): candidates below
@@ -227,6 +234,7 @@ impl Default for RcvRules {
             decimals: 4,
             tie_break: TieBreakMode::default(),
             undeclared_write_in: None,
+            explicit_overvote: None,
             winner_mode: WinnerMode::default(),
             minimum_votes: 0,
             first_round_threshold: false,

@@ -378,3 +378,52 @@ fn one_at_a_time_surpluses_and_refused_rules() {
         }
     );
 }
+
+/// An explicit overvote (candidate 3 here, RCTab's `overvoteLabel`) is an
+/// overvote at its rank, never a candidate (`Tabulator.getOvervoteDecision`).
+#[test]
+fn an_explicit_overvote_is_an_overvote_not_a_candidate() {
+    let e = election(
+        &[
+            (&[&[3], &[0]], 2),
+            (&[&[1]], 2),
+            (&[&[0]], 1),
+            (&[&[2]], 1),
+            (&[&[3]], 1),
+        ],
+        4,
+    );
+    let exhaust = RcvRules {
+        explicit_overvote: Some(3),
+        ..RcvRules::default()
+    };
+    let count = count_rcv(&e, 1, &exhaust).unwrap();
+    let round1 = &count.rounds[0];
+    assert!(round1.votes_of(&3).is_none());
+    assert_eq!(round1.votes_of(&0), Some(10_000));
+    assert_eq!(round1.inactive.overvotes, 30_000);
+    assert!(count.rounds.iter().all(|r| !r.eliminated.contains(&3)));
+
+    let skip = RcvRules {
+        overvote: OvervoteRule::AlwaysSkipToNextRank,
+        ..exhaust.clone()
+    };
+    let round1 = &count_rcv(&e, 1, &skip).unwrap().rounds[0];
+    assert_eq!(round1.votes_of(&0), Some(30_000));
+    assert_eq!(round1.inactive.overvotes, 0);
+    assert_eq!(round1.inactive.exhausted_choices, 10_000);
+
+    let multiple = RcvRules {
+        overvote: OvervoteRule::ExhaustIfMultipleContinuing,
+        ..exhaust.clone()
+    };
+    assert!(matches!(
+        count_rcv(&e, 1, &multiple),
+        Err(RcvError::ExplicitOvervoteRule)
+    ));
+    let shared = election(&[(&[&[3, 0]], 1), (&[&[1]], 1)], 4);
+    assert!(matches!(
+        count_rcv(&shared, 1, &exhaust),
+        Err(RcvError::ExplicitOvervoteWithCandidates)
+    ));
+}
