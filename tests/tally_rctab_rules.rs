@@ -403,6 +403,65 @@ fn a_config_alone_reads_every_source_relative_to_itself() {
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
 
+/// RCTab's CDF reader takes every write-in selection as an undeclared
+/// write-in whatever `undeclaredWriteInLabel` says, but a source naming the
+/// label puts "Undeclared Write-ins" among the candidates from round 1, votes
+/// or not (`ContestConfig.undeclaredWriteInsEnabled`), and exports list
+/// write-in Candidates without a Name (RCTab's `unisyn_xml_cdf_*` cases).
+#[test]
+fn a_cdf_source_with_a_write_in_label_counts_undeclared_write_ins_from_round_1() {
+    let mut report = cdf(&[&["A", "B"], &["A"], &["B"], &["B"], &["C", "B"]]);
+    report = report
+        .replacen(
+            r#"{"@id": "cc", "Name": "C"}"#,
+            r#"{"@id": "cc", "Name": "C"}, {"@id": "wi-1"}"#,
+            1,
+        )
+        .replacen(
+            r#"{"@id": "cs-c", "CandidateIds": ["cc"]}"#,
+            r#"{"@id": "cs-c", "CandidateIds": ["cc"]}, {"@id": "cs-w", "IsWriteIn": true, "CandidateIds": ["wi-1"]}"#,
+            1,
+        );
+    let sources = |label: &str| {
+        format!(
+            r#"[{{"filePath": "cvr/precincts_1_2.json", "provider": "cdf", "contestId": "Mayor",
+                  "undeclaredWriteInLabel": "{label}"}}]"#
+        )
+    };
+    let run = |name: &str, label: &str| {
+        let config = two_source_contest(name, &sources(label));
+        std::fs::write(
+            config.parent().unwrap().join("cvr/precincts_1_2.json"),
+            &report,
+        )
+        .unwrap();
+        let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+        let _ = std::fs::remove_dir_all(config.parent().unwrap());
+        assert_eq!(code, 0, "{err}");
+        urcvt(&out)
+    };
+    let doc = run("cdf-uwi", "UWI");
+    let round1 = &doc["results"][0];
+    assert_eq!(round1["tally"]["Undeclared Write-ins"], "0", "{doc}");
+    assert_eq!(
+        round1["tallyResults"][0]["eliminated"], "Undeclared Write-ins",
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["numCandidates"], 4, "{doc}");
+    assert_eq!(doc["results"].as_array().unwrap().len(), 3, "{doc}");
+    assert_eq!(elected(&doc), ["B"]);
+
+    let doc = run("cdf-no-uwi", "");
+    assert!(
+        doc["results"][0]["tally"]
+            .get("Undeclared Write-ins")
+            .is_none(),
+        "{doc}"
+    );
+    assert_eq!(doc["results"].as_array().unwrap().len(), 2, "{doc}");
+    assert_eq!(elected(&doc), ["B"]);
+}
+
 #[test]
 fn a_source_field_the_reader_would_ignore_is_refused_by_name() {
     let sources = TWO_SOURCES.replacen(
@@ -585,6 +644,72 @@ fn an_ess_workbook_is_read_with_its_source_settings() {
     let (code, out2, err) = run_config_only(&config, &["--urcvt", workbook.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(urcvt(&out2)["results"], doc["results"]);
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+}
+
+/// `ess_overvote_label.xlsx` (tests/conformance/ess/README.md) under an RCTab
+/// 2.0 configuration naming its overvote and skipped-rank labels.
+fn ess_overvote_contest(name: &str, overvote_rule: &str) -> PathBuf {
+    let dir = scratch(name);
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/conformance/ess/ess_overvote_label.xlsx");
+    std::fs::copy(fixture, dir.join("cvr.xlsx")).unwrap();
+    let config = format!(
+        r#"{{"outputSettings": {{"contestName": "ES&S"}},
+            "cvrFileSources": [{{"filePath": "cvr.xlsx", "provider": "ess",
+              "firstVoteColumnIndex": "4", "firstVoteRowIndex": "2", "idColumnIndex": "1",
+              "overvoteDelimiter": "|", "overvoteLabel": "overvote",
+              "skippedRankLabel": "undervote"}}],
+            "candidates": [{{"name": "A"}}, {{"name": "B"}}, {{"name": "C"}}],
+            "rules": {{"tiebreakMode": "useCandidateOrder", "overvoteRule": "{overvote_rule}",
+                       "winnerElectionMode": "singleWinnerMajority", "numberOfWinners": "1",
+                       "decimalPlacesForVoteArithmetic": "4", "maxSkippedRanksAllowed": "unlimited",
+                       "maxRankingsAllowed": "3"}}}}"#
+    );
+    let path = dir.join("config.json");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// RCTab's ES&S reader (`StreamingCvrReader.cvrCell`) reads a cell equal to
+/// `overvoteLabel` as an explicit overvote, which the overvote rule then
+/// handles (`Tabulator.getOvervoteDecision`); RCTab's own regression configs
+/// (`sequential_with_batch`, `tiebreak_seed_test`, …) name one.
+#[test]
+fn an_ess_overvote_label_is_an_overvote_at_its_rank() {
+    // Exhausted at once: ballot 2 (overvote, A) and ballot 6 (" B | C ").
+    let config = ess_overvote_contest("ess-overvote-exhaust", "exhaustImmediately");
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0];
+    assert_eq!(round1["tally"]["A"], "1", "{doc}");
+    assert_eq!(round1["tally"]["B"], "3", "{doc}");
+    assert_eq!(round1["tally"]["C"], "3", "{doc}");
+    assert_eq!(round1["tally"].as_object().unwrap().len(), 3, "{doc}");
+    assert_eq!(round1["inactiveBallots"]["overvotes"], "2", "{doc}");
+    assert_eq!(doc["summary"]["numCandidates"], 3, "{doc}");
+    assert_eq!(elected(&doc), ["B"]);
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+
+    // Skipped: ballot 2 counts for A; ballot 6 marks nothing after its
+    // overvote, so it is an exhausted choice, not an overvote.
+    let config = ess_overvote_contest("ess-overvote-skip", "alwaysSkipToNextRank");
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0];
+    assert_eq!(round1["tally"]["A"], "2", "{doc}");
+    assert_eq!(round1["inactiveBallots"]["overvotes"], "0", "{doc}");
+    assert_eq!(round1["inactiveBallots"]["exhaustedChoices"], "1", "{doc}");
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+
+    // RCTab's validation: the label needs a rule that does not count
+    // continuing candidates.
+    let config = ess_overvote_contest("ess-overvote-multiple", "exhaustIfMultipleContinuing");
+    let (code, _, err) = run_config_only(&config, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("when overvoteLabel is supplied"), "{err}");
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
 

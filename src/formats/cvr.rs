@@ -12,6 +12,18 @@ use crate::tally::{Ballot, CandidateIdx, Election};
 /// The name RCTab gives every undeclared write-in, whatever label the CVR used.
 pub const UNDECLARED_WRITE_INS: &str = "Undeclared Write-ins";
 
+/// The name a reader gives a rank the CVR marks with its explicit overvote
+/// label (RCTab's `overvoteLabel`, ES&S): not a candidate, but a mark the count
+/// treats as an overvote at that rank (RCTab's `Tabulator.EXPLICIT_OVERVOTE_LABEL`).
+/// The parentheses keep it apart from any real candidate's name.
+pub const EXPLICIT_OVERVOTE: &str = "(explicit overvote)";
+
+/// How many candidates `election` has, the explicit-overvote mark not one of them.
+pub fn candidate_count(election: &Election) -> usize {
+    let marker = election.candidates.iter().any(|c| c == EXPLICIT_OVERVOTE);
+    election.candidates.len() - usize::from(marker)
+}
+
 /// The highest rank number a reader accepts: far above any real ballot, low enough
 /// that a corrupt rank cannot make a reader allocate without bound.
 pub const MAX_RANK: u32 = 1000;

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::cvr::{self, ElectionBuilder, MAX_RANK, UNDECLARED_WRITE_INS};
+use super::cvr::{self, ElectionBuilder, EXPLICIT_OVERVOTE, MAX_RANK, UNDECLARED_WRITE_INS};
 use super::read_error::{json_syntax, Location, ReadError};
 use crate::tally::rcv::{
     DuplicateRule, OvervoteRule, RcvRules, ThresholdRule, TieBreakMode, WinnerMode, MAX_DECIMALS,
@@ -532,6 +532,17 @@ impl RctabConfig {
             || renamed.candidates.iter().any(|c| c == UNDECLARED_WRITE_INS)
         {
             declared.push(UNDECLARED_WRITE_INS.to_owned());
+        }
+        if self.sources.iter().any(|s| s.overvote_label.is_some()) {
+            // RCTab's ContestConfig.validateCvrFileSources.
+            if self.rules.overvote_rule == "exhaustIfMultipleContinuing" {
+                return Err(
+                    "when overvoteLabel is supplied, overvoteRule must be either \
+                     \"alwaysSkipToNextRank\" or \"exhaustImmediately\""
+                        .to_owned(),
+                );
+            }
+            declared.push(EXPLICIT_OVERVOTE.to_owned());
         }
         check_recognized(&renamed, &declared)?;
         let mut election =
@@ -1287,6 +1298,11 @@ impl RctabRules {
                 .candidates
                 .iter()
                 .position(|c| c == UNDECLARED_WRITE_INS)
+                .map(|i| i as CandidateIdx),
+            explicit_overvote: election
+                .candidates
+                .iter()
+                .position(|c| c == EXPLICIT_OVERVOTE)
                 .map(|i| i as CandidateIdx),
             winner_mode,
             minimum_votes: self.minimum_vote_threshold,

@@ -5,7 +5,13 @@
 //!
 //! Every source field RCTab defines is either used or, when set, refused with
 //! an error naming it — never silently ignored:
-//! - `cdf` (NIST CDF, JSON or XML form): `contestId`.
+//! - `cdf` (NIST CDF, JSON or XML form): `contestId`; `undeclaredWriteInLabel`
+//!   only as RCTab uses it for CDF: its value is not read (a write-in
+//!   selection, `IsWriteIn` or `CVRWriteIn`, is an undeclared write-in
+//!   whatever it says), but a source naming one puts "Undeclared Write-ins"
+//!   among the candidates from round 1, with no votes if nobody wrote one in
+//!   (`ContestConfig.undeclaredWriteInsEnabled`; RCTab's `unisyn_xml_cdf_*`
+//!   cases eliminate it in round 1 so).
 //! - `genericCsv`: `firstVoteColumnIndex`, `undeclaredWriteInLabel`,
 //!   `firstVoteRowIndex` 2 (one header row).
 //! - For every provider, `idColumnIndex`, `precinctColumnIndex` and
@@ -15,9 +21,11 @@
 //! - `dominion`: `filePath` is the export's folder; `contestId` (required),
 //!   `undeclaredWriteInLabel` (a candidate id); see [`super::dominion`].
 //! - `ess` (an `.xlsx` workbook): `firstVoteColumnIndex`, `firstVoteRowIndex`
-//!   (both required), `overvoteDelimiter`, `undervoteLabel`,
-//!   `undeclaredWriteInLabel`, `treatBlankAsUndeclaredWriteIn`; see
-//!   [`super::ess`]. Its `overvoteLabel` is refused.
+//!   (both required), `overvoteDelimiter`, `overvoteLabel` (an explicit
+//!   overvote; only with `overvoteRule` `exhaustImmediately` or
+//!   `alwaysSkipToNextRank`, as RCTab validates it), `skippedRankLabel` (RCTab
+//!   1.x `undervoteLabel`), `undeclaredWriteInLabel`,
+//!   `treatBlankAsUndeclaredWriteIn`; see [`super::ess`].
 //! - `hart`: `filePath` is a folder of one XML file per ballot; `contestId`
 //!   (required), `undeclaredWriteInLabel` (an option id); see [`super::hart`].
 //! - Any other provider: refused, naming it.
@@ -61,7 +69,7 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
         }
     }
     let used: &[&str] = match provider {
-        "cdf" => &[],
+        "cdf" => &["undeclaredWriteInLabel"],
         "genericCsv" => &["firstVoteColumnIndex", "undeclaredWriteInLabel"],
         "clearBallot" => &["undeclaredWriteInLabel"],
         "dominion" if source.contest_id.is_none() => {
@@ -75,7 +83,9 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
             "firstVoteColumnIndex",
             "firstVoteRowIndex",
             "overvoteDelimiter",
+            "overvoteLabel",
             "undervoteLabel",
+            "skippedRankLabel",
             "undeclaredWriteInLabel",
             "treatBlankAsUndeclaredWriteIn",
         ],
@@ -133,7 +143,11 @@ pub fn read_options(source: &RctabCvrSource, config: Option<&RctabConfig>) -> Re
         first_vote_column: source.first_vote_column,
         first_vote_row: source.first_vote_row,
         overvote_delimiter: source.overvote_delimiter.clone(),
-        undervote_label: source.undervote_label.clone(),
+        overvote_label: source.overvote_label.clone(),
+        undervote_label: source
+            .skipped_rank_label
+            .clone()
+            .or_else(|| source.undervote_label.clone()),
         undeclared_write_in_label: source.undeclared_write_in_label.clone(),
         treat_blank_as_undeclared_write_in: source.treat_blank_as_undeclared_write_in,
         max_rankings: config.map(|c| {
@@ -243,6 +257,12 @@ mod tests {
         let e = check_source(&source("sequoia")).unwrap_err();
         assert!(e.contains("\"sequoia\""), "{e}");
         let mut s = source("ess");
+        s.overvote_label = Some("overvote".to_owned());
+        s.skipped_rank_label = Some("undervote".to_owned());
+        assert!(check_source(&s).is_ok());
+        let mut s = source("cdf");
+        s.undeclared_write_in_label = Some("UWI".to_owned());
+        assert!(check_source(&s).is_ok());
         s.overvote_label = Some("overvote".to_owned());
         assert!(check_source(&s).unwrap_err().contains("overvoteLabel"));
         let e = check_source(&source("dominion")).unwrap_err();

@@ -76,6 +76,10 @@ pub struct ReadOptions {
     /// 1-based (ES&S).
     pub first_vote_row: Option<usize>,
     pub overvote_delimiter: Option<String>,
+    /// A cell holding it is an explicit overvote (ES&S).
+    pub overvote_label: Option<String>,
+    /// A cell holding it is a skipped rank (ES&S; RCTab 2.0's
+    /// `skippedRankLabel`, 1.x's `undervoteLabel`).
     pub undervote_label: Option<String>,
     pub undeclared_write_in_label: Option<String>,
     pub treat_blank_as_undeclared_write_in: bool,
@@ -313,6 +317,7 @@ fn ess_options(options: &ReadOptions) -> Result<EssOptions, ReadError> {
         first_vote_row: row,
         max_rankings: options.max_rankings.unwrap_or(cvr::MAX_RANK as usize),
         overvote_delimiter: options.overvote_delimiter.clone(),
+        overvote_label: options.overvote_label.clone(),
         undervote_label: options.undervote_label.clone(),
         undeclared_write_in_label: options.undeclared_write_in_label.clone(),
         treat_blank_as_undeclared_write_in: options.treat_blank_as_undeclared_write_in,

@@ -20,7 +20,7 @@
 //! - fields quoted as Apache Commons CSV's default format quotes them; lines
 //!   end with `\n`.
 
-use super::cvr::UNDECLARED_WRITE_INS;
+use super::cvr::{candidate_count, UNDECLARED_WRITE_INS};
 use crate::tally::rcv::{java_hash_map_order, InactiveReason, RcvCount};
 use crate::tally::{CandidateIdx, Election, Round};
 
@@ -165,7 +165,7 @@ impl Writer<'_> {
             ],
             vec![
                 "Number of Candidates".into(),
-                self.election.candidates.len().to_string(),
+                candidate_count(self.election).to_string(),
             ],
             vec!["Total Number of Ballots".into(), ballots.to_string()],
             vec![

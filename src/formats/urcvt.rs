@@ -195,7 +195,7 @@ pub fn urcvt_from_rcv(count: &RcvCount, election: &Election, config: UrcvtConfig
                 .last()
                 .map(|r| amount(r.threshold))
                 .unwrap_or_default(),
-            num_candidates: election.candidates.len(),
+            num_candidates: super::cvr::candidate_count(election),
             num_winners: count.seats,
             total_num_ballots: total.to_string(),
             undervotes: serde_json::Value::from((count.undervotes / count.scale) as u64),
@@ -223,7 +223,7 @@ pub fn urcvt_from_report(report: &Report<u32>, election: &Election, config: Urcv
                 .last()
                 .map(|r| r.threshold.to_string())
                 .unwrap_or_default(),
-            num_candidates: election.candidates.len(),
+            num_candidates: super::cvr::candidate_count(election),
             // RCTab's numberOfWinners, 0 under bottomsUpUsingPercentageThreshold.
             num_winners: match report.rules.rcv.as_ref().map(|r| r.winner_mode) {
                 Some(crate::tally::rcv::WinnerMode::BottomsUpPercentage { .. }) => 0,
