@@ -103,11 +103,25 @@ pub fn check_source(source: &RctabCvrSource) -> Result<(), String> {
             ))
         }
         other => {
+            // Early RCTab versions (configs of 1.0.1 and before) wrote the
+            // display labels; current RCTab reads only the internal ones
+            // (`Provider.getByInternalLabel`) and refuses these too, so the
+            // message names the one to write.
+            let current = match other {
+                "ES&S" => Some("ess"),
+                "CDF" => Some("cdf"),
+                "DOMINION" | "Dominion" => Some("dominion"),
+                "Hart" => Some("hart"),
+                _ => None,
+            };
+            let hint = current
+                .map(|c| format!(" (\"{other}\" is an older RCTab's label: write \"{c}\")"))
+                .unwrap_or_default();
             return Err(format!(
                 "{}: provider \"{other}\" is unknown; expected cdf, genericCsv, clearBallot, dominion, \
-                 ess or hart",
+                 ess or hart{hint}",
                 source.file_path
-            ))
+            ));
         }
     };
     match set.iter().find(|f| !used.contains(f)) {
@@ -256,6 +270,8 @@ mod tests {
         assert!(e.contains("contestId"), "{e}");
         let e = check_source(&source("sequoia")).unwrap_err();
         assert!(e.contains("\"sequoia\""), "{e}");
+        let e = check_source(&source("ES&S")).unwrap_err();
+        assert!(e.contains("write \"ess\""), "{e}");
         let mut s = source("ess");
         s.overvote_label = Some("overvote".to_owned());
         s.skipped_rank_label = Some("undervote".to_owned());
