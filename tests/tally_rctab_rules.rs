@@ -573,9 +573,10 @@ fn a_dominion_export_folder_is_read_with_its_manifests() {
         r#"{"List": [{"Description": "Mayor", "Id": 7, "VoteFor": 1, "NumOfRanks": 3}]}"#,
     )
     .unwrap();
-    // Two export files: A, A>B, then C>B.
+    // Two export files, numbered as a real export may be (from 1730, with a
+    // gap, as in RCTab 2.0's `2024_alaska_dominion` case): A, A>B, then C>B.
     std::fs::write(
-        folder.join("CvrExport_1.json"),
+        folder.join("CvrExport_1730.json"),
         format!(
             r#"{{"Sessions": [{}, {}]}}"#,
             dominion_session(1, &[(1, 1)]),
@@ -584,7 +585,7 @@ fn a_dominion_export_folder_is_read_with_its_manifests() {
     )
     .unwrap();
     std::fs::write(
-        folder.join("CvrExport_2.json"),
+        folder.join("CvrExport_1733.json"),
         format!(
             r#"{{"Sessions": [{}]}}"#,
             dominion_session(3, &[(3, 1), (2, 2)])

@@ -2,7 +2,8 @@
 //! provider reads them (`DominionCvrReader`): a folder holding
 //! `CandidateManifest.json` and `ContestManifest.json` (each `{"List": [{"Id",
 //! "Description", ...}]}`, candidates with their `ContestId`) and the records,
-//! in `CvrExport.json` or `CvrExport_1.json`, `CvrExport_2.json`, ….
+//! in `CvrExport.json` or in `CvrExport_<number>.json` files, read by number
+//! (an export may start at any number and skip some).
 //!
 //! ```json
 //! {"Sessions": [{"TabulatorId": 1, "BatchId": 2, "RecordId": 3,

@@ -336,9 +336,12 @@ fn read_in(dir: &Path, name: &str, format: Format) -> Result<String, ReadError> 
     })
 }
 
-/// A Dominion export folder: its two manifests and `CvrExport.json`, or
-/// `CvrExport_1.json`, `CvrExport_2.json`, … while they exist (RCTab's
-/// `DominionCvrReader.gatherCvrsForContest`).
+/// A Dominion export folder: its two manifests and `CvrExport.json`, or else
+/// every `CvrExport_<number>.json` in it, by number. RCTab 2.0 reads them so:
+/// exports may start at any number and skip some (BrightSpots/rcv#898; its
+/// `2024_alaska_dominion` case holds `CvrExport_1730.json` to `_1739`);
+/// RCTab 1.x read `_1`, `_2`, … up to the first missing one, silently
+/// dropping any after a gap.
 fn read_dominion_folder(
     dir: &Path,
     contest: &str,
@@ -346,22 +349,16 @@ fn read_dominion_folder(
 ) -> Result<Election, ReadError> {
     let candidates = read_in(dir, "CandidateManifest.json", Format::Dominion)?;
     let contests = read_in(dir, "ContestManifest.json", Format::Dominion)?;
-    let mut names: Vec<String> = Vec::new();
-    if dir.join("CvrExport.json").is_file() {
-        names.push("CvrExport.json".to_owned());
+    let names: Vec<String> = if dir.join("CvrExport.json").is_file() {
+        vec!["CvrExport.json".to_owned()]
     } else {
-        while dir
-            .join(format!("CvrExport_{}.json", names.len() + 1))
-            .is_file()
-        {
-            names.push(format!("CvrExport_{}.json", names.len() + 1));
-        }
-    }
+        numbered_exports(dir)?
+    };
     if names.is_empty() {
         return Err(ReadError::expected(
             format_name(Format::Dominion),
             Location::Input,
-            "CvrExport.json or CvrExport_1.json in the folder",
+            "CvrExport.json or CvrExport_<number>.json files in the folder",
             "neither",
         ));
     }
@@ -380,6 +377,35 @@ fn read_dominion_folder(
         options.undeclared_write_in_label.as_deref(),
         &options.candidate_codes,
     )
+}
+
+/// The `CvrExport_<number>.json` files of a Dominion folder, by number.
+fn numbered_exports(dir: &Path) -> Result<Vec<String>, ReadError> {
+    let listing = std::fs::read_dir(dir).map_err(|e| {
+        ReadError::new(
+            format_name(Format::Dominion),
+            Location::Input,
+            format!("cannot list the folder: {e}"),
+        )
+    })?;
+    let mut numbered: Vec<(u64, String)> = Vec::new();
+    for entry in listing.flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let number = name
+            .strip_prefix("CvrExport_")
+            .and_then(|rest| rest.strip_suffix(".json"))
+            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u64>().ok());
+        if let Some(number) = number {
+            if entry.path().is_file() {
+                numbered.push((number, name));
+            }
+        }
+    }
+    numbered.sort();
+    Ok(numbered.into_iter().map(|(_, name)| name).collect())
 }
 
 /// A Hart CVR folder: every `*.xml` file but the `*.sig.xml` signatures, in
