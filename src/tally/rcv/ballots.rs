@@ -18,6 +18,10 @@ pub(super) struct Group {
     /// did not keep.
     pub value: u64,
     pub recipient: Option<CandidateIdx>,
+    /// Where [`scan`] found `recipient`: the offset in the group's marks just
+    /// past that mark, and its rank. The next scan resumes there (see
+    /// [`scan`]).
+    pub resume: (u32, u32),
     pub inactive: Option<InactiveReason>,
     /// Revalued by a surplus (its value has `decimals` places in RCTab).
     pub scaled: bool,
@@ -80,9 +84,26 @@ fn overvote(slot: &[CandidateIdx], rules: &RcvRules, continuing: &[bool]) -> Ove
     }
 }
 
-/// Reads `group` (its marks in `all_marks`) from its first mark (steps 1–6 of
-/// `tally::rcv`'s docs): the continuing candidate who gets it, or why it is
-/// inactive. `continuing[c]`: candidate c may still receive votes.
+/// Where [`scan`] gives a group: the continuing candidate and where it found
+/// them (the group's `resume`).
+pub(super) struct Found {
+    pub candidate: CandidateIdx,
+    pub resume: (u32, u32),
+}
+
+/// Reads `group` (its marks in `all_marks`) as steps 1–6 of `tally::rcv`'s
+/// docs do from its first mark: the continuing candidate who gets it, or why
+/// it is inactive. `continuing[c]`: candidate c may still receive votes.
+///
+/// The read resumes past the mark where the group's current recipient was
+/// found, which gives the same answer as reading from the first mark: nobody
+/// becomes continuing again, so every earlier rank still marks no continuing
+/// candidate (an overvote skipped under `AlwaysSkipToNextRank` is skipped
+/// again; under `ExhaustIfMultipleContinuing` it had at most one continuing
+/// candidate, who would have got the group), and the skipped-rank check
+/// restarts from the recipient's rank. Only the repeated-candidate check
+/// needs the earlier marks, so under `DuplicateRule::Exhaust` every read
+/// starts at the first mark.
 #[inline]
 pub(super) fn scan(
     group: &Group,
@@ -90,17 +111,23 @@ pub(super) fn scan(
     rules: &RcvRules,
     continuing: &[bool],
     all_seats_filled: bool,
-) -> Result<CandidateIdx, InactiveReason> {
+) -> Result<Found, InactiveReason> {
     if group.marks.is_empty() {
         return Err(InactiveReason::Undervote);
     }
+    if all_seats_filled {
+        return Err(InactiveReason::FinalRoundSurplus);
+    }
     let max_rank = group.max_rank;
-    let mut last_rank_seen = 0u32;
+    let (mut at, mut last_rank_seen) = if rules.duplicates == DuplicateRule::Exhaust {
+        (0, 0)
+    } else {
+        (group.resume.0 as usize, group.resume.1)
+    };
     let mut seen: Vec<CandidateIdx> = Vec::new();
-    for (rank, slot) in marks(&all_marks[group.marks.clone()]) {
-        if all_seats_filled {
-            return Err(InactiveReason::FinalRoundSurplus);
-        }
+    let words = &all_marks[group.marks.clone()];
+    for (rank, slot) in marks(&words[at..]) {
+        at += 2 + slot.len();
         if let Some(max) = rules.max_skipped_ranks {
             if rank - last_rank_seen > max + 1 {
                 return Err(InactiveReason::SkippedRankings);
@@ -121,13 +148,18 @@ pub(super) fn scan(
             Overvote::None => {}
         }
         if let Some(&c) = slot.iter().find(|&&c| continuing[c as usize]) {
-            return Ok(c);
+            return Ok(Found {
+                candidate: c,
+                resume: (at as u32, rank),
+            });
         }
         if rank == max_rank {
             return Err(InactiveReason::ExhaustedChoices);
         }
     }
-    // Unreachable: a ballot with marks always ends selected or inactive.
+    // Read from the first mark, the last one always ends the read above; a
+    // resumed read ends here when the recipient's mark was the last, which
+    // is that same answer: no further choice.
     Err(InactiveReason::ExhaustedChoices)
 }
 
@@ -175,6 +207,7 @@ pub(super) fn load_groups(
             value: one as u64,
             scaled: false,
             recipient: None,
+            resume: (0, 0),
             inactive: None,
         });
     }

@@ -3,7 +3,7 @@
 //! surpluses and the transfers each round records. The API's STV stages
 //! (`super::stages`) run on the same state.
 
-use super::ballots::{load_groups, scan, Group};
+use super::ballots::{load_groups, scan, Found, Group};
 use super::record::{round_at, transfer, Destination, InactiveReason, RcvCount, RcvError};
 use super::rules::{OvervoteRule, RcvRules, ThresholdRule, WinnerMode, MAX_DECIMALS};
 use super::threshold::threshold;
@@ -138,13 +138,17 @@ impl Counter<'_> {
     /// Gives group `g` to the candidate `scan` found, or files it as inactive,
     /// recording the move from its previous recipient.
     #[inline]
-    pub fn place(&mut self, g: usize, outcome: Result<CandidateIdx, InactiveReason>) {
+    pub fn place(&mut self, g: usize, outcome: Result<Found, InactiveReason>) {
         let group = &mut self.groups[g];
         let weight = group.weight();
         let previous = group.recipient;
         let to = match outcome {
-            Ok(c) => {
+            Ok(Found {
+                candidate: c,
+                resume,
+            }) => {
                 group.recipient = Some(c);
+                group.resume = resume;
                 self.piles[c as usize].push(g as u32);
                 self.held[c as usize] += weight;
                 Destination::Candidate(c)

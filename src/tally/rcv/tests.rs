@@ -427,3 +427,62 @@ fn an_explicit_overvote_is_an_overvote_not_a_candidate() {
         Err(RcvError::ExplicitOvervoteWithCandidates)
     ));
 }
+
+/// `ballots::scan` resumed past the current recipient's mark answers as a
+/// read from the first mark does, for every rule that allows resuming, as
+/// candidates stop continuing one by one (20,000 generated ballots).
+#[test]
+fn a_resumed_scan_answers_as_a_scan_from_the_first_mark() {
+    use super::ballots::{load_groups, scan};
+    use crate::tally::lot::SplitMix64;
+    let mut rng = SplitMix64::new(2026);
+    let mut pick = |n: u32| (rng.next_u64() % u64::from(n)) as u32;
+    for _ in 0..20_000 {
+        let n = 2 + pick(5) as usize;
+        let ranks: Vec<Vec<CandidateIdx>> = (0..pick(7))
+            .map(|_| (0..pick(3)).map(|_| pick(n as u32)).collect::<Vec<_>>())
+            .map(|mut slot| {
+                slot.dedup();
+                slot
+            })
+            .collect();
+        let e = Election {
+            candidates: (0..n).map(|i| format!("C{i}")).collect(),
+            withdrawn: Vec::new(),
+            ballots: vec![Ballot { ranks, count: 1 }],
+        };
+        let rules = RcvRules {
+            overvote: [
+                OvervoteRule::ExhaustImmediately,
+                OvervoteRule::AlwaysSkipToNextRank,
+                OvervoteRule::ExhaustIfMultipleContinuing,
+            ][pick(3) as usize],
+            max_skipped_ranks: [None, Some(0), Some(1)][pick(3) as usize],
+            duplicates: DuplicateRule::Skip,
+            ..RcvRules::default()
+        };
+        let Ok((mut groups, marks)) = load_groups(&e, &rules, 1) else {
+            continue;
+        };
+        let group = &mut groups[0];
+        let mut continuing = vec![true; n];
+        loop {
+            let resumed = scan(group, &marks, &rules, &continuing, false);
+            let mut fresh = group.clone();
+            fresh.resume = (0, 0);
+            let from_start = scan(&fresh, &marks, &rules, &continuing, false);
+            match (&resumed, &from_start) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((a.candidate, a.resume), (b.candidate, b.resume), "{e:?}")
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{e:?}"),
+                _ => panic!("{e:?}: resumed and fresh reads differ"),
+            }
+            let Ok(found) = resumed else { break };
+            group.resume = found.resume;
+            // The recipient stops continuing, and sometimes someone else too.
+            continuing[found.candidate as usize] = false;
+            continuing[pick(n as u32) as usize] = false;
+        }
+    }
+}
