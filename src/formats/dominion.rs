@@ -16,7 +16,9 @@
 //! A session whose `Original` is not current counts its `Modified` record (the
 //! adjudicated one), or is skipped without one; ambiguous marks are ignored;
 //! the contest's records are those whose contest `Id` is the source's
-//! `contestId`; a `Cards` list may be missing (the contests are then on the
+//! `contestId`, except a contest flagged with outstack condition 7,
+//! "InvalidContest" (a ballot not entitled to it, not read, as RCTab 2.0
+//! skips it); a `Cards` list may be missing (the contests are then on the
 //! record itself). Several marks at one rank are an overvote. The id given as
 //! the source's `undeclaredWriteInLabel` counts as undeclared write-ins.
 //!
@@ -271,7 +273,16 @@ struct Contest {
     id: Scalar,
     #[serde(rename = "Marks")]
     marks: Option<Vec<Mark>>,
+    #[serde(rename = "OutstackConditionIds", default)]
+    outstack: Option<Vec<Scalar>>,
 }
+
+/// Dominion's outstack condition "InvalidContest": the voter was not
+/// entitled to vote in this contest (Alaska's partial-count ballots), so the
+/// contest is not read from this ballot. RCTab filters it by this fixed id
+/// (BrightSpots/rcv#909, PR #910, in RCTab 2.0; its `2024_alaska_dominion`
+/// case counts 124 of 197 sessions so).
+const INVALID_CONTEST: u64 = 7;
 
 #[derive(Deserialize)]
 struct Mark {
@@ -354,6 +365,14 @@ impl Sessions<'_> {
             let Some(contests) = contests else { continue };
             for (k, contest) in contests.iter().enumerate() {
                 if !self.contest.matches(&contest.id) {
+                    continue;
+                }
+                let invalid = |s: &Scalar| match s {
+                    Scalar::Number(n) => *n == INVALID_CONTEST,
+                    Scalar::Text(t) => t.trim() == INVALID_CONTEST.to_string(),
+                    _ => false,
+                };
+                if contest.outstack.iter().flatten().any(invalid) {
                     continue;
                 }
                 let kpath = || {
@@ -452,6 +471,37 @@ mod tests {
             ranks,
             [&vec![vec![1], vec![0]], &vec![vec![2]], &vec![vec![0, 1]]]
         );
+    }
+
+    #[test]
+    fn a_contest_flagged_invalid_is_not_read_from_that_ballot() {
+        // Record 1's Mayor contest carries outstack condition 7
+        // ("InvalidContest"): that ballot is not one of the contest's.
+        let flagged = CVR.replacen(
+            r#"{"Id": 7, "Marks": [{"CandidateId": 2"#,
+            r#"{"Id": 7, "OutstackConditionIds": [7], "Marks": [{"CandidateId": 2"#,
+            1,
+        );
+        let export = DominionExport {
+            candidate_manifest: CANDIDATES,
+            contest_manifest: CONTESTS,
+            exports: vec![("CvrExport.json".to_owned(), Input::text(&flagged))],
+        };
+        let e = read_dominion(&export, "7", Some("3"), &[]).unwrap();
+        let total: u64 = e.ballots.iter().map(|b| b.count).sum();
+        assert_eq!(total, 2);
+        // Other outstack conditions (14, "UnusedRanking") change nothing.
+        let other = CVR.replacen(
+            r#"{"Id": 7, "Marks": [{"CandidateId": 2"#,
+            r#"{"Id": 7, "OutstackConditionIds": [14], "Marks": [{"CandidateId": 2"#,
+            1,
+        );
+        let export = DominionExport {
+            exports: vec![("CvrExport.json".to_owned(), Input::text(&other))],
+            ..export
+        };
+        let e = read_dominion(&export, "7", Some("3"), &[]).unwrap();
+        assert_eq!(e.ballots.iter().map(|b| b.count).sum::<u64>(), 3);
     }
 
     #[test]
