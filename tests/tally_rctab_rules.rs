@@ -604,6 +604,54 @@ fn a_dominion_export_folder_is_read_with_its_manifests() {
     let _ = std::fs::remove_dir_all(config.parent().unwrap());
 }
 
+/// As RCTab 2.0 counts its `2024_alaska_dominion` case: a Dominion ballot
+/// may rank beyond "max" (the declared candidates) when the export has more
+/// ranks, and a contest flagged "InvalidContest" (outstack condition 7) is not
+/// read from that ballot.
+#[test]
+fn a_dominion_export_is_counted_as_rctab_2_counts_alaska() {
+    let sources = r#"[{"filePath": "dominion", "provider": "dominion", "contestId": "7"}]"#;
+    let config = two_source_contest("dominion-alaska", sources);
+    let folder = config.parent().unwrap().join("dominion");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("CandidateManifest.json"),
+        r#"{"List": [{"Description": "A", "Id": 1, "ContestId": 7}, {"Description": "B", "Id": 2, "ContestId": 7},
+                     {"Description": "C", "Id": 3, "ContestId": 7}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("ContestManifest.json"),
+        r#"{"List": [{"Description": "Mayor", "Id": 7, "VoteFor": 1, "NumOfRanks": 4}]}"#,
+    )
+    .unwrap();
+    let invalid = dominion_session(4, &[(3, 1)]).replacen(
+        r#"{"Id": 7, "Marks""#,
+        r#"{"Id": 7, "OutstackConditionIds": [7], "Marks""#,
+        1,
+    );
+    std::fs::write(
+        folder.join("CvrExport_1730.json"),
+        format!(
+            r#"{{"Sessions": [{}, {}, {}, {}]}}"#,
+            dominion_session(1, &[(1, 1)]),
+            dominion_session(2, &[(2, 1), (1, 2), (3, 3), (2, 4)]),
+            dominion_session(3, &[(1, 1), (2, 2)]),
+            invalid
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run_config_only(&config, &["--urcvt"]);
+    let _ = std::fs::remove_dir_all(config.parent().unwrap());
+    assert_eq!(code, 0, "{err}");
+    let doc = urcvt(&out);
+    let round1 = &doc["results"][0]["tally"];
+    assert_eq!(round1["A"], "2", "{doc}");
+    assert_eq!(round1["B"], "1", "{doc}");
+    assert_eq!(round1["C"], "0", "{doc}");
+    assert_eq!(doc["summary"]["totalNumBallots"], "3", "{doc}");
+}
+
 /// A configuration naming the hand-made ES&S workbook of
 /// `tests/conformance/ess/`, with these candidate objects.
 fn ess_contest(name: &str, candidates: &str) -> PathBuf {
